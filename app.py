@@ -1,0 +1,66 @@
+"""Jemput Bola's Flask entry point: `flask --app app run` and the `flask --app app ...` commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, redirect
+
+from bot.config import load_settings
+from bot.runtime import Runtime
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config`: lower-case dotted setting overrides ("database.url") and
+    upper-case Flask keys (TESTING, CLOCK)."""
+    test_config = dict(test_config or {})
+    overrides = {k: v for k, v in test_config.items() if not k.isupper()}
+    flask_keys = {k: v for k, v in test_config.items() if k.isupper()}
+
+    app = Flask(__name__, template_folder="bot/templates")
+    settings = load_settings(overrides=overrides)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # twilio logs every request with the recipient's number at INFO: keep it out of the logs
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    secret = settings.get("secret_key")
+    if not secret:
+        secret = secrets.token_hex(32)
+        app.logger.info("SECRET_KEY is not set; using a random key for this process")
+    app.config.update(SECRET_KEY=secret, MAX_CONTENT_LENGTH=1024 * 1024, JSON_AS_ASCII=False)
+    app.config.update(flask_keys)
+
+    rt = Runtime(settings, clock=flask_keys.get("CLOCK"))
+    app.extensions["jemput_bola"] = rt
+
+    from bot import cli, dashboard, simulator, twilio_webhook
+
+    app.register_blueprint(twilio_webhook.bp)
+    app.register_blueprint(simulator.bp)
+    dashboard.init_app(app)
+    cli.init_app(app)
+
+    @app.get("/")
+    def index():
+        if settings["channels"]["simulator"]:
+            return redirect("/simulator")
+        return jsonify({"service": "jemput-bola"})
+
+    @app.get("/healthz")
+    def healthz():
+        nlu = rt._nlu
+        return jsonify({"ok": True, "nlu_loaded": bool(nlu and nlu.backend.loaded)})
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return jsonify({"error": "request too large"}), 413
+
+    if os.environ.get("NLU_PRELOAD") == "1":
+        rt.preload_nlu()
+    return app

@@ -1,0 +1,1 @@
+"""Jemput Bola's messaging pipeline: configuration, data model, channels and the outbox."""

@@ -1,0 +1,53 @@
+"""The PWS web dashboard for puskesmas staff (server-rendered, Indonesian, phone-sized).
+
+`init_app(app)` registers the blueprint under /dashboard and the `flask staff ...` commands.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+)
+
+# The view modules add their routes to `bp` when imported (they import `bp` from here).
+from bot.dashboard import (  # noqa: E402
+    auth,
+    views_audit,
+    views_coverage,
+    views_messages,
+    views_overview,
+    views_reports,
+    views_residents,
+    views_visits,
+)
+
+__all__ = [
+    "auth",
+    "bp",
+    "init_app",
+    "views_audit",
+    "views_coverage",
+    "views_messages",
+    "views_overview",
+    "views_reports",
+    "views_residents",
+    "views_visits",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboard blueprint and the `staff` CLI group on `app` (once)."""
+    from bot.dashboard.cli import staff_group
+
+    if bp.name in app.blueprints:
+        return
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.register_blueprint(bp)
+    app.cli.add_command(staff_group)

@@ -1,0 +1,216 @@
+"""Logins, sessions and request guards: hashed passwords, CSRF tokens on every POST, login
+rate limit, idle timeout, roles. Times come from the app clock."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import lru_cache, wraps
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from bot.clock import from_db, to_db
+from bot.dashboard import bp, core
+from bot.dashboard.audit import blocked_minutes, record
+from bot.models import AuditLog, StaffUser
+
+PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked for unknown usernames so they take as long as known ones."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "")
+    token = session.get("csrf", "")
+    return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local dashboard paths are followed after login (no open redirect)."""
+    if target and target.startswith("/dashboard") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("dashboard.overview")
+
+
+@bp.before_request
+def guard():
+    """CSRF on POST, then login, idle timeout and the staff member's scope."""
+    if request.endpoint == "dashboard.static":
+        return None
+    if request.method == "POST" and not _csrf_ok():
+        return render_template("dashboard/error.html", code=400, message="csrf"), 400
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    staff_id = session.get("staff_id")
+    login_url = url_for("dashboard.login", next=request.full_path.rstrip("?"))
+    if not staff_id:
+        return redirect(login_url)
+    session_db = core.db()
+    staff = session_db.get(StaffUser, staff_id)
+    current = core.now().timestamp()
+    idle = int(core.settings()["session_idle_minutes"]) * 60
+    seen = session.get("seen")
+    if not _session_valid(session_db, staff):
+        session.clear()
+        flash("Sesi Anda berakhir. Silakan masuk lagi.", "info")
+        return redirect(login_url)
+    if seen is None or current - float(seen) > idle:
+        record(
+            session_db,
+            "timeout",
+            target=_session_target(),
+            username=staff.username,
+            staff_id=staff.id,
+        )
+        session_db.commit()
+        session.clear()
+        flash("Sesi Anda berakhir. Silakan masuk lagi.", "info")
+        return redirect(login_url)
+    session["seen"] = current
+    g.staff = staff
+    g.areas = core.AreaIndex(session_db)
+    g.scope = core.Scope.for_staff(session_db, staff, g.areas)
+    return None
+
+
+def _session_target() -> str:
+    return f"session:{session.get('login_id')}"
+
+
+def _session_valid(session_db, staff: StaffUser | None) -> bool:
+    """The cookie's login still counts: the user is active, was not changed (password,
+    deactivation) after logging in, and this login was not ended by logout or timeout
+    (a copied cookie is useless after logout)."""
+    if staff is None or not staff.active or not session.get("login_id"):
+        return False
+    since = float(session.get("since", 0))
+    if staff.updated_at is not None and from_db(staff.updated_at).timestamp() > since:
+        return False
+    ended = session_db.execute(
+        select(AuditLog.id).where(
+            AuditLog.username == staff.username,
+            AuditLog.target == _session_target(),
+            AuditLog.action.in_(("logout", "timeout")),
+        )
+    ).first()
+    return ended is None
+
+
+@bp.after_request
+def headers(resp):
+    """No caching of personal data; no framing; only our own styles and images."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "same-origin"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return resp
+
+
+@bp.teardown_request
+def _teardown(exc):
+    core.close_db(exc)
+
+
+@bp.app_context_processor
+def _template_globals():
+    return {
+        "csrf_token": csrf_token,
+        "label": core.label,
+        "item_label": core.item_label,
+        "staff": g.get("staff"),
+    }
+
+
+def roles(*allowed: str):
+    """Only these roles may open the view (403 otherwise)."""
+
+    def wrap(view):
+        @wraps(view)
+        def inner(*args, **kwargs):
+            if g.staff.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+@bp.errorhandler(403)
+def _forbidden(_err):
+    return render_template("dashboard/error.html", code=403, message="forbidden"), 403
+
+
+@bp.errorhandler(404)
+def _not_found(_err):
+    return render_template("dashboard/error.html", code=404, message="not_found"), 404
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login():
+    """The login form; failures are audited and counted for the rate limit."""
+    next_url = request.values.get("next")
+    if request.method == "GET":
+        if session.get("staff_id"):
+            return redirect(_safe_next(next_url))
+        return render_template("dashboard/login.html", next=next_url, error=None)
+    username = request.form.get("username", "").strip().lower()[:40] or "-"
+    password = request.form.get("password", "")
+    s = core.db()
+    current = core.now()
+    ip = (request.remote_addr or "")[:45] or None
+    wait = blocked_minutes(s, username, ip, current)
+    if wait:
+        record(s, "login_blocked", username=username)
+        s.commit()
+        error = f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait} menit."
+        return render_template("dashboard/login.html", next=next_url, error=error), 429
+    user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not user.active or not valid:
+        record(s, "login_failed", username=username)
+        s.commit()
+        error = "Nama pengguna atau kata sandi salah."
+        return render_template("dashboard/login.html", next=next_url, error=error), 401
+    user.last_login_at = to_db(current)
+    row = record(s, "login", username=user.username, staff_id=user.id)
+    s.commit()
+    session.clear()
+    session["staff_id"] = user.id
+    session["login_id"] = row.id
+    session["since"] = session["seen"] = current.timestamp()
+    csrf_token()
+    return redirect(_safe_next(next_url))
+
+
+@bp.post("/keluar")
+def logout():
+    s = core.db()
+    record(s, "logout", target=_session_target())
+    s.commit()
+    session.clear()
+    flash("Anda sudah keluar.", "info")
+    return redirect(url_for("dashboard.login"))

@@ -1,0 +1,260 @@
+"""Shared plumbing of the dashboard: runtime, clock, settings, the request's DB session,
+area scope of the logged-in staff member, labels and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, g, request
+from sqlalchemy import false, select, true
+from sqlalchemy.orm import Session
+
+from bot.catalog import load_catalog
+from bot.clock import from_db, to_db
+from bot.models import Area, StaffUser
+
+DEFAULTS = {
+    "session_idle_minutes": 30,  # log out after this long without a request
+    "login_max_failures": 5,  # failed logins per username + IP address ...
+    "login_window_minutes": 15,  # ... within this window block further attempts
+    "coverage_target_percent": 95,  # PWS target line for immunization and ANC coverage
+}
+ROLES = ("admin", "bidan", "kader")
+ACTIVE_ALERT = ("open", "accepted", "escalated")
+CLOSED_ALERT = ("done", "referred", "closed")
+OPEN_REPORT = ("open", "in_progress")
+
+
+def rt():
+    """The Jemput Bola runtime of the current app."""
+    return current_app.extensions["jemput_bola"]
+
+
+def now() -> datetime:
+    """The app clock (aware UTC); tests freeze it."""
+    return rt().clock.now()
+
+
+def settings() -> dict[str, Any]:
+    """The dashboard settings (config `dashboard:` section) over the defaults."""
+    return {**DEFAULTS, **(rt().settings.get("dashboard") or {})}
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(rt().settings["timezone"])
+
+
+def today() -> date:
+    """Today in the deployment's default time zone."""
+    return now().astimezone(tz()).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The local day as naive UTC [start, end) for queries."""
+    start = datetime.combine(day, time(), tz())
+    return to_db(start), to_db(start + timedelta(days=1))
+
+
+def local(dt: datetime | None) -> datetime | None:
+    """A stored naive UTC time in the local zone."""
+    return None if dt is None else from_db(dt).astimezone(tz())
+
+
+def db() -> Session:
+    """This request's session (closed at the end of the request)."""
+    if "dash_db" not in g:
+        g.dash_db = rt().session_factory()
+    return g.dash_db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("dash_db", None)
+    if session is not None:
+        session.close()
+
+
+def label(group: str, value: object) -> str:
+    """The Indonesian label of a status, role, kind...; the raw value when there is none."""
+    if value is None or value == "":
+        return "-"
+    texts = load_catalog("id").texts
+    return texts.get(f"dashboard.{group}.{value}", str(value)).strip()
+
+
+def item_label(code: str) -> str:
+    """'DPT1' -> 'DPT-HB-Hib 1' (the reminder catalog's item names)."""
+    return load_catalog("id").texts.get(f"items.{code}", code).strip()
+
+
+def place_name(code: str | None) -> str:
+    """'posyandu-melati' -> 'Posyandu Melati (Kaler)' from district.yml; the code otherwise."""
+    if not code:
+        return "-"
+    for place in rt().district.places:
+        if place.get("code") == code:
+            return str(place.get("name") or code)
+    return code
+
+
+def twilio_error(code: str | None) -> str:
+    """The Twilio error code explained for puskesmas staff."""
+    cat = load_catalog("id")
+    if not code:
+        return cat.t("dashboard.twilio_error.none")
+    key = f"dashboard.twilio_error.{code}"
+    return cat.t(key) if key in cat.texts else cat.t("dashboard.twilio_error.unknown", code=code)
+
+
+# --------------------------------------------------------------------------- areas and scope
+
+
+class AreaIndex:
+    """All areas by id, with the desa and dusun above each one."""
+
+    def __init__(self, session: Session) -> None:
+        self.rows: dict[int, Area] = {a.id: a for a in session.execute(select(Area)).scalars()}
+
+    def chain(self, area_id: int | None) -> list[Area]:
+        out: list[Area] = []
+        area = self.rows.get(area_id) if area_id is not None else None
+        while area is not None and area not in out:
+            out.append(area)
+            area = self.rows.get(area.parent_id) if area.parent_id else None
+        return out
+
+    def level(self, area_id: int | None, level: str) -> Area | None:
+        return next((a for a in self.chain(area_id) if a.level == level), None)
+
+    def name(self, area_id: int | None) -> str:
+        area = self.rows.get(area_id) if area_id is not None else None
+        if area is None:
+            return "-"
+        desa = self.level(area_id, "desa")
+        return area.name if desa is None or desa is area else f"{area.name}, {desa.name}"
+
+    def descendants(self, ids: Iterable[int]) -> set[int]:
+        out = set(ids)
+        changed = True
+        while changed:
+            children = {a.id for a in self.rows.values() if a.parent_id in out} - out
+            out |= children
+            changed = bool(children)
+        return out
+
+    def desa_list(self) -> list[Area]:
+        return sorted((a for a in self.rows.values() if a.level == "desa"), key=lambda a: a.name)
+
+    def dusun_of(self, desa_id: int) -> list[Area]:
+        return sorted(
+            (a for a in self.rows.values() if a.level == "dusun" and a.parent_id == desa_id),
+            key=lambda a: a.name,
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which areas a staff member sees: None = everything (admin)."""
+
+    area_ids: frozenset[int] | None
+
+    @classmethod
+    def for_staff(cls, session: Session, staff: StaffUser, areas: AreaIndex) -> Scope:
+        if staff.role == "admin":
+            return cls(None)
+        worker = staff.worker
+        if worker is None or not worker.active:
+            return cls(frozenset())
+        return cls(frozenset(areas.descendants(a.id for a in worker.areas)))
+
+    @property
+    def everything(self) -> bool:
+        return self.area_ids is None
+
+    def allows(self, area_id: int | None) -> bool:
+        return self.area_ids is None or (area_id is not None and area_id in self.area_ids)
+
+    def clause(self, column) -> Any:
+        """A WHERE clause limiting `column` (an area id) to the scope."""
+        if self.area_ids is None:
+            return true()
+        if not self.area_ids:
+            return false()
+        return column.in_(sorted(self.area_ids))
+
+    def visible_areas(self, areas: AreaIndex) -> list[Area]:
+        return [a for a in areas.rows.values() if self.allows(a.id)]
+
+
+# --------------------------------------------------------------------------- lists and CSV
+
+
+def wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
+        return "'" + text
+    return text
+
+
+def csv_response(name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
+    """A CSV download (UTF-8, comma-separated, header row) of `rows` restricted to `columns`;
+    the export itself is audited."""
+    from bot.dashboard.audit import record
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+        count += 1
+    session = db()
+    record(
+        session,
+        "export",
+        target=f"export:{name}",
+        rows=count,
+        query=request.query_string.decode()[:200],
+    )
+    session.commit()
+    filename = f"{name}-{today().isoformat()}.csv"
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+def csv_url() -> str:
+    """The current page's URL with format=csv."""
+    args = request.args.to_dict()
+    args["format"] = "csv"
+    from urllib.parse import urlencode
+
+    return f"{request.path}?{urlencode(args)}"
+
+
+def parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,160 @@
+"""Reports and complaints inbox with status changes; taking and closing alerts."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.dashboard import bp, core
+from bot.dashboard.audit import record
+from bot.dashboard.queries import alert_row, alerts_query, report_row, reports_query
+from bot.dashboard.services import (
+    REPORT_STATUSES,
+    ChangeError,
+    accept_alert,
+    close_alert,
+    set_report_status,
+)
+from bot.models import Alert, AuditLog, Report
+
+REPORT_COLUMNS = (
+    "ref", "waktu", "jenis", "urgensi", "kategori", "warga", "telepon", "wilayah", "isi", "status",
+)  # fmt: skip
+STATUS_FILTERS = {
+    "aktif": core.OPEN_REPORT,
+    "open": ("open",),
+    "in_progress": ("in_progress",),
+    "selesai": ("resolved", "done", "referred", "closed"),
+    "semua": None,
+}
+
+
+@bp.get("/laporan")
+def reports():
+    """Symptom reports and complaints, newest first; filter by kind and status."""
+    s, scope, areas = core.db(), g.scope, g.areas
+    kind = request.args.get("jenis", "")
+    status = request.args.get("status", "aktif")
+    q = reports_query(scope)
+    if kind in ("symptom", "complaint"):
+        q = q.where(Report.kind == kind)
+    statuses = STATUS_FILTERS.get(status, core.OPEN_REPORT)
+    if statuses is not None:
+        q = q.where(Report.status.in_(statuses))
+    rows = [
+        report_row(r, c, p, areas)
+        for r, c, p in s.execute(
+            q.order_by(Report.created_at.desc()).limit(20_000 if core.wants_csv() else 500)
+        ).all()
+    ]
+    if core.wants_csv():
+        return core.csv_response("laporan", REPORT_COLUMNS, rows)
+    return render_template(
+        "dashboard/reports.html", rows=rows, kind=kind, status=status, csv_url=core.csv_url()
+    )
+
+
+def _scoped_report(report_id: int):
+    row = core.db().execute(reports_query(g.scope).where(Report.id == report_id)).one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/laporan/<int:report_id>")
+def report(report_id: int):
+    s, areas = core.db(), g.areas
+    r, c, p = _scoped_report(report_id)
+    history = s.execute(
+        select(AuditLog).where(AuditLog.target == f"report:{r.ref}").order_by(AuditLog.at.desc())
+    ).scalars()
+    linked = s.execute(alerts_query(g.scope).where(Alert.report_id == r.id)).all()
+    return render_template(
+        "dashboard/report.html",
+        row=report_row(r, c, p, areas),
+        report=r,
+        statuses=REPORT_STATUSES,
+        history=[{"waktu": core.local(h.at), "oleh": h.username, **h.detail} for h in history],
+        alerts=[alert_row(a, ac, ap, areas) for a, ac, ap in linked],
+    )
+
+
+@bp.post("/laporan/<int:report_id>/status")
+def report_status(report_id: int):
+    s = core.db()
+    r, _c, _p = _scoped_report(report_id)
+    status = request.form.get("status", "")
+    note = " ".join(request.form.get("catatan", "").split())[:500]
+    try:
+        previous = set_report_status(s, r, status, note, g.staff, core.now())
+    except ChangeError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("dashboard.report", report_id=r.id))
+    record(
+        s,
+        "report_status",
+        person_id=r.person_id,
+        target=f"report:{r.ref}",
+        dari=previous,
+        ke=status,
+        catatan=note,
+    )
+    s.commit()
+    flash(f"Status laporan {r.ref}: {core.label('report_status', status)}.", "ok")
+    return redirect(url_for("dashboard.report", report_id=r.id))
+
+
+def _scoped_alert(alert_id: int):
+    row = core.db().execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    if row is None:
+        abort(404)
+    return row[0]
+
+
+def _back() -> str:
+    target = request.form.get("kembali", "")
+    return (
+        target
+        if target.startswith("/dashboard") and "//" not in target
+        else url_for("dashboard.overview")
+    )
+
+
+@bp.post("/peringatan/<int:alert_id>/terima")
+def alert_accept(alert_id: int):
+    s = core.db()
+    alert = _scoped_alert(alert_id)
+    try:
+        ids = accept_alert(s, alert, g.staff, core.now())
+    except ChangeError as exc:
+        flash(str(exc), "error")
+        return redirect(_back())
+    record(s, "alert_accept", person_id=alert.person_id, target=f"alert:{alert.ref}")
+    s.commit()
+    core.rt().outbox.deliver_many(ids)
+    flash(f"Ref {alert.ref} Anda tangani. Warga diberi tahu.", "ok")
+    return redirect(_back())
+
+
+@bp.post("/peringatan/<int:alert_id>/selesai")
+def alert_close(alert_id: int):
+    s = core.db()
+    alert = _scoped_alert(alert_id)
+    outcome = request.form.get("hasil", "")
+    note = " ".join(request.form.get("catatan", "").split())[:500]
+    try:
+        close_alert(s, alert, outcome, note, g.staff, core.now())
+    except ChangeError as exc:
+        flash(str(exc), "error")
+        return redirect(_back())
+    record(
+        s,
+        "alert_close",
+        person_id=alert.person_id,
+        target=f"alert:{alert.ref}",
+        hasil=outcome,
+        catatan=note,
+    )
+    s.commit()
+    flash(f"Ref {alert.ref} ditutup: {core.label('outcome', outcome)}.", "ok")
+    return redirect(_back())

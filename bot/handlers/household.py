@@ -1,0 +1,218 @@
+"""Registration and birth reports: apply the household events (consent, contact, persons)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import alerts, outbox
+from bot.catalog import load_catalog
+from bot.clock import to_db
+from bot.events import register
+from bot.models import Alert, Area, Contact, Person, Reminder
+
+UPDATABLE = {"name", "sex", "birth_date", "hpht", "edd", "delivery_date"}
+DATE_FIELDS = {"birth_date", "hpht", "edd", "delivery_date"}
+REMOVED_REASONS = {"moved", "died", "other"}
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _area_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    return session.execute(select(Area.id).where(Area.code == code)).scalar()
+
+
+def _person(session: Session, contact: Contact, person_id: Any) -> Person | None:
+    """The contact's own person with that id (never someone else's)."""
+    person = session.get(Person, person_id) if person_id else None
+    return person if person is not None and person.contact_id == contact.id else None
+
+
+def _by_name(session: Session, contact: Contact, name: str | None) -> Person | None:
+    if not name:
+        return None
+    return session.execute(
+        select(Person)
+        .where(
+            Person.contact_id == contact.id,
+            Person.status == "active",
+            Person.name == name,
+        )
+        .order_by(Person.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _new_person(session: Session, contact: Contact, now: datetime, **fields: Any) -> Person:
+    person = Person(
+        contact_id=contact.id,
+        area_id=contact.area_id,
+        status="active",
+        created_at=to_db(now),
+        updated_at=to_db(now),
+        **fields,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+@register("consent_given")
+def consent_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """The resident agreed to receive messages: record when."""
+    contact.consent_at = to_db(now)
+
+
+@register("contact_registered")
+def contact_registered(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """The contact's name and area (the most precise level they could tell)."""
+    if event.get("name"):
+        contact.name = event["name"][:120]
+    area_id = _area_id(session, event.get("area_code"))
+    if area_id is not None:
+        contact.area_id = area_id
+        for person in contact.persons:  # members registered earlier without an area
+            if person.area_id is None:
+                person.area_id = area_id
+
+
+@register("person_added")
+def person_added(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """A new household member (pregnant woman, child, elderly or adult)."""
+    mother = _by_name(session, contact, event.get("mother_name"))
+    sex = event.get("sex") or ("P" if event.get("role") == "pregnant" else None)
+    _new_person(
+        session,
+        contact,
+        now,
+        name=event["name"][:120],
+        sex=sex,
+        birth_date=_date(event.get("birth_date")),
+        birth_date_estimated=bool(event.get("birth_date_estimated")),
+        hpht=_date(event.get("hpht")),
+        edd=_date(event.get("edd")),
+        mother_id=mother.id if mother is not None else None,
+    )
+
+
+@register("person_updated")
+def person_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """A corrected field of a member (a date, usually)."""
+    person = _person(session, contact, event.get("person_id"))
+    field = event.get("field")
+    if person is None or field not in UPDATABLE:
+        return
+    value = _date(event.get("value")) if field in DATE_FIELDS else event.get("value")
+    setattr(person, field, value)
+    if field == "birth_date":
+        person.birth_date_estimated = bool(event.get("estimated"))
+    person.updated_at = to_db(now)
+
+
+@register("person_removed")
+def person_removed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """Moved away or died: the person leaves the household and their reminders stop now."""
+    person = _person(session, contact, event.get("person_id"))
+    if person is None:
+        return
+    reason = event.get("reason")
+    person.status = "removed"
+    person.removed_reason = reason if reason in REMOVED_REASONS else "other"
+    person.updated_at = to_db(now)
+    for reminder in session.execute(
+        select(Reminder).where(Reminder.person_id == person.id, Reminder.status == "pending")
+    ).scalars():
+        reminder.status, reminder.updated_at = "cancelled", to_db(now)
+
+
+@register("birth_reported")
+def birth_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """The pregnancy ends, the newborn joins the household, the area's bidan/kader are told."""
+    from flask import current_app
+
+    born = date.fromisoformat(event["delivery_date"])
+    area_id = _area_id(session, event.get("area_code"))
+    if area_id is not None and contact.area_id is None:
+        contact.area_id = area_id
+    mother = _person(session, contact, event.get("mother_person_id"))
+    if mother is None:
+        mother = _by_name(session, contact, event.get("mother_name"))
+    if mother is None:
+        mother = _new_person(session, contact, now, name=event["mother_name"][:120], sex="P")
+    mother.delivery_date = born
+    mother.updated_at = to_db(now)
+    baby = _new_person(
+        session,
+        contact,
+        now,
+        name=event["baby_name"][:120],
+        sex=event.get("baby_sex"),
+        birth_date=born,
+        birth_date_estimated=False,
+        mother_id=mother.id,
+    )
+    if mother.area_id is not None:
+        baby.area_id = mother.area_id
+    settings = current_app.extensions["jemput_bola"].settings
+    return notify_birth(session, contact, event, mother, baby, now, settings)
+
+
+def notify_birth(
+    session: Session,
+    contact: Contact,
+    event: dict[str, Any],
+    mother: Person,
+    baby: Person,
+    now: datetime,
+    settings: dict[str, Any],
+) -> list[int]:
+    """An open routine alert (kader can TERIMA it) sent to the kader and bidan of the area."""
+    cat = load_catalog("id")
+    sex = cat.t(f"birth.sex_{baby.sex}") if baby.sex in ("L", "P") else cat.t("birth.sex_unknown")
+    alert = Alert(
+        ref=event["ref"],
+        kind="birth",
+        urgency="routine",
+        contact_id=contact.id,
+        person_id=mother.id,
+        area_id=mother.area_id or contact.area_id,
+        status="open",
+        level=1,
+        summary=cat.t(
+            "birth.summary",
+            mother=mother.name,
+            date=baby.birth_date.strftime("%d-%m-%Y"),
+            sex=sex,
+        )[:200],
+        declined_by=[],
+        escalate_at=to_db(now + alerts.escalation_delay(settings, "routine")),
+        created_at=to_db(now),
+        updated_at=to_db(now),
+    )
+    session.add(alert)
+    session.flush()
+    workers = []
+    if alert.area_id is not None:
+        workers = alerts.responsible(session, alert.area_id, ("kader", "bidan"))
+    if not workers:  # no area known (or nobody covers it): the puskesmas on duty
+        workers = alerts.responsible(session, alert.area_id, ("admin",))
+    text = cat.t("alert.birth", **alerts.describe(session, alert, now))
+    return [
+        outbox.queue(
+            session,
+            key=f"birth:{alert.ref}:{w.id}",
+            to_phone=w.phone,
+            channel="whatsapp",
+            body=text,
+            now=now,
+            kind="alert",
+        ).id
+        for w in workers
+    ]

@@ -1,0 +1,72 @@
+"""Replies to reminders: what the last reminder asked about, and SUDAH recorded as given."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import to_db
+from bot.events import register
+from bot.lookups import provider
+from bot.models import Contact, DoseRecord, OutboundMessage, Reminder
+
+ANSWER_WINDOW = timedelta(days=14)
+
+
+@provider("reminders")
+def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dict[str, Any]]:
+    """Items of the newest reminder message sent in the last 14 days that are still open."""
+    latest = session.execute(
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.contact_id == contact.id,
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.created_at >= to_db(now - ANSWER_WINDOW),
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    ).scalar()
+    if latest is None:
+        return []
+    rows = session.execute(
+        select(Reminder).where(Reminder.outbound_id == latest, Reminder.status == "sent")
+    ).scalars()
+    return [{"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence} for r in rows]
+
+
+@register("doses_reported")
+def doses_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """The resident says it was done: record it as self-reported and stop those reminders."""
+    given_on = date.fromisoformat(event["given_on"])
+    for item in event["items"]:
+        exists = session.execute(
+            select(DoseRecord.id).where(
+                DoseRecord.person_id == item["person_id"],
+                DoseRecord.item == item["item"],
+                DoseRecord.occurrence == item["occurrence"],
+            )
+        ).first()
+        if exists is None:
+            session.add(
+                DoseRecord(
+                    person_id=item["person_id"],
+                    item=item["item"],
+                    occurrence=item["occurrence"],
+                    given_on=given_on,
+                    source="self_report",
+                    created_at=to_db(now),
+                )
+            )
+        for r in session.execute(
+            select(Reminder).where(
+                Reminder.person_id == item["person_id"],
+                Reminder.item == item["item"],
+                Reminder.occurrence == item["occurrence"],
+                Reminder.status.in_(("pending", "sent")),
+            )
+        ).scalars():
+            r.status, r.updated_at = "done", to_db(now)
+    session.flush()

@@ -1,0 +1,329 @@
+"""The outbox: queue messages in the caller's transaction, send them after it commits,
+retry with exponential backoff, and record delivery status moving only forward."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import from_db, to_db
+from bot.db import transaction
+from bot.models import Contact, OutboundMessage
+from bot.phones import mask
+from bot.senders import OPTED_OUT_CODES, SMS_FALLBACK_CODES, Outgoing, Sender, SendError
+
+log = logging.getLogger(__name__)
+
+# Delivery states in the order Twilio moves through them; a status never moves backwards.
+RANK = {
+    "queued": 0,
+    "retry": 0,
+    "sending": 1,
+    "accepted": 2,
+    "scheduled": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
+STALE_SENDING = timedelta(minutes=5)
+
+
+WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of the user's last message
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_seconds: int = 30
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=self.base_seconds * 2 ** max(attempts - 1, 0))
+
+
+@dataclass(frozen=True)
+class SendingRules:
+    """Templates for business-initiated WhatsApp messages, and sending rates per channel."""
+
+    templates: dict = field(default_factory=dict)  # kind -> ContentSid
+    rates: dict = field(default_factory=dict)  # channel -> messages per second (0 = no limit)
+
+
+class RateLimiter:
+    """Spaces sends per channel so a sender never exceeds its configured rate."""
+
+    def __init__(self, rates: dict, sleep=time.sleep, monotonic=time.monotonic) -> None:
+        self.rates = rates
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        rate = float(self.rates.get(channel) or 0)
+        if rate <= 0:
+            return
+        with self._lock:  # reserve the next slot, then sleep outside the lock
+            now = self.monotonic()
+            slot = max(self.next_slot.get(channel, now), now)
+            self.next_slot[channel] = slot + 1.0 / rate
+        if slot > now:
+            self.sleep(slot - now)
+
+
+def queue(
+    session: Session,
+    *,
+    key: str,
+    to_phone: str,
+    channel: str,
+    body: str,
+    now: datetime,
+    kind: str = "reply",
+    contact_id: int | None = None,
+    inbound_id: int | None = None,
+) -> OutboundMessage:
+    """Add a message to the outbox once per idempotency key (a second call returns the first)."""
+    existing = session.execute(
+        select(OutboundMessage).where(OutboundMessage.idempotency_key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    msg = OutboundMessage(
+        idempotency_key=key,
+        to_phone=to_phone,
+        channel=channel,
+        body=body[:1600],
+        kind=kind,
+        contact_id=contact_id,
+        inbound_id=inbound_id,
+        status="queued",
+        attempts=0,
+        next_attempt_at=to_db(now),
+        created_at=to_db(now),
+        updated_at=to_db(now),
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+class Outbox:
+    def __init__(
+        self,
+        factory: sessionmaker,
+        senders: dict[str, Sender],
+        clock,
+        policy: RetryPolicy | None = None,
+        rules: SendingRules | None = None,
+    ) -> None:
+        self.factory = factory
+        self.senders = senders
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.rules = rules or SendingRules()
+        self.limiter = RateLimiter(self.rules.rates)
+
+    def deliver(self, message_id: int) -> str | None:
+        """Send one queued message if nobody else has claimed it; return its new status."""
+        claimed = self._claim([message_id])
+        return self._send(claimed[0]) if claimed else None
+
+    def _claim(self, ids: list[int]) -> list[tuple[int, Outgoing, int]]:
+        """Mark queued/retrying messages as sending in one transaction; return what we got."""
+        now = self.clock.now()
+        marker = to_db(now).replace(microsecond=now.microsecond)
+        with transaction(self.factory) as s:
+            s.execute(
+                update(OutboundMessage)
+                .where(
+                    OutboundMessage.id.in_(ids),
+                    OutboundMessage.status.in_(("queued", "retry")),
+                )
+                .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=marker)
+                .execution_options(synchronize_session=False)
+            )
+            rows = s.execute(
+                select(OutboundMessage)
+                .where(
+                    OutboundMessage.id.in_(ids),
+                    OutboundMessage.status == "sending",
+                    OutboundMessage.updated_at == marker,
+                )
+                .order_by(OutboundMessage.id)
+            ).scalars()
+            return [(m.id, self._outgoing(s, m, now), m.attempts) for m in rows]
+
+    def _send(self, claimed: tuple[int, Outgoing, int]) -> str:
+        """Send one claimed message and commit its result at once: a dispatcher killed
+        mid-batch can have sent at most the one message in flight without recording it."""
+        message_id, out, attempts = claimed
+        sender = self.senders.get(out.channel)
+        try:
+            if sender is None:
+                raise SendError(f"no sender for channel {out.channel}")
+            self.limiter.wait(out.channel)
+            sent = sender.send(out)
+        except SendError as exc:
+            status = self._failed(message_id, attempts, exc)
+            if exc.code in SMS_FALLBACK_CODES and out.channel == "whatsapp":
+                fallback = self._sms_fallback(message_id)
+                if fallback is not None:
+                    self.deliver(fallback)
+            return status
+        status = sent.status if RANK.get(sent.status, 0) >= RANK["sent"] else "sent"
+        done = to_db(self.clock.now())
+        with transaction(self.factory) as s:
+            s.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == message_id)
+                .values(
+                    provider_message_id=sent.provider_id,
+                    status=status,
+                    sent_at=done,
+                    updated_at=done,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return status
+
+    def _outgoing(self, s: Session, msg: OutboundMessage, now: datetime) -> Outgoing:
+        """A WhatsApp message we initiate outside the 24 h window uses its approved template."""
+        content_sid = variables = None
+        template = self.rules.templates.get(msg.kind)
+        if msg.channel == "whatsapp" and msg.kind != "reply" and template:
+            contact = s.get(Contact, msg.contact_id) if msg.contact_id else None
+            last = from_db(contact.last_inbound_at) if contact else None
+            if last is None or now - last > WINDOW:
+                content_sid = template
+                variables = json.dumps({"1": msg.body[:1000]}, ensure_ascii=False)
+        return Outgoing(
+            msg.to_phone, msg.channel, msg.body, msg.idempotency_key, content_sid, variables
+        )
+
+    def _sms_fallback(self, message_id: int) -> int | None:
+        """Queue the same text once by SMS after a WhatsApp failure that SMS can get around."""
+        now = self.clock.now()
+        with transaction(self.factory) as s:
+            msg = s.get(OutboundMessage, message_id)
+            copy = queue(
+                s,
+                key=msg.idempotency_key + ":sms",
+                to_phone=msg.to_phone,
+                channel="sms",
+                body=msg.body,
+                now=now,
+                kind=msg.kind,
+                contact_id=msg.contact_id,
+            )
+            return copy.id if copy.status == "queued" else None
+
+    def _failed(self, message_id: int, attempts: int, exc: SendError) -> str:
+        now = self.clock.now()
+        with transaction(self.factory) as s:
+            msg = s.get(OutboundMessage, message_id)
+            msg.error_code = exc.code
+            msg.last_error = str(exc)[:500]
+            msg.updated_at = to_db(now)
+            if exc.code in OPTED_OUT_CODES and msg.contact_id:
+                mark_opted_out(s, msg.contact_id, now)
+            if exc.code in SMS_FALLBACK_CODES and msg.channel == "whatsapp":
+                msg.status = "failed"  # the SMS copy carries it from here
+            elif exc.retryable and attempts < self.policy.max_attempts:
+                msg.status = "retry"
+                msg.next_attempt_at = to_db(now + self.policy.delay(attempts))
+            else:
+                msg.status = "failed"
+            log.warning(
+                "send to %s failed (%s, attempt %d): %s",
+                mask(msg.to_phone),
+                exc.code,
+                attempts,
+                msg.status,
+            )
+            return msg.status
+
+    def deliver_many(self, ids: list[int], batch: int = 50) -> dict[int, str | None]:
+        """Send several messages one after another, claiming them in batches."""
+        result: dict[int, str | None] = dict.fromkeys(ids)
+        for start in range(0, len(ids), batch):
+            for claimed in self._claim(ids[start : start + batch]):
+                result[claimed[0]] = self._send(claimed)
+        return result
+
+    def due_ids(self, limit: int = 500) -> list[int]:
+        """Queued or retrying messages whose time has come, and sends stuck since a crash."""
+        now = to_db(self.clock.now())
+        with transaction(self.factory) as s:
+            s.execute(
+                update(OutboundMessage)
+                .where(
+                    OutboundMessage.status == "sending",
+                    OutboundMessage.updated_at < now - STALE_SENDING,
+                )
+                .values(status="retry", next_attempt_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return list(
+                s.execute(
+                    select(OutboundMessage.id)
+                    .where(
+                        OutboundMessage.status.in_(("queued", "retry")),
+                        or_(
+                            OutboundMessage.next_attempt_at.is_(None),
+                            OutboundMessage.next_attempt_at <= now,
+                        ),
+                    )
+                    .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                    .limit(limit)
+                ).scalars()
+            )
+
+    def dispatch_due(self, limit: int = 500) -> int:
+        """Send what is due now; return how many were attempted."""
+        ids = self.due_ids(limit)
+        self.deliver_many(ids)
+        return len(ids)
+
+
+def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:
+    contact = session.get(Contact, contact_id)
+    if contact is not None and not contact.opted_out:
+        contact.opted_out = True
+        contact.opted_out_at = to_db(now)
+
+
+def record_status(
+    session: Session, provider_id: str, status: str, error_code: str | None, now: datetime
+) -> str:
+    """Apply a Twilio status callback; returns 'updated', 'ignored' or 'unknown'."""
+    msg = session.execute(
+        select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_id)
+    ).scalar_one_or_none()
+    if msg is None:
+        return "unknown"
+    if (
+        status not in RANK
+        or RANK[status] <= RANK.get(msg.status, 0)
+        or msg.status in FINAL - {"delivered"}
+    ):
+        return "ignored"
+    msg.status = status
+    msg.updated_at = to_db(now)
+    if error_code:
+        msg.error_code = error_code
+        msg.last_error = f"twilio error {error_code}"
+        if error_code in OPTED_OUT_CODES and msg.contact_id:
+            mark_opted_out(session, msg.contact_id, now)
+    return "updated"

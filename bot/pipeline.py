@@ -1,0 +1,339 @@
+"""The inbound pipeline: dedupe -> contact -> keywords -> NLU -> flow -> events -> one
+transaction that stores everything and queues the replies -> send after commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import events as event_handlers
+from bot import kader, lookups, outbox
+from bot.clock import from_db, to_db
+from bot.db import transaction
+from bot.district import area_infos
+from bot.models import Area, Contact, Conversation, InboundMessage, OutboundMessage, Person
+from bot.phones import mask, to_e164
+from flows import kader_commands, keywords, router
+from flows.base import ContactInfo, Context, Message, PersonInfo, State, Step
+
+log = logging.getLogger(__name__)
+MAX_BODY = 20_000  # stored as received up to this size
+
+
+@dataclass(frozen=True)
+class InboundCommand:
+    """One message from a resident, whatever the channel."""
+
+    channel: str  # whatsapp | sms | simulator
+    from_raw: str
+    text: str | None
+    provider_message_id: str
+
+
+@dataclass
+class InboundResult:
+    status: str  # processed | duplicate | invalid_sender | error
+    replies: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    outbound_ids: list[int] = field(default_factory=list)
+    nlu: dict[str, Any] | None = None
+
+
+def handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
+    """Process one inbound message end to end; replies are sent after the commit."""
+    now = rt.clock.now()
+    phone = to_e164(cmd.from_raw, rt.settings["default_region"])
+    if phone is None:
+        log.warning("inbound %s from an invalid number ignored", cmd.provider_message_id[:40])
+        return InboundResult("invalid_sender")
+    result = None
+    for _attempt in range(3):
+        try:
+            result = _process(cmd, phone, now, rt)
+            break
+        except IntegrityError:
+            duplicate = _duplicate(cmd, rt)
+            if duplicate is not None:  # the same message committed by a concurrent request
+                return duplicate
+            # otherwise a fresh reference code collided: run again with a new one
+        except Exception:
+            log.exception("inbound from %s failed; stored for follow-up", mask(phone))
+            break
+    if result is None:
+        result = _store_failed(cmd, phone, now, rt)
+    if result.outbound_ids:
+        rt.outbox.deliver_many(result.outbound_ids)
+    if any(e.get("type") in REPLAN_EVENTS for e in result.events):
+        _replan(phone, rt)
+    return result
+
+
+# After these, the contact's household gets its reminders re-planned at once.
+REPLAN_EVENTS = {
+    "consent_given",
+    "contact_registered",
+    "person_added",
+    "person_updated",
+    "person_removed",
+    "birth_reported",
+    "doses_reported",
+    "opted_in",
+    "opted_out",
+    "contact_moved",
+}
+
+
+def _replan(phone: str, rt) -> None:
+    from scheduler.reminders import plan_all
+
+    with rt.session_factory() as s:
+        ids = [
+            p
+            for p in s.execute(
+                select(Person.id)
+                .join(Contact, Person.contact_id == Contact.id)
+                .where(Contact.phone == phone)
+            ).scalars()
+        ]
+    if ids:
+        try:
+            plan_all(rt.session_factory, rt.clock.now(), rt.settings, person_ids=ids)
+        except Exception:  # planning is retried by the daily job; the reply already went
+            log.exception("re-planning after a registration change failed")
+
+
+def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResult:
+    with transaction(rt.session_factory) as s:
+        if _seen(s, cmd.provider_message_id):
+            return _replies_of(s, cmd.provider_message_id, "duplicate")
+        contact = _contact(s, phone, cmd.channel, now)
+        conv = s.execute(
+            select(Conversation).where(Conversation.contact_id == contact.id)
+        ).scalar_one_or_none()
+        state = _state(conv, now)
+        text = _storable(cmd.text)
+        ctx = _context(s, contact, now, rt)
+        msg = Message(text=text, keyword=keywords.match(text))
+        parsed = None
+        worker = kader.find_worker(s, phone)
+        command = kader_commands.parse(text) if worker is not None else None
+        kader_ids: list[int] = []
+        if command is not None:
+            # a registered worker's command; residents typing the same words get the flows
+            replies, kader_ids = kader.handle(s, worker, command, now, rt.settings)
+            event = {"type": "kader_command", "command": command.name, "ref": command.ref}
+            step = Step(state, tuple(replies), (event,))
+            msg = Message(text=text, intent="kader_command", confidence=1.0)
+        elif router.needs_nlu(state, msg, ctx):
+            parsed = rt.nlu.parse(text, now=now, tz=ctx.tz)
+            msg = Message(
+                text=text,
+                intent=parsed["intent"]["name"],
+                confidence=parsed["intent"]["confidence"],
+                entities=tuple(parsed["entities"]),
+                truncated=parsed["truncated"],
+            )
+        if command is None:
+            step = router.route(state, msg, ctx)
+        if msg.truncated and step.replies:
+            step = Step(step.state, (rt.catalog.t("menu.truncated"), *step.replies), step.events)
+
+        inbound = InboundMessage(
+            provider_message_id=cmd.provider_message_id,
+            channel=cmd.channel,
+            contact_id=contact.id,
+            from_phone=phone,
+            body=text,
+            intent=msg.intent,
+            confidence=msg.confidence if msg.intent else None,
+            status="processed" if step.replies or step.events else "ignored",
+            received_at=to_db(now),
+        )
+        s.add(inbound)
+        s.flush()
+        contact.last_inbound_at = to_db(now)
+        extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id)
+        _save_state(s, conv, contact.id, step.state, now, rt.settings)
+        ids = (
+            [
+                outbox.queue(
+                    s,
+                    key=f"reply:{inbound.id}:{i}",
+                    to_phone=phone,
+                    channel=contact.channel,
+                    body=reply,
+                    now=now,
+                    contact_id=contact.id,
+                    inbound_id=inbound.id,
+                ).id
+                for i, reply in enumerate(step.replies)
+            ]
+            + extra_ids
+            + kader_ids
+        )
+        log.info(
+            "inbound %s from %s: intent=%s events=%s replies=%d",
+            inbound.id,
+            mask(phone),
+            msg.intent or msg.keyword,
+            [e["type"] for e in step.events],
+            len(ids),
+        )
+        return InboundResult("processed", list(step.replies), list(step.events), ids, parsed)
+
+
+def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResult:
+    """Keep the message and apologise, so nothing is lost when a flow fails."""
+    with transaction(rt.session_factory) as s:
+        if _seen(s, cmd.provider_message_id):
+            return _replies_of(s, cmd.provider_message_id, "duplicate")
+        contact = _contact(s, phone, cmd.channel, now)
+        inbound = InboundMessage(
+            provider_message_id=cmd.provider_message_id,
+            channel=cmd.channel,
+            contact_id=contact.id,
+            from_phone=phone,
+            body=_storable(cmd.text),
+            status="error",
+            received_at=to_db(now),
+        )
+        s.add(inbound)
+        s.flush()
+        reply = rt.catalog.t("menu.error")
+        msg = outbox.queue(
+            s,
+            key=f"reply:{inbound.id}:0",
+            to_phone=phone,
+            channel=contact.channel,
+            body=reply,
+            now=now,
+            contact_id=contact.id,
+            inbound_id=inbound.id,
+        )
+        return InboundResult("error", [reply], [], [msg.id])
+
+
+def _duplicate(cmd: InboundCommand, rt) -> InboundResult | None:
+    with transaction(rt.session_factory) as s:
+        if not _seen(s, cmd.provider_message_id):
+            return None
+        return _replies_of(s, cmd.provider_message_id, "duplicate")
+
+
+def _seen(s: Session, provider_id: str) -> bool:
+    return (
+        s.execute(
+            select(InboundMessage.id).where(InboundMessage.provider_message_id == provider_id)
+        ).first()
+        is not None
+    )
+
+
+def _replies_of(s: Session, provider_id: str, status: str) -> InboundResult:
+    rows = s.execute(
+        select(OutboundMessage.body)
+        .join(InboundMessage, OutboundMessage.inbound_id == InboundMessage.id)
+        .where(InboundMessage.provider_message_id == provider_id)
+        .order_by(OutboundMessage.id)
+    ).scalars()
+    return InboundResult(status, list(rows))
+
+
+def _contact(s: Session, phone: str, channel: str, now: datetime) -> Contact:
+    contact = s.execute(select(Contact).where(Contact.phone == phone)).scalar_one_or_none()
+    if contact is None:
+        contact = Contact(phone=phone, channel=channel, language="id", created_at=to_db(now))
+        s.add(contact)
+        s.flush()
+    elif contact.channel != channel and channel in ("whatsapp", "simulator"):
+        contact.channel = channel  # replies go back the way the resident wrote
+    return contact
+
+
+def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
+    """Everything a flow step may read, loaded before it runs (steps do no I/O)."""
+    areas = area_infos(s, rt.settings["timezone"])
+    by_id = {a.id: a.code for a in s.execute(select(Area.id, Area.code))}
+    persons = s.execute(
+        select(Person)
+        .where(Person.contact_id == contact.id, Person.status == "active")
+        .order_by(Person.id)
+    ).scalars()
+    household = tuple(
+        PersonInfo(
+            id=p.id,
+            name=p.name,
+            sex=p.sex,
+            birth_date=p.birth_date,
+            hpht=p.hpht,
+            edd=p.edd,
+            delivery_date=p.delivery_date,
+            area_code=by_id.get(p.area_id),
+        )
+        for p in persons
+    )
+    area_code = by_id.get(contact.area_id)
+    tz = next((a.timezone for a in areas if a.code == area_code), rt.settings["timezone"])
+    info = ContactInfo(
+        id=contact.id,
+        phone=contact.phone,
+        channel=contact.channel,
+        name=contact.name,
+        opted_out=contact.opted_out,
+        registered=bool(household) or contact.name is not None,
+        consented=contact.consent_at is not None,
+        area_code=area_code,
+    )
+    return Context(
+        now=now,
+        contact=info,
+        t=rt.catalog.t,
+        settings=rt.settings,
+        household=household,
+        areas=areas,
+        places=rt.district.places,
+        tz=tz,
+        ref=rt.new_ref(),
+        lookups=lookups.collect(s, contact, now),
+    )
+
+
+def _state(conv: Conversation | None, now: datetime) -> State:
+    if conv is None or conv.flow is None:
+        return State()
+    expires = from_db(conv.expires_at)
+    if expires is not None and expires <= now:
+        return State()
+    return State(conv.flow, conv.step, dict(conv.slots or {}))
+
+
+def _save_state(
+    s: Session,
+    conv: Conversation | None,
+    contact_id: int,
+    state: State,
+    now: datetime,
+    settings: dict[str, Any],
+) -> None:
+    if conv is None:
+        if state.idle:
+            return
+        conv = Conversation(contact_id=contact_id, slots={})
+        s.add(conv)
+    conv.flow = state.flow
+    conv.step = state.step
+    conv.slots = dict(state.slots)
+    hours = settings["conversation"]["expiry_hours"]
+    conv.expires_at = None if state.idle else to_db(now + timedelta(hours=hours))
+    conv.updated_at = to_db(now)
+
+
+def _storable(text: str | None) -> str:
+    """The body as we keep it: NUL bytes removed (PostgreSQL refuses them), bounded size."""
+    return (text or "").replace("\x00", "")[:MAX_BODY]

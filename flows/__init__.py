@@ -1,0 +1,1 @@
+"""Conversation flows as pure steps: (state, message, context) -> state, replies, events."""

@@ -1,0 +1,226 @@
+"""Pure parsers for short answers: yes/no, sex, names, ages, birth years, areas."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flows.base import AreaInfo, Message
+from flows.choices import NUMBER_WORDS, pick
+from flows.optout import NO, YES
+
+MAX_NAME = 60
+_EXTRA_YES = {"ya benar", "iya benar", "ya betul", "iya betul", "benar", "betul", "setuju", "sip"}
+_EXTRA_NO = {"salah", "bukan", "tidak setuju", "tidak benar", "ga setuju", "gak setuju"}
+_MALE = {"l", "lk", "laki", "laki-laki", "lakilaki", "laki2", "cowok", "cowo", "pria", "putra"}
+_FEMALE = {"p", "pr", "perempuan", "prempuan", "cewek", "cewe", "wanita", "putri"}
+_MALE_WORDS = re.compile(r"\b(laki[- ]?laki|laki2|cowok|cowo|pria|putra|jagoan)\b")
+_FEMALE_WORDS = re.compile(r"\b(perempuan|prempuan|cewek|cewe|wanita|putri)\b")
+_NAME_PREFIX = re.compile(
+    r"^(nama\s*(saya|aku|ku|nya|anak(nya)?|bayi(nya)?|ibu(nya)?|lengkap(nya)?)?|namaku|namanya"
+    r"|saya|aku)\s*[:=\-]?\s+",
+    re.IGNORECASE,
+)
+_SELF = {"saya", "aku", "sendiri", "saya sendiri", "aku sendiri", "sy", "sya", "diri sendiri"}
+_NOT_NAMES = {
+    "anak", "anak saya", "bayi", "bayi saya", "istri", "istri saya", "suami", "suami saya",
+    "ibu", "ibu saya", "bapak", "ayah", "nenek", "kakek", "ya", "tidak", "ok", "oke",
+}  # fmt: skip
+_FEMALE_TITLES = re.compile(r"^(ibu|bu|ny|nyonya|nona|mbak|teh|neng)\b\.?\s*", re.IGNORECASE)
+_MALE_TITLES = re.compile(r"^(bapak|pak|tn|tuan|mas|kang|aa)\b\.?\s*", re.IGNORECASE)
+_UNKNOWN = re.compile(
+    r"\b(tidak|tdk|gak|ga|nggak|ngga|enggak|ndak|belum|blm)\s*(tahu|tau|ingat|inget)\b"
+    r"|\blewat\w*|\bskip\b|\blupa\b"
+)
+_WORDS = sorted((*NUMBER_WORDS, "sepuluh", "se"), key=len, reverse=True)
+_NUM = r"(\d{1,3}|" + "|".join(re.escape(w) for w in _WORDS) + ")"
+_UNIT = {
+    "tahun": "y", "thn": "y", "th": "y", "thun": "y", "taun": "y",
+    "bulan": "m", "bln": "m", "bl": "m", "bulanan": "m",
+    "minggu": "w", "mgg": "w", "mg": "w", "pekan": "w",
+    "hari": "d", "hr": "d", "hri": "d",
+}  # fmt: skip
+_DURATION = re.compile(
+    rf"\b{_NUM}\s*({'|'.join(sorted(_UNIT, key=len, reverse=True))})\b(?!\s*(lagi|lalu|yg|yang))"
+)
+_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
+
+
+def yes_no(msg: Message) -> bool | None:
+    """True for YA, False for TIDAK, None when unclear (the NLU intent breaks ties)."""
+    text = re.sub(r"[^\w\s-]", " ", msg.text.lower())
+    text = " ".join(text.split())
+    if text in YES or text in _EXTRA_YES:
+        return True
+    if text in NO or text in _EXTRA_NO:
+        return False
+    words = text.split()
+    if words and words[0] in YES and not set(words) & NO:
+        return True
+    if words and words[0] in NO:
+        return False
+    if msg.intent == "affirm" and not set(words) & NO:
+        return True
+    if msg.intent == "deny":
+        return False
+    return None
+
+
+def parse_sex(text: str, strict: bool = True) -> str | None:
+    """L or P. strict=True reads a short answer ("L", "cowok"); False scans a sentence."""
+    answer = " ".join(re.sub(r"[^\w\s-]", " ", text.lower()).split())
+    if strict:
+        if answer in _MALE:
+            return "L"
+        if answer in _FEMALE:
+            return "P"
+    male = bool(_MALE_WORDS.search(answer))
+    female = bool(_FEMALE_WORDS.search(answer))
+    if male != female:
+        return "L" if male else "P"
+    return None
+
+
+def is_unknown(text: str) -> bool:
+    """'tidak tahu', 'lewati', 'skip', 'lupa'."""
+    return bool(_UNKNOWN.search(text.lower()))
+
+
+def is_self(text: str) -> bool:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) in _SELF
+
+
+def clean_name(text: str) -> str:
+    """'nama saya siti aminah.' -> 'Siti Aminah'."""
+    name = " ".join(text.split()).strip(" .,!?:;\"'")
+    name = _NAME_PREFIX.sub("", name, count=1).strip(" .,!?:;\"'")
+    if name and (name.islower() or name.isupper()):
+        name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+    return name
+
+
+def name_problem(name: str) -> str | None:
+    """A catalog key suffix when the name cannot be used: empty, too_long, invalid."""
+    if not name or name.lower() in _NOT_NAMES:
+        return "name_empty"
+    if len(name) > MAX_NAME:
+        return "name_too_long"
+    if any(c.isdigit() for c in name) or sum(c.isalpha() for c in name) < 2:
+        return "name_invalid"
+    return None
+
+
+def sex_from_title(name: str) -> str | None:
+    """'Ibu Sri' -> P, 'Pak Joko' -> L, otherwise None."""
+    if _FEMALE_TITLES.match(name):
+        return "P"
+    if _MALE_TITLES.match(name):
+        return "L"
+    return None
+
+
+def strip_title(name: str) -> str:
+    return _FEMALE_TITLES.sub("", name, count=1).strip() or name
+
+
+@dataclass(frozen=True)
+class Age:
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+
+    @property
+    def total_days(self) -> int:
+        return round(self.years * 365.25 + self.months * 30.44 + self.weeks * 7 + self.days)
+
+
+def _number(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    if word in ("se", "sepuluh"):
+        return 1 if word == "se" else 10
+    return NUMBER_WORDS[word]
+
+
+def parse_age(text: str) -> Age | None:
+    """'umur 8 bulan', '1 tahun 3 bulan', 'setahun', '3 minggu' -> Age; None if none."""
+    lowered = text.lower()
+    parts = {"y": 0, "m": 0, "w": 0, "d": 0}
+    found = False
+    for m in _DURATION.finditer(lowered):
+        parts[_UNIT[m.group(2)]] += _number(m.group(1))
+        found = True
+    if not found:
+        return None
+    return Age(parts["y"], parts["m"], parts["w"], parts["d"])
+
+
+def bare_number(text: str) -> int | None:
+    """'70', 'umur 70', 'usia 70' -> 70 (no unit said)."""
+    m = re.fullmatch(r"\s*(umur|usia|umurnya|usianya)?\s*(\d{1,3})\s*", text.lower())
+    return int(m.group(2)) if m else None
+
+
+def find_year(text: str) -> int | None:
+    m = _YEAR.search(text)
+    return int(m.group(1)) if m else None
+
+
+def minus(on: date, age: Age) -> date:
+    """The date `age` before `on` (months keep the day, clamped to the month end)."""
+    month_index = on.year * 12 + (on.month - 1) - age.years * 12 - age.months
+    year, month = divmod(month_index, 12)
+    month += 1
+    if year < 1:
+        return date(1, 1, 1)
+    day = min(on.day, calendar.monthrange(year, month)[1])
+    return date.fromordinal(max(date(year, month, day).toordinal() - age.weeks * 7 - age.days, 1))
+
+
+def years_between(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _norm(text: str) -> str:
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    text = re.sub(r"\b0+(\d)", r"\1", text)  # "rw 01" == "rw 1"
+    return " ".join(text.split())
+
+
+_LEVEL_WORDS = re.compile(r"\b(desa|ds|dusun|dsn|kampung|kp|kampong|dukuh|lingkungan|ling)\b")
+
+
+def match_area(text: str, options: Sequence[AreaInfo]) -> int | None:
+    """Index of the area meant by a number or a (misspelled) name, or None."""
+    answer = _norm(text)
+    if not answer:
+        return None
+    if answer.isdigit():
+        n = int(answer)
+        if 1 <= n <= len(options):
+            return n - 1
+    names = [_norm(o.name) for o in options]
+    stripped = " ".join(_LEVEL_WORDS.sub(" ", answer).split())
+    for candidate in (answer, stripped):
+        if candidate in names:
+            return names.index(candidate)
+    digits = re.findall(r"\d+", answer)
+    if digits and not answer.isdigit():
+        hits = [i for i, n in enumerate(names) if re.findall(r"\d+", n)[:1] == digits[:1]]
+        if len(hits) == 1:
+            return hits[0]
+    if answer.isdigit():
+        hits = [i for i, n in enumerate(names) if re.findall(r"\d+", n)[:1] == [answer]]
+        return hits[0] if len(hits) == 1 else None
+    return pick(stripped or answer, [o.name for o in options])

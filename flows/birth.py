@@ -1,0 +1,221 @@
+"""Birth report: which pregnancy ended and when, the newborn's sex; the handler records the
+delivery, adds the baby and tells the area's bidan and kader."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from flows.answers import (
+    clean_name,
+    is_self,
+    is_unknown,
+    match_area,
+    name_problem,
+    parse_sex,
+    strip_title,
+)
+from flows.base import IDLE, Context, Message, PersonInfo, State, Step
+from flows.choices import numbered, pick
+from flows.registration import PREGNANCY_DAYS, fmt, is_pregnant
+from nlu.dates import parse_date
+
+BIRTH_FLOW = "birth"
+MAX_ASKS = 3
+MAX_DAYS_AGO = 365  # older births are registered as a child, not reported
+RECENT_DELIVERY_DAYS = 42
+_YESTERDAY = re.compile(r"\b(semalam|semalem|tadi malam|tadi malem|kemaren)\b")
+_TODAY = re.compile(r"\b(barusan|baru saja|tadi subuh|subuh tadi|dini hari|hari ini)\b")
+
+
+def _ask(step: str, slots: dict[str, Any], text: str) -> Step:
+    return Step(State(BIRTH_FLOW, step, {**slots, "asked": 0}), (text,))
+
+
+def _again(state: State, ctx: Context, text: str) -> Step:
+    asked = int(state.slots.get("asked", 0)) + 1
+    if asked >= MAX_ASKS:
+        event = {"type": "help_needed", "flow": BIRTH_FLOW, "step": state.step}
+        return Step(IDLE, (ctx.t("menu.human"),), (event,))
+    return Step(State(BIRTH_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
+
+
+def _slots(state: State) -> dict[str, Any]:
+    return {k: v for k, v in state.slots.items() if k != "asked"}
+
+
+def delivery_date(text: str, ctx: Context) -> date | None:
+    """The day of birth in a message: a date, 'kemarin', 'tadi pagi', 'semalam'..."""
+    when = parse_date(text, ctx.now, ctx.tz, past=True)
+    if when is not None:
+        return when
+    lowered = text.lower()
+    if _YESTERDAY.search(lowered):
+        return ctx.today() - timedelta(days=1)
+    if _TODAY.search(lowered):
+        return ctx.today()
+    return None
+
+
+def _mothers(ctx: Context) -> list[PersonInfo]:
+    today = ctx.today()
+    return [p for p in ctx.household if is_pregnant(p, today)]
+
+
+def _date_problem(when: date, slots: dict[str, Any], ctx: Context) -> str | None:
+    today = ctx.today()
+    if when > today:
+        return "birth.date_future"
+    if (today - when).days > MAX_DAYS_AGO:
+        return "birth.date_too_old"
+    hpht = slots.get("hpht")
+    if hpht and when < date.fromisoformat(hpht):
+        return "birth.date_before_pregnancy"
+    return None
+
+
+def _with_mother(slots: dict[str, Any], person: PersonInfo) -> dict[str, Any]:
+    start = person.hpht or (person.edd - timedelta(days=PREGNANCY_DAYS) if person.edd else None)
+    return {
+        **slots,
+        "mother_id": person.id,
+        "mother_name": person.name,
+        "hpht": start.isoformat() if start else None,
+    }
+
+
+def start_birth(state: State, msg: Message, ctx: Context) -> Step:
+    """Intent report_birth: take what the message already says, ask for the rest."""
+    slots: dict[str, Any] = {}
+    sex = parse_sex(msg.text, strict=False)
+    if sex:
+        slots["sex"], slots["sex_done"] = sex, True
+    mothers = _mothers(ctx)
+    text = msg.text.lower()
+    named = [p for p in mothers if re.search(rf"\b{re.escape(p.name.lower())}\b", text)]
+    if len(named) == 1:
+        mothers = named
+    if len(mothers) == 1:
+        slots = _with_mother(slots, mothers[0])
+    elif mothers:
+        slots["choices"] = [p.id for p in mothers]
+    when = delivery_date(msg.text, ctx)
+    if when is not None and _date_problem(when, slots, ctx) is None:
+        slots["date"] = when.isoformat()
+    return _next(slots, ctx)
+
+
+def _next(slots: dict[str, Any], ctx: Context) -> Step:
+    """Ask the next missing thing (mother, desa, date, sex), or finish."""
+    if "mother_name" not in slots:
+        if slots.get("choices"):
+            options = _which_options(slots, ctx)
+            return _ask("which", slots, ctx.t("birth.ask_which", options=options))
+        return _ask("mother", slots, ctx.t("birth.ask_mother"))
+    desa = [a for a in ctx.areas if a.parent is None]
+    if ctx.contact.area_code is None and desa and not slots.get("area_done"):
+        options = numbered([a.name for a in desa])
+        return _ask("area", slots, ctx.t("birth.ask_area", options=options))
+    if "date" not in slots:
+        return _ask("date", slots, ctx.t("birth.ask_date"))
+    if not slots.get("sex_done"):
+        return _ask("sex", slots, ctx.t("birth.ask_sex"))
+    return _finish(slots, ctx)
+
+
+def _which_options(slots: dict[str, Any], ctx: Context) -> str:
+    names = [p.name for p in ctx.household if p.id in slots["choices"]]
+    return numbered([*names, ctx.t("birth.other_mother")])
+
+
+def step_which(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    mothers = [p for p in ctx.household if p.id in slots.get("choices", [])]
+    i = pick(msg.text, [p.name for p in mothers] + [ctx.t("birth.other_mother")])
+    if i is None:
+        options = _which_options(slots, ctx)
+        return _again(state, ctx, ctx.t("birth.reask_which", options=options))
+    slots.pop("choices", None)
+    if i == len(mothers):
+        return _ask("mother", slots, ctx.t("birth.ask_mother"))
+    return _next(_with_mother(slots, mothers[i]), ctx)
+
+
+def step_mother(state: State, msg: Message, ctx: Context) -> Step:
+    """No pregnancy on record: who gave birth? A household member, or a new mother."""
+    slots = _slots(state)
+    name = ctx.contact.name if is_self(msg.text) else clean_name(msg.text)
+    problem = name_problem(name or "")
+    if problem:
+        return _again(state, ctx, ctx.t(f"registration.{problem}"))
+    known = next((p for p in ctx.household if p.name.lower() == name.lower()), None)
+    if known is not None:
+        if known.delivery_date and (ctx.today() - known.delivery_date).days <= RECENT_DELIVERY_DAYS:
+            text = ctx.t("birth.already_reported", name=known.name, date=fmt(known.delivery_date))
+            return Step(IDLE, (text,))
+        return _next(_with_mother(slots, known), ctx)
+    return _next({**slots, "mother_id": None, "mother_name": name, "hpht": None}, ctx)
+
+
+def step_area(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    desa = [a for a in ctx.areas if a.parent is None]
+    if is_unknown(msg.text):
+        return _next({**slots, "area_done": True}, ctx)
+    i = match_area(msg.text, desa)
+    if i is None:
+        options = numbered([a.name for a in desa])
+        return _again(state, ctx, ctx.t("birth.reask_area", options=options))
+    return _next({**slots, "area_done": True, "area_code": desa[i].code}, ctx)
+
+
+def step_date(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    when = delivery_date(msg.text, ctx)
+    if when is None:
+        return _again(state, ctx, ctx.t("birth.bad_date"))
+    problem = _date_problem(when, slots, ctx)
+    if problem is not None:
+        hpht = fmt(date.fromisoformat(slots["hpht"])) if slots.get("hpht") else ""
+        return _again(state, ctx, ctx.t(problem, mother=slots["mother_name"], hpht=hpht))
+    if not slots.get("sex_done"):
+        sex = parse_sex(msg.text, strict=False)
+        if sex:
+            slots["sex"], slots["sex_done"] = sex, True
+    return _next({**slots, "date": when.isoformat()}, ctx)
+
+
+def step_sex(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    sex = parse_sex(msg.text) or parse_sex(msg.text, strict=False)
+    if sex is None and not is_unknown(msg.text) and not re.search(r"\bbelum\b", msg.text.lower()):
+        return _again(state, ctx, ctx.t("birth.reask_sex"))
+    return _next({**slots, "sex": sex, "sex_done": True}, ctx)
+
+
+def _finish(slots: dict[str, Any], ctx: Context) -> Step:
+    baby = ctx.t("birth.baby_name", mother=strip_title(slots["mother_name"]))
+    event = {
+        "type": "birth_reported",
+        "mother_person_id": slots.get("mother_id"),
+        "mother_name": slots["mother_name"],
+        "delivery_date": slots["date"],
+        "baby_name": baby,
+        "baby_sex": slots.get("sex"),
+        "area_code": slots.get("area_code"),
+        "ref": ctx.ref,
+    }
+    replies = [ctx.t("birth.thanks", baby=baby, ref=ctx.ref)]
+    if not ctx.contact.consented:
+        replies.append(ctx.t("birth.register_hint"))
+    return Step(IDLE, tuple(replies), (event,))
+
+
+BIRTH_STEPS = {
+    "which": step_which,
+    "mother": step_mother,
+    "area": step_area,
+    "date": step_date,
+    "sex": step_sex,
+}

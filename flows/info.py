@@ -1,0 +1,57 @@
+"""Short, sourced answers to common health questions; anything else goes to the kader/bidan."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from flows.base import IDLE, Context, Message, State, Step
+
+CONTENT = Path(__file__).resolve().parent / "content" / "info.yml"
+
+
+@lru_cache(maxsize=1)
+def topics() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(id, catalog key, words) per topic, validated: every topic needs words, key and source."""
+    data = yaml.safe_load(CONTENT.read_text(encoding="utf-8"))
+    out = []
+    for t in data["topics"]:
+        missing = [k for k in ("id", "words", "key", "source") if not t.get(k)]
+        if missing:
+            raise ValueError(f"{CONTENT.name}: topic {t.get('id')!r} lacks {missing}")
+        out.append((t["id"], t["key"], tuple(w.lower() for w in t["words"])))
+    return tuple(out)
+
+
+def find_topic(text: str) -> str | None:
+    lowered = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
+    best, best_len = None, 0
+    for _, key, words in topics():
+        for w in words:
+            if re.search(rf"\b{re.escape(w)}\b", lowered) and len(w) > best_len:
+                best, best_len = key, len(w)
+    return best
+
+
+def ask_info(state: State, msg: Message, ctx: Context) -> Step:
+    if msg.text.strip() in {"5"} or msg.text.strip().lower() == "info":
+        return Step(State("info", "topic", {}), (ctx.t("info.ask_topic"),))
+    return answer(msg, ctx)
+
+
+def answer(msg: Message, ctx: Context) -> Step:
+    key = find_topic(msg.text)
+    if key is not None:
+        return Step(IDLE, (ctx.t(key),), ({"type": "info_given", "topic": key},))
+    event = {"type": "question_forwarded", "ref": ctx.ref, "text": msg.text[:500]}
+    return Step(IDLE, (ctx.t("info.unknown"),), (event,))
+
+
+def step_topic(state: State, msg: Message, ctx: Context) -> Step:
+    return answer(msg, ctx)
+
+
+STEPS = {"topic": step_topic}

@@ -1,0 +1,56 @@
+"""Kader commands over WhatsApp/SMS: a small parser (not NLU), case- and space-tolerant."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COMMANDS = ("TERIMA", "TOLAK", "SELESAI", "RUJUK", "IMUN", "JADWAL", "BANTUAN")
+USAGE = {
+    "TERIMA": "TERIMA <ref>",
+    "TOLAK": "TOLAK <ref> <alasan>",
+    "SELESAI": "SELESAI <ref> <catatan>",
+    "RUJUK": "RUJUK <ref>",
+    "IMUN": "IMUN <no anak> <vaksin...> [2026-03-01]",
+}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    ref: str | None = None
+    rest: str = ""
+    items: tuple[str, ...] = ()
+    date: str | None = None
+    error: str | None = None  # "usage" when the arguments are missing
+
+
+def parse(text: str) -> Command | None:
+    """'terima  123' -> Command('TERIMA', '123'); None when the text is not a command."""
+    words = (text or "").split()
+    if not words or words[0].upper() not in COMMANDS:
+        return None
+    name, args = words[0].upper(), words[1:]
+    if name in ("JADWAL", "BANTUAN"):
+        return Command(name)
+    if not args:
+        return Command(name, error="usage")
+    ref = args[0].lstrip("#")
+    if name == "IMUN":
+        items = [a.upper() for a in args[1:] if not _DATE.match(a)]
+        dates = [a for a in args[1:] if _DATE.match(a)]
+        if not items:
+            return Command(name, ref, error="usage")
+        return Command(name, ref, items=tuple(items), date=dates[0] if dates else None)
+    return Command(name, ref, rest=" ".join(args[1:]))
+
+
+def outcome_of(note: str) -> str:
+    """visited | referred | no_one_home, from a SELESAI note."""
+    n = note.lower()
+    if re.search(r"rujuk|rs\b|rumah sakit|igd", n):
+        return "referred"
+    if re.search(r"(tidak|gak|ga|nggak) ada (orang|di rumah)|kosong|tidak ketemu|pindah", n):
+        return "no_one_home"
+    return "visited"

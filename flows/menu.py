@@ -1,0 +1,37 @@
+"""Greeting, help menu, goodbye and the fallback that says what the bot can do."""
+
+from __future__ import annotations
+
+from flows.base import IDLE, Context, Message, State, Step
+
+
+def _name_part(ctx: Context) -> str:
+    return f" {ctx.contact.name}" if ctx.contact.name else ""
+
+
+def greet(state: State, msg: Message, ctx: Context) -> Step:
+    text = ctx.t("menu.welcome", name_part=_name_part(ctx)) + "\n" + ctx.t("menu.options")
+    return Step(IDLE, (text,))
+
+
+def help_menu(state: State, msg: Message, ctx: Context) -> Step:
+    return Step(IDLE, (ctx.t("menu.options"),))
+
+
+def goodbye(state: State, msg: Message, ctx: Context) -> Step:
+    return Step(IDLE, (ctx.t("menu.goodbye"),))
+
+
+def fallback(state: State, msg: Message, ctx: Context) -> Step:
+    key = "menu.fallback" if msg.text.strip() else "menu.fallback_empty"
+    return Step(IDLE, (ctx.t(key),))
+
+
+def not_ready(state: State, msg: Message, ctx: Context) -> Step:
+    """A service whose conversation is not built yet: say so and point to a person."""
+    event = {"type": "service_requested", "intent": msg.intent}
+    return Step(IDLE, (ctx.t("menu.not_ready"),), (event,))
+
+
+def cancelled(state: State, msg: Message, ctx: Context) -> Step:
+    return Step(IDLE, (ctx.t("menu.cancelled"),), ({"type": "flow_cancelled", "flow": state.flow},))

@@ -1,0 +1,40 @@
+"""Opt-out and opt-in: exact keywords act at once; an NLU guess asks for confirmation first."""
+
+from __future__ import annotations
+
+from flows.base import IDLE, Context, Message, State, Step
+
+FLOW = "opt_out"
+YES = {"ya", "iya", "y", "yes", "ok", "oke", "betul", "benar", "muhun", "nggih", "iyaa", "yaa"}
+NO = {"tidak", "tdk", "gak", "ga", "nggak", "enggak", "no", "tak", "jangan", "henteu", "mboten"}
+MAX_ASKS = 3
+
+
+def stop_keyword(state: State, msg: Message, ctx: Context) -> Step:
+    return Step(IDLE, (ctx.t("optout.done"),), ({"type": "opted_out", "via": "keyword"},))
+
+
+def start_keyword(state: State, msg: Message, ctx: Context) -> Step:
+    if not ctx.contact.opted_out:
+        return Step(IDLE, (ctx.t("optout.already_in"),))
+    return Step(IDLE, (ctx.t("optout.optin_done"),), ({"type": "opted_in", "via": "keyword"},))
+
+
+def ask_confirmation(state: State, msg: Message, ctx: Context) -> Step:
+    """Intent opt_out from NLU: NLU can be wrong, so ask."""
+    return Step(State(FLOW, "confirm", {"asked": 1}), (ctx.t("optout.confirm_question"),))
+
+
+def confirm(state: State, msg: Message, ctx: Context) -> Step:
+    word = msg.text.strip().lower().strip(".!")
+    if word in YES or (msg.intent == "affirm" and word not in NO):
+        return Step(IDLE, (ctx.t("optout.done"),), ({"type": "opted_out", "via": "confirmed"},))
+    if word in NO or msg.intent == "deny":
+        return Step(IDLE, (ctx.t("optout.kept"),))
+    asked = int(state.slots.get("asked", 1)) + 1
+    if asked > MAX_ASKS:
+        return Step(IDLE, (ctx.t("optout.kept"),))
+    return Step(State(FLOW, "confirm", {"asked": asked}), (ctx.t("optout.reask"),))
+
+
+STEPS = {"confirm": confirm}

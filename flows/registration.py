@@ -1,0 +1,655 @@
+"""Household registration: consent, the contact's name and area, then members one at a time;
+later, adding a member, correcting a date, or removing a member (moved away, died)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from flows.answers import (
+    Age,
+    bare_number,
+    clean_name,
+    find_year,
+    is_self,
+    is_unknown,
+    match_area,
+    minus,
+    name_problem,
+    parse_age,
+    parse_sex,
+    sex_from_title,
+    strip_title,
+    years_between,
+    yes_no,
+)
+from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
+from flows.choices import NUMBER_WORDS, numbered, pick
+from nlu.dates import parse_date
+
+REGISTRATION_FLOW = "registration"
+MAX_ASKS = 3  # the same question is asked at most this many times in a row
+PREGNANCY_DAYS = 280
+MAX_PREGNANCY_WEEKS = 42
+CHILD_MAX_YEARS = 18
+ADULT_MIN_YEARS = 18
+ELDERLY_MIN_YEARS = 45  # posyandu lansia serves pre-elderly (45-59) too
+MAX_AGE_YEARS = 120
+ROLES = ("pregnant", "child", "elderly", "adult")
+_ROLE_WORDS = (
+    ("pregnant", r"hamil|bumil|mengandung"),
+    ("child", r"anak|bayi|balita|baby|putra|putri|bocah"),
+    ("elderly", r"lansia|nenek|kakek|mbah|eyang|manula|sepuh"),
+    ("adult", r"dewasa|suami|istri|bapak|ayah|ibu|remaja"),
+    ("done", r"selesai|sudah|udah|cukup|tidak ada|gak ada|ga ada|tidak|beres|sdh|done|stop"),
+)
+_ENTITY_ROLES = {
+    "child": "child",
+    "baby": "child",
+    "toddler": "child",
+    "grandchild": "child",
+    "grandmother": "elderly",
+    "grandfather": "elderly",
+    "wife": "adult",
+    "husband": "adult",
+}
+_APPROX = re.compile(r"\b(sekitar|kira|kurang lebih|kurleb|kayaknya|mungkin|perkiraan)")
+_RELATIVE = re.compile(r"\b\d+\s*(bulan|bln|tahun|thn|minggu|mgg|hari)\s*(yang\s+|yg\s+)?lalu\b")
+_EDD_WORDS = re.compile(r"\b(hpl|tp|htp|perkiraan|taksiran|due|lahiran|melahirkan|lahir)\b")
+_HPHT_WORDS = re.compile(r"\b(hpht|haid|mens|menstruasi|datang bulan|dapet|dapat)\b")
+_GA_UNITS = {"bulan": 30.44, "bln": 30.44, "bl": 30.44, "minggu": 7, "mgg": 7, "mg": 7, "pekan": 7}
+_GA = re.compile(
+    r"\b(\d{1,2}|"
+    + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
+    + r"|sepuluh)\s*(bulan|bln|bl|minggu|mgg|mg|pekan)\b(?!\s*(lagi|lalu|yg|yang))"
+)
+_DATE_SHAPED = re.compile(
+    r"\b\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}\b|\b\d{1,2}\s+[a-z]{3,}\s+\d{4}\b"
+)
+_UNNAMED = re.compile(r"\bbelum\b.*\bnama|^belum( ada)?$|^tidak ada nama|^blm")
+_ADD = re.compile(r"\b(tambah\w*|nambah\w*|masuk(in|kan)|daftar(in|kan))\b")
+_REMOVE = re.compile(r"\b(hapus\w*|meninggal|wafat|almarhum\w*|pindah|keluar)\b")
+_NOT_REMOVE = re.compile(r"\b(alamat|rumah|nomor|no hp|hp|wa)\b")
+_UPDATE = re.compile(r"\b(tanggal|tgl|hpht|hpl|umur|usia)\b")
+_REASONS = (
+    ("moved", r"pindah|keluar|merantau|ikut suami|kerja"),
+    ("died", r"meninggal|wafat|almarhum|tiada|mati|meninggoy|innalillahi|berpulang"),
+    ("other", r"salah|lain|keliru|dobel|ganda"),
+)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _ask(step: str, slots: dict[str, Any], *replies: str, events: tuple = ()) -> Step:
+    """Ask a new question (the repeat counter starts again)."""
+    return Step(State(REGISTRATION_FLOW, step, {**slots, "asked": 0}), tuple(replies), events)
+
+
+def _again(state: State, ctx: Context, text: str) -> Step:
+    """Ask the same question again, or hand over to a person after the third time."""
+    asked = int(state.slots.get("asked", 0)) + 1
+    if asked >= MAX_ASKS:
+        event = {"type": "help_needed", "flow": REGISTRATION_FLOW, "step": state.step}
+        return Step(IDLE, (ctx.t("menu.human"),), (event,))
+    return Step(State(REGISTRATION_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
+
+
+def fmt(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _slots(state: State) -> dict[str, Any]:
+    """Slots to carry on (the contact's answers, members added so far, mode)."""
+    return {k: v for k, v in state.slots.items() if k not in ("asked",)}
+
+
+def _contact_name(state: State, ctx: Context) -> str | None:
+    return state.slots.get("name") or ctx.contact.name
+
+
+def is_pregnant(person: PersonInfo, today: date) -> bool:
+    """An ongoing pregnancy: HPHT or HPL known, no delivery since, not long over."""
+    start = person.hpht or (person.edd - timedelta(days=PREGNANCY_DAYS) if person.edd else None)
+    if start is None or (person.delivery_date and person.delivery_date >= start):
+        return False
+    return (today - start).days <= 46 * 7
+
+
+def _women(state: State, ctx: Context, exclude: int | None = None) -> list[dict[str, Any]]:
+    """Women of the household (saved or added in this conversation) as name/birth_date dicts."""
+    women = [
+        {"name": p.name, "birth_date": p.birth_date}
+        for p in ctx.household
+        if p.sex == "P" and p.id != exclude
+    ]
+    known = {w["name"].lower() for w in women}
+    for added in state.slots.get("added", []):
+        if added.get("sex") == "P" and added["name"].lower() not in known:
+            women.append({"name": added["name"], "birth_date": _date(added.get("birth_date"))})
+    return women
+
+
+def _mother(state: State, ctx: Context, exclude: int | None = None) -> dict[str, Any] | None:
+    """The child's mother when the household makes it clear (one adult woman, or a pregnant /
+    recently delivered one); None otherwise."""
+    today = ctx.today()
+    women = [
+        w
+        for w in _women(state, ctx, exclude)
+        if w["birth_date"] is None or years_between(w["birth_date"], today) >= 12
+    ]
+    return women[0] if len(women) == 1 else None
+
+
+def _oldest_woman(state: State, ctx: Context, exclude: int | None = None) -> dict | None:
+    """The oldest woman with a birth date: no child of the household is born before her."""
+    dated = [w for w in _women(state, ctx, exclude) if w["birth_date"]]
+    return min(dated, key=lambda w: w["birth_date"]) if dated else None
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def read_birth(text: str, role: str, ctx: Context) -> tuple[date, bool] | None:
+    """A birth date and whether it is estimated: a date, an age ('umur 8 bulan'), a year."""
+    today = ctx.today()
+    lowered = text.lower()
+    approx = bool(_APPROX.search(lowered))
+    when = parse_date(text, ctx.now, ctx.tz, past=True)
+    if when is not None:
+        return when, approx or bool(_RELATIVE.search(lowered))
+    if _DATE_SHAPED.search(lowered):
+        return None  # an impossible date such as 31-02-2025: ask again rather than guess
+    age = parse_age(lowered)
+    if age is not None and age.total_days > 0:
+        return minus(today, age), True
+    year = find_year(text)
+    if year is not None:
+        return min(date(year, 7, 1), today) if year <= today.year else date(year, 7, 1), True
+    n = bare_number(lowered)
+    if n is not None and role in ("adult", "elderly"):
+        return minus(today, Age(years=n)), True
+    return None
+
+
+def birth_problem(
+    role: str, born: date, state: State, ctx: Context, name: str, exclude: int | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """The catalog key (and values) explaining why this birth date cannot be right."""
+    today = ctx.today()
+    if born > today:
+        return "registration.birth_future", {"name": name}
+    years = years_between(born, today)
+    if years >= MAX_AGE_YEARS:
+        return "registration.birth_too_old", {"name": name}
+    if role == "child":
+        mother = _oldest_woman(state, ctx, exclude)
+        if mother is not None and born <= mother["birth_date"]:
+            return "registration.child_before_mother", {"name": name, "mother": mother["name"]}
+        if years >= CHILD_MAX_YEARS and state.slots.get("mode") != "update":
+            return "registration.child_too_old", {"name": name}
+    if role == "adult" and years < ADULT_MIN_YEARS and state.slots.get("mode") != "update":
+        return "registration.adult_too_young", {"name": name}
+    if role == "elderly" and years < ELDERLY_MIN_YEARS and state.slots.get("mode") != "update":
+        return "registration.elderly_too_young", {"name": name}
+    return None
+
+
+def read_pregnancy(text: str, ctx: Context) -> dict[str, Any] | str:
+    """HPHT and HPL from an HPHT, an HPL or a gestational age ('hamil 5 bulan');
+    a catalog key when the answer is unreadable or impossible."""
+    today = ctx.today()
+    lowered = text.lower()
+    said_edd = bool(_EDD_WORDS.search(lowered)) and not _HPHT_WORDS.search(lowered)
+    estimated = bool(_APPROX.search(lowered))
+    hpht: date | None = None
+    ga = _GA.search(lowered)
+    if said_edd or re.search(r"\blagi\b", lowered):
+        edd = parse_date(text, ctx.now, ctx.tz, past=False)
+        if edd is not None:
+            hpht = edd - timedelta(days=PREGNANCY_DAYS)
+    if hpht is None and ga is not None:
+        raw = ga.group(1)
+        n = int(raw) if raw.isdigit() else (10 if raw == "sepuluh" else NUMBER_WORDS[raw])
+        days = round(n * _GA_UNITS[ga.group(2)])
+        if n <= 0 or days > MAX_PREGNANCY_WEEKS * 7:
+            return "registration.preg_too_long"
+        hpht, estimated = today - timedelta(days=days), True
+    if hpht is None:
+        when = parse_date(text, ctx.now, ctx.tz, past=True)
+        if when is None:
+            return "registration.preg_unclear"
+        if when > today:
+            if _HPHT_WORDS.search(lowered):
+                return "registration.preg_hpht_future"
+            hpht = when - timedelta(days=PREGNANCY_DAYS)  # a future date can only be the HPL
+        else:
+            hpht = when
+            estimated = estimated or bool(_RELATIVE.search(lowered))
+    if hpht > today:
+        return "registration.preg_edd_far" if said_edd else "registration.preg_hpht_future"
+    if (today - hpht).days > MAX_PREGNANCY_WEEKS * 7:
+        return "registration.preg_too_long"
+    edd = hpht + timedelta(days=PREGNANCY_DAYS)
+    return {
+        "hpht": hpht.isoformat(),
+        "edd": edd.isoformat(),
+        "weeks": (today - hpht).days // 7,
+        "estimated": estimated,
+    }
+
+
+def _member_choice(msg: Message) -> str | None:
+    """pregnant | child | elderly | adult | done, from a number, a word or an entity."""
+    answer = msg.text.strip().lower().strip(".!)")
+    options = (*ROLES, "done")
+    if answer.isdigit():
+        n = int(answer)
+        return options[n - 1] if 1 <= n <= len(options) else None
+    if answer in NUMBER_WORDS:
+        n = NUMBER_WORDS[answer]
+        return options[n - 1] if n <= len(options) else None
+    for role, pattern in _ROLE_WORDS:
+        if re.search(rf"\b({pattern})\b", answer):
+            return role
+    for e in msg.entities:
+        if e.get("entity") == "person" and e.get("value") in _ENTITY_ROLES:
+            return _ENTITY_ROLES[e["value"]]
+    i = pick(answer, ["ibu hamil", "anak bayi", "lansia", "dewasa", "selesai"])
+    return options[i] if i is not None else None
+
+
+# ----------------------------------------------------------------------------- start
+
+
+def start_registration(state: State, msg: Message, ctx: Context) -> Step:
+    """Intent register / menu 1: consent first, then a new household or the manage menu."""
+    if not ctx.contact.consented:
+        return _ask("consent", {}, ctx.t("registration.ask_consent"))
+    if ctx.contact.registered and ctx.contact.name:
+        return _manage_start(msg, ctx)
+    return _ask("name", {}, ctx.t("registration.ask_name"))
+
+
+def step_consent(state: State, msg: Message, ctx: Context) -> Step:
+    answer = yes_no(msg)
+    if answer is None:
+        return _again(state, ctx, ctx.t("registration.reask_consent"))
+    if answer is False:
+        return Step(IDLE, (ctx.t("registration.no_consent"),), ({"type": "consent_declined"},))
+    event = {"type": "consent_given", "at": ctx.now.isoformat()}
+    if ctx.contact.registered and ctx.contact.name:
+        step = _ask("manage", {}, ctx.t("registration.manage"))
+    else:
+        step = _ask("name", {}, ctx.t("registration.ask_name"))
+    return Step(step.state, step.replies, (event,))
+
+
+def step_name(state: State, msg: Message, ctx: Context) -> Step:
+    name = clean_name(msg.text)
+    problem = "name_empty" if is_self(msg.text) else name_problem(name)
+    if problem:
+        return _again(state, ctx, ctx.t(f"registration.{problem}"))
+    return _area_question({**_slots(state), "name": name}, None, ctx)
+
+
+# ----------------------------------------------------------------------------- area
+
+
+def _children(parent: str | None, ctx: Context) -> list[AreaInfo]:
+    if parent is None:
+        return [a for a in ctx.areas if a.parent is None]
+    return [a for a in ctx.areas if a.parent == parent]
+
+
+def _area_options(slots: dict[str, Any], ctx: Context) -> tuple[list[AreaInfo], list[str]]:
+    by_code = {a.code: a for a in ctx.areas}
+    areas = [by_code[c] for c in slots.get("area_options", []) if c in by_code]
+    labels = [a.name for a in areas]
+    if slots.get("area_parent"):
+        labels.append(ctx.t("registration.area_unknown"))
+    return areas, labels
+
+
+def _area_question(slots: dict[str, Any], parent: str | None, ctx: Context) -> Step:
+    """Ask for the next area level below `parent`, or finish when there is none."""
+    options = _children(parent, ctx)
+    if parent is None and len(options) == 1:
+        return _area_question(slots, options[0].code, ctx)
+    if not options:
+        return _contact_done(slots, parent, ctx)
+    slots = {**slots, "area_parent": parent, "area_options": [a.code for a in options]}
+    _, labels = _area_options(slots, ctx)
+    level = options[0].level if options[0].level in ("desa", "dusun", "rw", "rt") else "rt"
+    parent_name = next((a.name for a in ctx.areas if a.code == parent), "")
+    text = ctx.t(f"registration.ask_area_{level}", parent=parent_name, options=numbered(labels))
+    return _ask("area", slots, text)
+
+
+def step_area(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    areas, labels = _area_options(slots, ctx)
+    parent = slots.get("area_parent")
+    if parent and is_unknown(msg.text):
+        return _contact_done(slots, parent, ctx)
+    i = match_area(msg.text, [AreaInfo(str(n), label, "") for n, label in enumerate(labels)])
+    if i is None:
+        return _again(state, ctx, ctx.t("registration.reask_area", options=numbered(labels)))
+    if i >= len(areas):
+        return _contact_done(slots, parent, ctx)
+    return _area_question(slots, areas[i].code, ctx)
+
+
+def _contact_done(slots: dict[str, Any], area_code: str | None, ctx: Context) -> Step:
+    slots = {k: v for k, v in slots.items() if k not in ("area_parent", "area_options")}
+    name = slots.get("name") or ctx.contact.name or ""
+    event = {"type": "contact_registered", "name": name, "area_code": area_code}
+    text = ctx.t("registration.ask_member_first", name=name)
+    return _ask("member", {**slots, "area_code": area_code}, text, events=(event,))
+
+
+# ----------------------------------------------------------------------------- members
+
+
+def step_member(state: State, msg: Message, ctx: Context) -> Step:
+    role = _member_choice(msg)
+    if role is None:
+        return _again(state, ctx, ctx.t("registration.reask_member"))
+    if role == "done":
+        return _done(state, ctx)
+    slots = {**_slots(state), "member": {"role": role}}
+    return _ask("m_name", slots, ctx.t(f"registration.ask_name_{role}"))
+
+
+def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    member = dict(slots["member"])
+    role = member["role"]
+    text = msg.text.strip()
+    name: str | None
+    if is_self(text) and role != "child":
+        name = _contact_name(state, ctx)
+        problem = None if name else "name_empty"
+    elif role == "child" and _UNNAMED.search(text.lower()):
+        mother = _mother(state, ctx)
+        name = ctx.t("birth.baby_name", mother=strip_title(mother["name"])) if mother else None
+        problem = None if name else "name_empty_child"
+    else:
+        name = clean_name(text)
+        problem = name_problem(name)
+    existing = _existing(name, ctx) if name and not problem else None
+    if role == "pregnant" and existing is not None and existing.sex in ("P", None):
+        # a registered woman who is now pregnant: her record gets the pregnancy dates
+        member.update(name=existing.name, sex="P", person_id=existing.id)
+        slots["member"] = member
+        return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=existing.name))
+    if problem is None and name and (existing is not None or _added(name, state)):
+        problem = "name_exists"
+    if problem or not name:
+        return _again(state, ctx, ctx.t(f"registration.{problem}", name=name or ""))
+    member["name"] = name
+    slots["member"] = member
+    if role == "pregnant":
+        member["sex"] = "P"
+        return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=name))
+    if role == "child":
+        return _ask("m_sex", slots, ctx.t("registration.ask_sex", name=name))
+    member["sex"] = sex_from_title(name)
+    if role == "elderly":
+        return _ask("m_birth", slots, ctx.t("registration.ask_birth_year", name=name))
+    return _ask("m_birth", slots, ctx.t("registration.ask_birth_adult", name=name))
+
+
+def _existing(name: str, ctx: Context) -> PersonInfo | None:
+    return next((p for p in ctx.household if p.name.lower() == name.lower()), None)
+
+
+def _added(name: str, state: State) -> bool:
+    return name.lower() in {a["name"].lower() for a in state.slots.get("added", [])}
+
+
+def step_member_sex(state: State, msg: Message, ctx: Context) -> Step:
+    sex = parse_sex(msg.text) or parse_sex(msg.text, strict=False)
+    if sex is None:
+        return _again(state, ctx, ctx.t("registration.reask_sex"))
+    slots = _slots(state)
+    slots["member"] = {**slots["member"], "sex": sex}
+    return _ask(
+        "m_birth", slots, ctx.t("registration.ask_birth_child", name=slots["member"]["name"])
+    )
+
+
+def step_member_birth(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    member = dict(slots["member"])
+    role, name = member["role"], member["name"]
+    read = read_birth(msg.text, role, ctx)
+    if read is None:
+        key = "registration.bad_year" if role == "elderly" else "registration.bad_date"
+        return _again(state, ctx, ctx.t(key, name=name))
+    born, estimated = read
+    problem = birth_problem(role, born, state, ctx, name, exclude=slots.get("person_id"))
+    if problem is not None:
+        return _again(state, ctx, ctx.t(problem[0], **problem[1]))
+    if slots.get("mode") == "update":
+        return _updated_birth(slots, born, estimated, ctx)
+    member.update(birth_date=born.isoformat(), birth_date_estimated=estimated)
+    if role == "child":
+        key = "registration.saved_child_estimated" if estimated else "registration.saved_child"
+        saved = ctx.t(
+            key, name=name, sex=ctx.t(f"registration.sex_{member['sex']}"), birth=fmt(born)
+        )
+    elif estimated:
+        saved = ctx.t("registration.saved_person_estimated", name=name, year=born.year)
+    else:
+        saved = ctx.t("registration.saved_person", name=name, birth=fmt(born))
+    return _member_added(state, member, saved, ctx)
+
+
+def step_member_pregnancy(state: State, msg: Message, ctx: Context) -> Step:
+    slots = _slots(state)
+    read = read_pregnancy(msg.text, ctx)
+    if isinstance(read, str):
+        return _again(state, ctx, ctx.t(read, name=slots["member"]["name"]))
+    slots["member"] = {**slots["member"], **read}
+    key = "registration.confirm_pregnancy"
+    if read["estimated"]:
+        key = "registration.confirm_pregnancy_estimated"
+    text = ctx.t(
+        key,
+        name=slots["member"]["name"],
+        hpht=fmt(date.fromisoformat(read["hpht"])),
+        edd=fmt(date.fromisoformat(read["edd"])),
+        weeks=read["weeks"],
+    )
+    return _ask("m_confirm", slots, text)
+
+
+def step_member_confirm(state: State, msg: Message, ctx: Context) -> Step:
+    answer = yes_no(msg)
+    slots = _slots(state)
+    member = dict(slots["member"])
+    if answer is None:
+        return _again(state, ctx, ctx.t("registration.reask_confirm"))
+    if answer is False:
+        return _ask("m_preg", slots, ctx.t("registration.pregnancy_retry", name=member["name"]))
+    edd = fmt(date.fromisoformat(member["edd"]))
+    pid = slots.get("person_id") if slots.get("mode") == "update" else member.get("person_id")
+    if pid is not None:
+        events = tuple(
+            {"type": "person_updated", "person_id": pid, "field": f, "value": member[f]}
+            for f in ("hpht", "edd")
+        )
+        text = ctx.t("registration.updated_pregnancy", name=member["name"], edd=edd)
+        if slots.get("mode") == "update":
+            return Step(IDLE, (text,), events)
+        slots.pop("member", None)
+        return _ask("member", slots, text, ctx.t("registration.ask_member_more"), events=events)
+    saved = ctx.t(
+        "registration.saved_pregnant", name=member["name"], weeks=member["weeks"], edd=edd
+    )
+    return _member_added(state, member, saved, ctx)
+
+
+def _member_added(state: State, member: dict[str, Any], saved: str, ctx: Context) -> Step:
+    event = {
+        "type": "person_added",
+        "name": member["name"],
+        "role": member["role"],
+        "sex": member.get("sex"),
+        "birth_date": member.get("birth_date"),
+        "birth_date_estimated": bool(member.get("birth_date_estimated", False)),
+        "hpht": member.get("hpht"),
+        "edd": member.get("edd"),
+    }
+    if member["role"] == "pregnant":
+        event["hpht_estimated"] = bool(member.get("estimated"))
+    if member["role"] == "child":
+        mother = _mother(state, ctx)
+        if mother is not None:
+            event["mother_name"] = mother["name"]
+    slots = _slots(state)
+    slots.pop("member", None)
+    added = [
+        *slots.get("added", []),
+        {"name": member["name"], "sex": member.get("sex"), "birth_date": member.get("birth_date")},
+    ]
+    slots["added"] = added
+    return _ask("member", slots, saved, ctx.t("registration.ask_member_more"), events=(event,))
+
+
+def _done(state: State, ctx: Context) -> Step:
+    names: list[str] = []
+    for name in [p.name for p in ctx.household] + [a["name"] for a in state.slots.get("added", [])]:
+        if name not in names:
+            names.append(name)
+    if not names:
+        name = _contact_name(state, ctx)
+        name_part = f", {name}" if name else ""
+        return Step(IDLE, (ctx.t("registration.done_empty", name_part=name_part),))
+    return Step(IDLE, (ctx.t("registration.done", members=", ".join(names)),))
+
+
+# ----------------------------------------------------------------------------- manage
+
+
+def _manage_start(msg: Message, ctx: Context) -> Step:
+    """A registered contact: go straight to what they asked for, or offer the three choices."""
+    text = msg.text.lower()
+    if _ADD.search(text) and not _REMOVE.search(text):
+        return _ask("member", {"mode": "add"}, ctx.t("registration.ask_member"))
+    if _REMOVE.search(text) and not _NOT_REMOVE.search(text):
+        return _pick_question("remove", ctx)
+    if _UPDATE.search(text):
+        return _pick_question("update", ctx)
+    return _ask("manage", {}, ctx.t("registration.manage"))
+
+
+def step_manage(state: State, msg: Message, ctx: Context) -> Step:
+    text = msg.text.strip().lower()
+    i = pick(text, ["tambah anggota", "ubah tanggal", "hapus anggota"])
+    if i is None:
+        if _ADD.search(text):
+            i = 0
+        elif re.search(r"\b(ubah|ganti|koreksi|ralat|tanggal|tgl)\b", text):
+            i = 1
+        elif _REMOVE.search(text):
+            i = 2
+    if i is None:
+        return _again(state, ctx, ctx.t("registration.reask_manage"))
+    if i == 0:
+        return _ask("member", {"mode": "add"}, ctx.t("registration.ask_member"))
+    return _pick_question("update" if i == 1 else "remove", ctx)
+
+
+def _pick_question(action: str, ctx: Context) -> Step:
+    if not ctx.household:
+        empty = ctx.t("registration.no_members")
+        return _ask("member", {"mode": "add"}, empty, ctx.t("registration.ask_member"))
+    options = numbered([p.name for p in ctx.household])
+    return _ask("pick", {"action": action}, ctx.t(f"registration.pick_{action}", options=options))
+
+
+def step_pick(state: State, msg: Message, ctx: Context) -> Step:
+    names = [p.name for p in ctx.household]
+    i = pick(msg.text, names)
+    if i is None:
+        return _again(state, ctx, ctx.t("registration.reask_pick", options=numbered(names)))
+    person = ctx.household[i]
+    slots = {"person_id": person.id, "person_name": person.name}
+    if state.slots.get("action") == "remove":
+        return _ask(
+            "remove_reason", slots, ctx.t("registration.ask_remove_reason", name=person.name)
+        )
+    today = ctx.today()
+    slots["mode"] = "update"
+    member = {"name": person.name, "sex": person.sex}
+    if is_pregnant(person, today):
+        slots["member"] = {**member, "role": "pregnant"}
+        return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=person.name))
+    role = "adult"
+    if person.birth_date is not None:
+        years = years_between(person.birth_date, today)
+        role = "child" if years < CHILD_MAX_YEARS else "elderly" if years >= 60 else "adult"
+    slots["member"] = {**member, "role": role}
+    key = {"child": "ask_birth_child", "elderly": "ask_birth_year", "adult": "ask_birth_adult"}
+    return _ask("m_birth", slots, ctx.t(f"registration.{key[role]}", name=person.name))
+
+
+def _updated_birth(slots: dict[str, Any], born: date, estimated: bool, ctx: Context) -> Step:
+    event = {
+        "type": "person_updated",
+        "person_id": slots["person_id"],
+        "field": "birth_date",
+        "value": born.isoformat(),
+        "estimated": estimated,
+    }
+    name = slots["member"]["name"]
+    if estimated:
+        text = ctx.t("registration.updated_birth_estimated", name=name, birth=fmt(born))
+    else:
+        text = ctx.t("registration.updated_birth", name=name, birth=fmt(born))
+    return Step(IDLE, (text,), (event,))
+
+
+def step_remove_reason(state: State, msg: Message, ctx: Context) -> Step:
+    text = msg.text.strip().lower().strip(".!)")
+    reasons = [r for r, _ in _REASONS]
+    reason = None
+    if text.isdigit() and 1 <= int(text) <= len(reasons):
+        reason = reasons[int(text) - 1]
+    elif text in NUMBER_WORDS and NUMBER_WORDS[text] <= len(reasons):
+        reason = reasons[NUMBER_WORDS[text] - 1]
+    else:
+        reason = next((r for r, p in _REASONS if re.search(rf"\b({p})", text)), None)
+    if reason is None:
+        return _again(state, ctx, ctx.t("registration.reask_remove_reason"))
+    pid, name = state.slots["person_id"], state.slots["person_name"]
+    event = {"type": "person_removed", "person_id": pid, "reason": reason}
+    return Step(IDLE, (ctx.t(f"registration.removed_{reason}", name=name),), (event,))
+
+
+REGISTRATION_STEPS = {
+    "consent": step_consent,
+    "name": step_name,
+    "area": step_area,
+    "member": step_member,
+    "m_name": step_member_name,
+    "m_sex": step_member_sex,
+    "m_birth": step_member_birth,
+    "m_preg": step_member_pregnancy,
+    "m_confirm": step_member_confirm,
+    "manage": step_manage,
+    "pick": step_pick,
+    "remove_reason": step_remove_reason,
+}

@@ -1,0 +1,78 @@
+"""Routes one message: keywords first, then the active flow's step, then the intent."""
+
+from __future__ import annotations
+
+from flows import contact_update, menu, optout, reminder_replies, reports
+from flows.base import IDLE, Context, Message, State, Step
+from flows.registry import FLOW_STEPS, INTENT_STARTS
+
+# Services a resident may ask for; those without a flow yet get an honest "not yet".
+SERVICE_INTENTS = (
+    "register",
+    "report_symptom",
+    "complain_service",
+    "book_visit",
+    "check_schedule",
+    "cancel_visit",
+    "reschedule_visit",
+    "report_birth",
+    "ask_info",
+)
+MENU_NUMBERS = {
+    "1": "register",
+    "2": "report_symptom",
+    "3": "book_visit",
+    "4": "check_schedule",
+    "5": "ask_info",
+}
+
+
+def needs_nlu(state: State, msg: Message, ctx: Context) -> bool:
+    """NLU is skipped for keywords, for opted-out contacts and for empty text."""
+    return msg.keyword is None and not ctx.contact.opted_out and bool(msg.text.strip())
+
+
+def route(state: State, msg: Message, ctx: Context) -> Step:
+    if msg.keyword == "opt_out":
+        return optout.stop_keyword(state, msg, ctx)
+    if msg.keyword == "opt_in":
+        return optout.start_keyword(state, msg, ctx)
+    if ctx.contact.opted_out:
+        return Step(IDLE)  # an opted-out contact hears nothing until MULAI/START
+    emergency = reports.emergency_check(state, msg, ctx) if msg.keyword is None else None
+    if emergency is not None:
+        return emergency  # a danger sign interrupts any flow
+    if msg.keyword == "menu":
+        return menu.help_menu(state, msg, ctx)
+    if msg.keyword == "cancel":
+        leave = menu.help_menu if state.idle else menu.cancelled
+        return leave(state, msg, ctx)
+    reply = reminder_replies.answer(state, msg, ctx) if state.idle else None
+    reply = reply or contact_update.start(state, msg, ctx)
+    if reply is not None:
+        return reply
+    if not state.idle:
+        step = FLOW_STEPS.get(state.flow or "", {}).get(state.step or "")
+        if step is not None:
+            return step(state, msg, ctx)
+    return start(msg, ctx)
+
+
+# The menu's own words, as written in menu.options, choose the same services as the numbers.
+MENU_WORDS = {
+    "DAFTAR": "register",
+    "SAKIT": "report_symptom",
+    "KUNJUNGAN": "book_visit",
+    "JADWAL": "check_schedule",
+    "INFO": "ask_info",
+}
+
+
+def start(msg: Message, ctx: Context) -> Step:
+    choice = msg.text.strip()
+    intent = MENU_NUMBERS.get(choice) or MENU_WORDS.get(choice.upper()) or msg.intent
+    if intent in INTENT_STARTS:
+        return INTENT_STARTS[intent](IDLE, msg, ctx)
+    if intent in SERVICE_INTENTS:
+        return menu.not_ready(IDLE, Message(msg.text, intent, msg.confidence), ctx)
+    return menu.fallback(IDLE, msg, ctx)

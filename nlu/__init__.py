@@ -1,0 +1,1 @@
+"""NLU: Rasa training data, the model cache, parse backends and date resolution."""

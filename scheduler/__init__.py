@@ -1,0 +1,1 @@
+"""Lifecycle reminder scheduling: national schedules as data and a pure planner."""

@@ -1,0 +1,158 @@
+"""Daily messages: the day-before reminder of a booked visit, and each kader's morning digest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.catalog import load_catalog
+from bot.clock import from_db, to_db
+from bot.kader import _descendants
+from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
+from scheduler.planner import Given, plan
+from scheduler.reminders import Zones, facts, places
+from scheduler.sendtime import allowed
+
+IMMUNIZATION = {"HB0", "BCG", "OPV", "DPT", "PCV", "RV", "IPV", "MR", "JE"}
+
+
+def _hour_reached(local: datetime, hhmm: str) -> bool:
+    h, m = (int(x) for x in hhmm.split(":"))
+    return (local.hour, local.minute) >= (h, m)
+
+
+def visit_reminders(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
+    """Booked visits tomorrow (local): one reminder each, sent from the reminder hour on."""
+    t = load_catalog("id").t
+    zones = Zones(session, settings["timezone"])
+    ids = []
+    soon = to_db(now + timedelta(days=2))
+    visits = session.execute(
+        select(Visit).where(
+            Visit.status.in_(("booked", "requested")),
+            Visit.scheduled_at.is_not(None),
+            Visit.scheduled_at > to_db(now),
+            Visit.scheduled_at <= soon,
+        )
+    ).scalars()
+    for visit in visits:
+        contact = session.get(Contact, visit.contact_id)
+        if contact is None or contact.opted_out:
+            continue
+        tz = ZoneInfo(zones.tz(contact.area_id))
+        local_now = now.astimezone(tz)
+        when = from_db(visit.scheduled_at).astimezone(tz)
+        if when.date() != local_now.date() + timedelta(days=1):
+            continue
+        if not (
+            _hour_reached(local_now, settings["reminders"]["hour"])
+            and allowed(local_now, settings["quiet_hours"])
+        ):
+            continue
+        body = t(
+            "daily.visit_tomorrow",
+            time=f"{when:%H.%M}",
+            place=_place(settings, visit),
+            ref=visit.ref,
+        )
+        msg = outbox.queue(
+            session,
+            key=f"visit-reminder:{visit.ref}:{when.date().isoformat()}",
+            to_phone=contact.phone,
+            channel=contact.channel,
+            body=body,
+            now=now,
+            kind="reminder",
+            contact_id=contact.id,
+        )
+        if msg.attempts == 0 and msg.status == "queued":
+            ids.append(msg.id)
+    return ids
+
+
+def _place(settings: dict[str, Any], visit: Visit) -> str:
+    names = {p["code"]: p["name"] for p in places(settings)}
+    return names.get(visit.place, visit.place)
+
+
+def kader_digests(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
+    """Each kader's morning digest: today's visits, open reports, overdue children, pregnant
+    women due for a check (top N), once a day from `digest.hour` local time."""
+    t = load_catalog("id").t
+    zones = Zones(session, settings["timezone"], places(settings))
+    top = settings["digest"]["top"]
+    ids = []
+    for worker in session.execute(
+        select(Worker).where(Worker.role == "kader", Worker.active.is_(True))
+    ).scalars():
+        area_ids = set()
+        for a in worker.areas:
+            area_ids |= {a.id} | _descendants(session, a.id)
+        first_area = worker.areas[0].id if worker.areas else None
+        tz = ZoneInfo(zones.tz(first_area))
+        local_now = now.astimezone(tz)
+        if not _hour_reached(local_now, settings["digest"]["hour"]):
+            continue
+        today = local_now.date()
+        key = f"digest:{worker.id}:{today.isoformat()}"
+        lines = _digest_lines(session, area_ids, today, tz, zones, top, t)
+        if not lines:
+            continue
+        msg = outbox.queue(
+            session,
+            key=key,
+            to_phone=worker.phone,
+            channel="whatsapp",
+            body=t("daily.digest", date=today.strftime("%d-%m-%Y"), lines="\n".join(lines)),
+            now=now,
+            kind="alert",
+        )
+        if msg.attempts == 0 and msg.status == "queued":
+            ids.append(msg.id)
+    return ids
+
+
+def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
+    lines = []
+    for visit in session.execute(
+        select(Visit).where(Visit.status.in_(("booked", "requested"))).order_by(Visit.scheduled_at)
+    ).scalars():
+        when = from_db(visit.scheduled_at)
+        contact = session.get(Contact, visit.contact_id)
+        if when is None or contact is None or contact.area_id not in area_ids:
+            continue
+        if when.astimezone(tz).date() == today:
+            lines.append(t("daily.line_visit", time=f"{when.astimezone(tz):%H.%M}", ref=visit.ref))
+    for alert in session.execute(
+        select(Alert).where(Alert.status.in_(("open", "accepted", "escalated"))).order_by(Alert.id)
+    ).scalars():
+        if alert.area_id in area_ids:
+            lines.append(t("daily.line_report", ref=alert.ref, what=alert.summary[:40]))
+    overdue, anc = [], []
+    persons = session.execute(
+        select(Person).where(Person.status == "active").order_by(Person.id)
+    ).scalars()
+    for person in persons:
+        if (person.area_id or person.contact.area_id) not in area_ids:
+            continue
+        given = [
+            Given(d.item, d.given_on, d.source)
+            for d in session.execute(
+                select(DoseRecord).where(DoseRecord.person_id == person.id)
+            ).scalars()
+        ]
+        for item in plan(facts(person, zones, today), given, today):
+            base = item.item.rstrip("0123456789")
+            if item.status == "overdue" and (base in IMMUNIZATION or item.item == "HB0"):
+                overdue.append(
+                    t("daily.line_overdue", name=person.name, id=person.id, item=item.item)
+                )
+            elif item.item.startswith("ANC") and item.status in ("due", "overdue"):
+                anc.append(t("daily.line_anc", name=person.name, item=item.item))
+    lines += overdue[:top] + anc[:top]
+    return lines

@@ -1,0 +1,145 @@
+"""The periodic jobs, and the APScheduler process that runs them (never inside web workers)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.alerts import escalate_due
+from bot.db import transaction
+from scheduler import reminders
+
+log = logging.getLogger(__name__)
+
+
+def job_plan(rt) -> int:
+    return reminders.plan_all(rt.session_factory, rt.clock.now(), rt.settings)
+
+
+def job_send_reminders(rt) -> int:
+    with transaction(rt.session_factory) as s:
+        ids = reminders.send_due(s, rt.clock.now(), rt.settings)
+    rt.outbox.deliver_many(ids)
+    return len(ids)
+
+
+def job_daily(rt) -> int:
+    """Day-before visit reminders and the kader digests (idempotent; runs every 5 minutes)."""
+    from scheduler.daily import kader_digests, visit_reminders
+
+    with transaction(rt.session_factory) as s:
+        ids = visit_reminders(s, rt.clock.now(), rt.settings)
+        ids += kader_digests(s, rt.clock.now(), rt.settings)
+    rt.outbox.deliver_many(ids)
+    return len(ids)
+
+
+def job_dispatch(rt) -> int:
+    return rt.outbox.dispatch_due()
+
+
+def job_escalate(rt) -> int:
+    with transaction(rt.session_factory) as s:
+        ids = escalate_due(s, rt.clock.now(), rt.settings)
+    rt.outbox.deliver_many(ids)
+    return len(ids)
+
+
+def job_expire_conversations(rt) -> int:
+    from sqlalchemy import update
+
+    from bot.clock import to_db
+    from bot.models import Conversation
+
+    with transaction(rt.session_factory) as s:
+        return s.execute(
+            update(Conversation)
+            .where(Conversation.expires_at <= to_db(rt.clock.now()))
+            .values(flow=None, step=None, slots={}, expires_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+
+
+JOBS = {
+    "plan": job_plan,
+    "send_reminders": job_send_reminders,
+    "daily": job_daily,
+    "dispatch": job_dispatch,
+    "escalate": job_escalate,
+    "expire_conversations": job_expire_conversations,
+}
+
+
+def run_job(name: str) -> None:
+    """Entry point APScheduler stores by reference: builds the app's runtime once per process."""
+    from flask import current_app
+
+    try:
+        rt = current_app.extensions["jemput_bola"]
+    except RuntimeError:  # outside an app context (the scheduler's worker threads)
+        rt = _process_runtime()
+    count = JOBS[name](rt)
+    log.info("job %s: %s", name, count)
+
+
+_RT = None
+
+
+def _process_runtime():
+    global _RT
+    if _RT is None:
+        from app import create_app
+
+        _RT = create_app().extensions["jemput_bola"]
+    return _RT
+
+
+def build_scheduler(rt, blocking: bool = True):
+    """APScheduler with a persistent SQLAlchemy job store; missed runs coalesce into one."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from bot.config import database_url
+
+    global _RT
+    _RT = rt
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(
+        jobstores={"default": SQLAlchemyJobStore(url=database_url(rt.settings))},
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+        timezone=rt.settings["timezone"],
+    )
+    every_minute = {"trigger": "interval", "minutes": 1}
+    scheduler.add_job(
+        run_job, id="dispatch", args=["dispatch"], replace_existing=True, **every_minute
+    )
+    scheduler.add_job(
+        run_job, id="escalate", args=["escalate"], replace_existing=True, **every_minute
+    )
+    scheduler.add_job(
+        run_job, id="send_reminders", args=["send_reminders"], replace_existing=True,
+        trigger="interval", minutes=5,
+    )  # fmt: skip
+    scheduler.add_job(
+        run_job, id="daily", args=["daily"], replace_existing=True, trigger="interval", minutes=5,
+    )  # fmt: skip
+    scheduler.add_job(
+        run_job, id="plan", args=["plan"], replace_existing=True, trigger="cron", hour=1,
+        minute=0,
+    )  # fmt: skip
+    scheduler.add_job(
+        run_job, id="expire_conversations", args=["expire_conversations"],
+        replace_existing=True, trigger="interval", hours=1,
+    )  # fmt: skip
+    return scheduler
+
+
+def catch_up(rt) -> None:
+    """On start: plan once and send whatever came due while the process was down (once)."""
+    job_plan(rt)
+    job_send_reminders(rt)
+    job_daily(rt)
+    job_dispatch(rt)
+    job_escalate(rt)

@@ -1,0 +1,564 @@
+"""Pure reminder planner: what is upcoming, due, overdue, expired or done for one person on a date.
+
+No I/O and no clock reads: the date is passed in, the rules are loaded once
+(:func:`scheduler.rules.default_rules`) and shared. Status meanings:
+
+* ``upcoming`` - due within ``horizon_days`` from ``on`` (items further ahead are left out);
+* ``due`` - inside the due window; ``overdue`` - past it but still offered;
+* ``expired`` - no longer offered (age limit, window over, or a visit window that had closed
+  before the person was registered, so it was never reminded);
+* ``done`` - recorded as given (immediately, whatever its date relative to the schedule).
+
+Doses and visits are always listed while the person is in the rule's tracking age; recurring
+items (WEIGH, VITA, CKG) only when their window overlaps ``on`` +/- ``horizon_days``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from scheduler.rules import (
+    ITEM_ORDER,
+    CheckupRule,
+    DoseRule,
+    Offset,
+    Rules,
+    VisitRule,
+    VitaminARule,
+    WeighingRule,
+    add_months,
+    default_rules,
+)
+
+__all__ = [
+    "DONE",
+    "DUE",
+    "EXPIRED",
+    "GESTATION_DAYS",
+    "OVERDUE",
+    "STATUSES",
+    "UPCOMING",
+    "Given",
+    "PersonFacts",
+    "PlanItem",
+    "add_months",
+    "age_in_months",
+    "edd_from_hpht",
+    "expand_posyandu",
+    "hpht_from_edd",
+    "plan",
+    "pregnancy_start",
+]
+
+UPCOMING, DUE, OVERDUE, EXPIRED, DONE = "upcoming", "due", "overdue", "expired", "done"
+STATUSES = (UPCOMING, DUE, OVERDUE, EXPIRED, DONE)
+GESTATION_DAYS = 280  # EDD (HPL) = HPHT + 280 days
+_ONE_DAY = timedelta(days=1)
+_GESTATION = timedelta(days=GESTATION_DAYS)
+_ENDED = {
+    "birth": "after the neonatal period",
+    "delivery": "after the postpartum (nifas) period",
+    "pregnancy": "after the pregnancy ended",
+}
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the planner needs to know about one person; all dates are local calendar dates."""
+
+    birth_date: date | None = None
+    sex: str | None = None  # "L" / "P"
+    hpht: date | None = None  # last menstrual period, if pregnant
+    edd: date | None = None  # estimated due date, if known
+    delivery_date: date | None = None  # for KF visits of the mother
+    je_endemic: bool = False
+    posyandu_days: tuple[date, ...] = ()  # concrete posyandu dates already expanded by the caller
+    # When reminders could first be sent (registration of the person or of the pregnancy):
+    # visit windows that closed before it are "expired", never "overdue".
+    registered_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Given:
+    """A schedule item recorded as given or attended."""
+
+    item: str
+    on: date
+    source: str = "recorded"  # e.g. "self_report", "kader", "dashboard"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One schedule item (or one occurrence of a recurring item) and its status on a date."""
+
+    item: str  # item code
+    # "1" for doses and visits; for recurring items a stable key like "2026-08" (VITA),
+    # "2026-03-10" (WEIGH), "2027" (CKG)
+    occurrence: str
+    status: str  # "upcoming" | "due" | "overdue" | "expired" | "done"
+    due_from: date
+    overdue_from: date | None
+    expires_on: date | None  # last day on which it is still offered
+    reason: str  # short English explanation
+
+
+# --------------------------------------------------------------------------- date helpers
+
+
+def age_in_months(birth: date, on: date) -> int:
+    """Completed calendar months from ``birth`` to ``on`` (consistent with :func:`add_months`)."""
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    if on.day < birth.day:
+        months -= 1
+        if add_months(birth, months + 1) <= on:  # birth on the 29th-31st, ``on`` at month end
+            months += 1
+    return months
+
+
+def edd_from_hpht(hpht: date) -> date:
+    """Estimated due date (HPL) = HPHT + 280 days."""
+    return hpht + _GESTATION
+
+
+def hpht_from_edd(edd: date) -> date:
+    """HPHT = EDD - 280 days."""
+    return edd - _GESTATION
+
+
+def pregnancy_start(person: PersonFacts) -> date | None:
+    """HPHT if known, else derived from the EDD; None if neither is known."""
+    if person.hpht is not None:
+        return person.hpht
+    if person.edd is not None:
+        return person.edd - _GESTATION
+    return None
+
+
+def expand_posyandu(
+    rule: Mapping[str, object] | Iterable[date | str], start: date, end: date
+) -> tuple[date, ...]:
+    """Posyandu dates from ``start`` to ``end`` inclusive, sorted.
+
+    ``rule`` is ``{"nth": 2, "weekday": 1}`` (2nd Tuesday of each month; weekday 0 = Monday,
+    nth 1-5 or -1 for the last; months without a 5th such weekday are skipped),
+    ``{"dates": [...]}`` or a plain list of dates / ISO strings.
+    """
+    if isinstance(rule, Mapping):
+        if "dates" in rule:
+            return _explicit_dates(rule["dates"], start, end)  # type: ignore[arg-type]
+        nth, weekday = rule.get("nth"), rule.get("weekday")
+        if set(rule) != {"nth", "weekday"}:
+            raise ValueError(f"posyandu rule needs 'nth' and 'weekday' or 'dates': {dict(rule)}")
+        if not isinstance(nth, int) or isinstance(nth, bool) or nth not in (1, 2, 3, 4, 5, -1):
+            raise ValueError(f"nth must be 1-5 or -1, got {nth!r}")
+        if not isinstance(weekday, int) or isinstance(weekday, bool) or not 0 <= weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), got {weekday!r}")
+        out = []
+        year, month = start.year, start.month
+        while (year, month) <= (end.year, end.month):
+            day = _nth_weekday(year, month, nth, weekday)
+            if day is not None and start <= day <= end:
+                out.append(day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return tuple(out)
+    if isinstance(rule, str | bytes):
+        raise ValueError("posyandu rule must be a mapping or a list of dates")
+    return _explicit_dates(rule, start, end)
+
+
+def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> date | None:
+    days_in_month = calendar.monthrange(year, month)[1]
+    if nth == -1:
+        last = date(year, month, days_in_month)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    day = 1 + (weekday - first.weekday()) % 7 + 7 * (nth - 1)
+    return date(year, month, day) if day <= days_in_month else None
+
+
+def _explicit_dates(dates: Iterable[date | str], start: date, end: date) -> tuple[date, ...]:
+    out = set()
+    for raw in dates:
+        d = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        if start <= d <= end:
+            out.add(d)
+    return tuple(sorted(out))
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """Rules grouped by anchor and tracking age, so a call does a few comparisons per group."""
+
+    birth: tuple[tuple[Offset, tuple[DoseRule, ...], tuple[VisitRule, ...]], ...]
+    pregnancy: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
+    delivery: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
+    vitamin_a: VitaminARule | None
+    weighing: WeighingRule | None
+    checkup: CheckupRule | None
+
+
+@lru_cache(maxsize=16)
+def _compile(rules: Rules) -> _Compiled:
+    birth: dict[Offset, tuple[list[DoseRule], list[VisitRule]]] = {}
+    pregnancy: dict[Offset, list[VisitRule]] = {}
+    delivery: dict[Offset, list[VisitRule]] = {}
+    for dose in rules.doses:
+        birth.setdefault(dose.track_until, ([], []))[0].append(dose)
+    for visit in rules.visits:
+        if visit.anchor == "birth":
+            birth.setdefault(visit.track_until, ([], []))[1].append(visit)
+        else:
+            target = pregnancy if visit.anchor == "pregnancy" else delivery
+            target.setdefault(visit.track_until, []).append(visit)
+    return _Compiled(
+        birth=tuple((k, tuple(d), tuple(v)) for k, (d, v) in birth.items()),
+        pregnancy=tuple((k, tuple(v)) for k, v in pregnancy.items()),
+        delivery=tuple((k, tuple(v)) for k, v in delivery.items()),
+        vitamin_a=rules.vitamin_a,
+        weighing=rules.weighing,
+        checkup=rules.checkup,
+    )
+
+
+def plan(
+    person: PersonFacts,
+    given: Iterable[Given],
+    on: date,
+    rules: Rules | None = None,
+    horizon_days: int = 60,
+) -> list[PlanItem]:
+    """Plan items for ``person`` on ``on``, sorted by due date; records after ``on`` are ignored."""
+    compiled = _compile(rules if rules is not None else default_rules())
+    horizon_end = on + timedelta(days=horizon_days)
+    lookback = on - timedelta(days=horizon_days)
+
+    first: dict[str, Given] = {}  # earliest record per item code
+    periodic: dict[str, dict[object, Given]] = {"WEIGH": {}, "VITA": {}, "CKG": {}}
+    for record in given:
+        when = record.on
+        if when > on:
+            continue
+        code = record.item
+        known = first.get(code)
+        if known is None or when < known.on:
+            first[code] = record
+        bucket = periodic.get(code)
+        if bucket is not None:
+            key = when.year if code == "CKG" else (when.year, when.month)
+            if key not in bucket or when < bucket[key].on:
+                bucket[key] = record
+
+    out: list[PlanItem] = []
+    female = person.sex != "L"
+    birth = person.birth_date
+    if birth is not None and birth <= on:
+        cache: dict[int, date] = {}
+        for track_until, doses, visits in compiled.birth:
+            if on > _from_birth(cache, birth, *track_until.end_parts):
+                continue
+            for dose in doses:
+                _dose(dose, birth, cache, person, first, on, horizon_end, out)
+            for visit in visits:
+                _visit(visit, birth, None, person, first, on, horizon_end, out)
+        if compiled.weighing is not None:
+            weigh = periodic["WEIGH"]
+            _weighing(compiled.weighing, birth, person, weigh, on, lookback, horizon_end, out)
+        if compiled.vitamin_a is not None:
+            vita = periodic["VITA"]
+            _vitamin_a(compiled.vitamin_a, birth, person, vita, on, lookback, horizon_end, out)
+        if compiled.checkup is not None:
+            _checkup(compiled.checkup, birth, periodic["CKG"], on, lookback, horizon_end, out)
+
+    start = pregnancy_start(person)
+    if female and start is not None and start <= on:
+        delivered = person.delivery_date
+        cap = delivered - _ONE_DAY if delivered is not None and delivered > start else None
+        for track_until, visits in compiled.pregnancy:
+            if on > track_until.last_day(start):
+                continue
+            for visit in visits:
+                _visit(visit, start, cap, person, first, on, horizon_end, out)
+
+    delivered = person.delivery_date
+    if female and delivered is not None and delivered <= on:
+        for track_until, visits in compiled.delivery:
+            if on > track_until.last_day(delivered):
+                continue
+            for visit in visits:
+                _visit(visit, delivered, None, person, first, on, horizon_end, out)
+
+    out.sort(key=_sort_key)
+    return out
+
+
+def _from_birth(cache: dict[int, date], birth: date, months: int, days: int) -> date:
+    """``add_months(birth, months) + days`` with the month shift memoised per call."""
+    base = cache.get(months)
+    if base is None:
+        base = cache[months] = add_months(birth, months)
+    return base + timedelta(days=days) if days else base
+
+
+def _sort_key(item: PlanItem) -> tuple[date, int, str]:
+    return item.due_from, ITEM_ORDER.get(item.item, 99), item.occurrence
+
+
+def _dose(
+    rule: DoseRule,
+    birth: date,
+    cache: dict[int, date],
+    person: PersonFacts,
+    first: dict[str, Given],
+    on: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    code = rule.item
+    if rule.only_if == "je_endemic" and not person.je_endemic:
+        return
+    if rule.born_from is not None and birth < rule.born_from:
+        return
+    if rule.skip_if_item is not None:
+        trigger = first.get(rule.skip_if_item)
+        skip_age = rule.skip_if_from_age
+        if trigger is not None and trigger.on >= _from_birth(
+            cache,
+            birth,
+            skip_age.months,
+            skip_age.days,  # type: ignore[union-attr]
+        ):
+            return  # not needed in this catch-up path (e.g. PCV started late)
+
+    at = rule.at
+    due = _from_birth(cache, birth, at.months, at.days)
+    prev = first.get(rule.after) if rule.after is not None else None
+    earliest = None
+    interval = rule.min_interval
+    if prev is not None and interval is not None:
+        late = rule.late_from_age
+        if late is not None and prev.on >= _from_birth(cache, birth, late.months, late.days):
+            interval = rule.late_min_interval or interval
+        earliest = interval.apply(prev.on)
+        if earliest > due:
+            due = earliest
+    until = rule.until
+    expires = _from_birth(cache, birth, *until.end_parts) if until is not None else None
+    overdue = rule.overdue_after.apply(due)
+    if expires is not None and overdue > expires:
+        overdue = None  # type: ignore[assignment]
+
+    record = first.get(code)
+    if record is not None:
+        reason = f"{code} given {record.on.isoformat()} ({record.source})"
+        if earliest is not None and record.on < earliest:
+            reason += (
+                f"; earlier than {interval.words} after {rule.after}, "  # type: ignore[union-attr]
+                "next dose counted from it"
+            )
+        out.append(PlanItem(code, "1", DONE, due, overdue, expires, reason))
+        return
+    if expires is not None and (on > expires or due > expires):
+        limit = rule.until.words  # type: ignore[union-attr]
+        if on > expires:
+            reason = f"{code} not offered after {limit}"
+        else:
+            reason = (
+                f"{code} not offered after {limit}: earliest date {due.isoformat()} "
+                f"({interval.words} after {rule.after}) is too late"  # type: ignore[union-attr]
+            )
+        out.append(PlanItem(code, "1", EXPIRED, due, overdue, expires, reason))
+        return
+    if on < due:
+        if due > horizon_end:
+            return
+        status = UPCOMING
+    elif overdue is not None and on >= overdue:
+        status = OVERDUE
+    else:
+        status = DUE
+
+    if prev is not None and earliest is not None and earliest >= due:
+        when = f"{interval.words} after {rule.after} ({prev.on.isoformat()})"  # type: ignore[union-attr]
+    else:
+        when = "at birth" if not rule.at.months and not rule.at.days else f"at {rule.at.words}"
+    if status == OVERDUE:
+        reason = f"{code} overdue since {overdue.isoformat()} (due {when})"
+        if rule.until is not None:
+            reason += f"; offered until {rule.until.words}"
+        if rule.overdue_note:
+            reason += f"; {rule.overdue_note}"
+    else:
+        reason = f"{code} due {when}"
+    if prev is None and rule.after is not None and interval is not None:
+        reason += f"; after {rule.after} (at least {interval.words} apart)"
+    if rule.only_if == "je_endemic":
+        reason += "; JE-endemic area"
+    out.append(PlanItem(code, "1", status, due, overdue, expires, reason))
+
+
+def _visit(
+    rule: VisitRule,
+    anchor: date,
+    cap: date | None,
+    person: PersonFacts,
+    first: dict[str, Given],
+    on: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    code = rule.item
+    start = rule.window[0].apply(anchor)
+    last = rule.window[1].last_day(anchor)
+    expires = rule.until.last_day(anchor) if rule.until is not None else None
+    if cap is not None and (expires is None or cap < expires):
+        expires = cap
+    overdue: date | None = last + _ONE_DAY
+    if expires is not None and overdue > expires:  # type: ignore[operator]
+        overdue = None
+
+    if rule.trimester is not None:
+        weeks_from, weeks_to = (offset.days // 7 for offset in rule.window)
+        what = f"trimester {rule.trimester}, weeks {weeks_from}-{weeks_to}"
+    else:
+        what = f"{start.isoformat()} to {last.isoformat()}"
+    if rule.doctor:
+        what += ", with a doctor incl. ultrasound"
+
+    record = first.get(code)
+    registered = person.registered_on
+    if record is not None:
+        status, reason = DONE, f"{code} attended {record.on.isoformat()} ({record.source})"
+    elif registered is not None and last < registered:
+        status, reason = EXPIRED, f"{code} window closed before registration ({what})"
+    elif expires is not None and on > expires:
+        status, reason = EXPIRED, f"{code} not offered {_ENDED[rule.anchor]} ({what})"
+    elif on < start:
+        if start > horizon_end:
+            return
+        status, reason = UPCOMING, f"{code} due {start.isoformat()} ({what})"
+    elif on <= last:
+        status, reason = DUE, f"{code} due until {last.isoformat()} ({what})"
+    else:
+        status, reason = OVERDUE, f"{code} window closed {last.isoformat()}, not recorded ({what})"
+    out.append(PlanItem(code, "1", status, start, overdue, expires, reason))
+
+
+def _weighing(
+    rule: WeighingRule,
+    birth: date,
+    person: PersonFacts,
+    done: dict[object, Given],
+    on: date,
+    lookback: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    if not person.posyandu_days:
+        return
+    low = max(lookback, rule.from_age.apply(birth))
+    high = min(horizon_end, rule.until.last_day(birth))
+    if low > high:
+        return
+    code = rule.item
+    for day in set(person.posyandu_days):
+        if not low <= day <= high:
+            continue
+        record = done.get((day.year, day.month))
+        if record is not None:
+            status, reason = DONE, f"weighed {record.on.isoformat()} ({record.source})"
+        elif day > on:
+            status, reason = UPCOMING, f"posyandu weighing on {day.isoformat()}"
+        elif day == on:
+            status, reason = DUE, f"posyandu weighing today ({day.isoformat()})"
+        else:
+            status, reason = EXPIRED, f"posyandu day {day.isoformat()} passed, no weighing recorded"
+        out.append(PlanItem(code, day.isoformat(), status, day, None, day, reason))
+
+
+def _vitamin_a(
+    rule: VitaminARule,
+    birth: date,
+    person: PersonFacts,
+    done: dict[object, Given],
+    on: date,
+    lookback: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    code = rule.item
+    for year in range(lookback.year, horizon_end.year + 1):
+        for month in rule.months:
+            first_day = date(year, month, 1)
+            last_day = date(year, month, calendar.monthrange(year, month)[1])
+            if last_day < lookback or first_day > horizon_end or first_day < birth:
+                continue
+            age = age_in_months(birth, first_day)
+            band = next((b for b in rule.bands if b.from_months <= age <= b.to_months), None)
+            if band is None:
+                continue
+            label = (
+                f"Vitamin A month {calendar.month_name[month]} {year}: {band.capsule} capsule "
+                f"({band.dose_iu:,} IU) for {band.from_months}-{band.to_months} months"
+            )
+            record = done.get((year, month))
+            if record is not None:
+                status = DONE
+                reason = f"{label}; given {record.on.isoformat()} ({record.source})"
+            elif on < first_day:
+                status, reason = UPCOMING, label
+            elif on <= last_day:
+                status, reason = DUE, label
+                posyandu = sorted(d for d in person.posyandu_days if first_day <= d <= last_day)
+                if posyandu:
+                    reason += f"; posyandu on {posyandu[0].isoformat()}"
+            else:
+                status, reason = EXPIRED, f"{label}; month over, not recorded"
+            occurrence = f"{year:04d}-{month:02d}"
+            out.append(PlanItem(code, occurrence, status, first_day, None, last_day, reason))
+
+
+def _checkup(
+    rule: CheckupRule,
+    birth: date,
+    done: dict[object, Given],
+    on: date,
+    lookback: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    code = rule.item
+    for year in range(max(lookback.year, birth.year), horizon_end.year + 1):
+        age = year - birth.year
+        band = rule.band_for(age)
+        if band is None or not band.remind:
+            continue
+        birthday = add_months(birth, 12 * age)
+        due = max(birthday, rule.starts_on)
+        expires = date(year, 12, 31)
+        if due > expires or expires < lookback:
+            continue
+        record = done.get(year)
+        if record is None and due > horizon_end:
+            continue
+        overdue: date | None = rule.overdue_after.apply(due)
+        if overdue > expires:  # type: ignore[operator]
+            overdue = None
+        label = f"CKG {year} (age {age}): {band.label}"
+        if record is not None:
+            status, reason = DONE, f"{label}; done {record.on.isoformat()} ({record.source})"
+        elif on < due:
+            status, reason = UPCOMING, f"{label}; suggested from the birthday"
+        elif overdue is None or on < overdue:
+            status, reason = DUE, f"{label}; suggested from the birthday"
+        elif on <= expires:
+            status, reason = OVERDUE, f"{label}; still free until 31 December {year}"
+        else:
+            status, reason = EXPIRED, f"{label}; not done in {year}"
+        out.append(PlanItem(code, str(year), status, due, overdue, expires, reason))

@@ -1,0 +1,330 @@
+"""Reminder rows as the source of truth: plan them from the pure planner (idempotent,
+re-plannable), and send what is due as one combined message per contact per day."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.catalog import load_catalog
+from bot.clock import to_db
+from bot.models import Area, Contact, DoseRecord, Person, Reminder
+from scheduler.planner import Given, PersonFacts, expand_posyandu, plan
+from scheduler.sendtime import send_at
+
+log = logging.getLogger(__name__)
+ACTIVE = ("upcoming", "due", "overdue")
+
+
+class Zones:
+    """Area id -> time zone, JE endemic and posyandu days, inherited from parent areas."""
+
+    def __init__(self, session: Session, default_tz: str, places: Iterable[dict] = ()) -> None:
+        self.rows = {a.id: a for a in session.execute(select(Area)).scalars()}
+        self.default_tz = default_tz
+        self.by_code = {a.code: a.id for a in self.rows.values()}
+        self.posyandu = [p for p in places if p.get("kind") == "posyandu"]
+        self._days: dict[tuple[int | None, date], tuple[date, ...]] = {}
+
+    def posyandu_days(self, area_id: int | None, around: date) -> tuple[date, ...]:
+        """Dates of the posyandu serving this area (or an ancestor), two months either side."""
+        key = (area_id, around.replace(day=1))
+        if key not in self._days:
+            chain, area = set(), self.rows.get(area_id)
+            while area is not None:
+                chain.add(area.code)
+                area = self.rows.get(area.parent_id)
+            start, end = around - timedelta(days=62), around + timedelta(days=62)
+            days: set[date] = set()
+            for place in self.posyandu:
+                if chain & set(place.get("areas") or ()):
+                    rule = place.get("posyandu_rule") or {"dates": place.get("dates") or []}
+                    days |= set(expand_posyandu(rule, start, end))
+            self._days[key] = tuple(sorted(days))
+        return self._days[key]
+
+    def tz(self, area_id: int | None) -> str:
+        area = self.rows.get(area_id)
+        while area is not None:
+            if area.timezone:
+                return area.timezone
+            area = self.rows.get(area.parent_id)
+        return self.default_tz
+
+    def je(self, area_id: int | None) -> bool:
+        area = self.rows.get(area_id)
+        while area is not None:
+            if area.je_endemic:
+                return True
+            area = self.rows.get(area.parent_id)
+        return False
+
+
+def places(settings: dict[str, Any]) -> tuple[dict, ...]:
+    """The service places of district.yml (posyandu days drive the WEIGH reminders)."""
+    from bot.config import resolve_path
+    from bot.district import load_district
+
+    return load_district(resolve_path(settings["district_file"]), settings["timezone"]).places
+
+
+def facts(person: Person, zones: Zones, on: date | None = None) -> PersonFacts:
+    area_id = person.area_id or (person.contact.area_id if person.contact else None)
+    return PersonFacts(
+        posyandu_days=zones.posyandu_days(area_id, on) if on else (),
+        birth_date=person.birth_date,
+        sex=person.sex,
+        hpht=person.hpht,
+        edd=person.edd,
+        delivery_date=person.delivery_date,
+        je_endemic=zones.je(person.area_id),
+        registered_on=person.created_at.date() if person.created_at else None,
+    )
+
+
+def plan_person(
+    session: Session,
+    person: Person,
+    contact: Contact,
+    given: Iterable[DoseRecord],
+    now: datetime,
+    settings: dict[str, Any],
+    zones: Zones,
+) -> int:
+    """Create or move this person's reminder rows; returns how many rows changed."""
+    tz = zones.tz(person.area_id or contact.area_id)
+    today = now.astimezone(ZoneInfo(tz)).date()
+    existing = {
+        (r.item, r.occurrence, r.stage): r
+        for r in session.execute(select(Reminder).where(Reminder.person_id == person.id)).scalars()
+    }
+    can_send = (
+        person.status == "active" and contact.consent_at is not None and not contact.opted_out
+    )
+    wanted: dict[tuple[str, str, str], date] = {}
+    if can_send:
+        records = [Given(d.item, d.given_on, d.source) for d in given]
+        horizon = settings["reminders"]["horizon_days"]
+        for item in plan(facts(person, zones, today), records, today, horizon_days=horizon):
+            if item.status not in ACTIVE:
+                continue
+            if item.status == "overdue" and item.overdue_from:
+                wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
+            else:
+                wanted[(item.item, item.occurrence, "due")] = item.due_from
+                if item.overdue_from:
+                    wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
+    changed = 0
+    hour, quiet = settings["reminders"]["hour"], settings["quiet_hours"]
+    for key, due_on in wanted.items():
+        row = existing.pop(key, None)
+        when = to_db(send_at(due_on, tz, hour, quiet, now))
+        if row is None:
+            session.add(
+                Reminder(
+                    person_id=person.id,
+                    contact_id=contact.id,
+                    item=key[0],
+                    occurrence=key[1],
+                    stage=key[2],
+                    due_on=due_on,
+                    send_at=when,
+                    status="pending",
+                    created_at=to_db(now),
+                    updated_at=to_db(now),
+                )
+            )
+            changed += 1
+        elif row.status == "pending" and (row.due_on != due_on or row.contact_id != contact.id):
+            row.due_on, row.send_at, row.contact_id = due_on, when, contact.id
+            row.updated_at = to_db(now)
+            changed += 1
+        elif row.status == "cancelled":
+            row.status, row.due_on, row.send_at = "pending", due_on, when
+            row.updated_at = to_db(now)
+            changed += 1
+    for row in existing.values():  # done, expired, removed person or no consent any more
+        if row.status == "pending":
+            done = any(d.item == row.item for d in given)
+            row.status = "done" if done else "cancelled"
+            row.updated_at = to_db(now)
+            changed += 1
+    return changed
+
+
+def plan_all(
+    session_factory, now: datetime, settings: dict[str, Any], person_ids=None, progress=None
+) -> int:
+    """Re-plan everyone (or some persons), in batches so memory stays flat."""
+    changed = 0
+    last_id = 0
+    while True:
+        with session_factory() as s:
+            zones = Zones(s, settings["timezone"], places(settings))
+            q = select(Person).where(Person.id > last_id).order_by(Person.id).limit(500)
+            if person_ids is not None:
+                q = q.where(Person.id.in_(list(person_ids)))
+            persons = list(s.execute(q).scalars())
+            if not persons:
+                return changed
+            ids = [p.id for p in persons]
+            doses: dict[int, list[DoseRecord]] = defaultdict(list)
+            for d in s.execute(select(DoseRecord).where(DoseRecord.person_id.in_(ids))).scalars():
+                doses[d.person_id].append(d)
+            contacts = {
+                c.id: c
+                for c in s.execute(
+                    select(Contact).where(Contact.id.in_({p.contact_id for p in persons}))
+                ).scalars()
+            }
+            for p in persons:
+                changed += plan_person(
+                    s, p, contacts[p.contact_id], doses[p.id], now, settings, zones
+                )
+            s.commit()
+            last_id = ids[-1]
+            if progress is not None:
+                progress(len(persons))
+
+
+def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
+    """Queue one combined message per contact for the reminders whose time has come."""
+    cat = load_catalog("id")
+    rows = list(
+        session.execute(
+            select(Reminder)
+            .where(Reminder.status == "pending", Reminder.send_at <= to_db(now))
+            .order_by(Reminder.contact_id, Reminder.due_on, Reminder.id)
+        ).scalars()
+    )
+    by_contact: dict[int, list[Reminder]] = defaultdict(list)
+    for r in rows:
+        by_contact[r.contact_id].append(r)
+    zones = Zones(session, settings["timezone"])
+    ids: list[int] = []
+    for contact_id, reminders in by_contact.items():
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.opted_out or contact.consent_at is None:
+            for r in reminders:
+                r.status, r.updated_at = "cancelled", to_db(now)
+            continue
+        if _failing(session, contact, settings["sending"]["failures_before_pause"]):
+            ids += _ask_kader_to_check_number(session, contact, reminders, now, settings)
+            continue  # paused: they stay pending until a message gets through again
+        local_day = now.astimezone(ZoneInfo(zones.tz(contact.area_id))).date()
+        key = f"reminder:{contact_id}:{local_day.isoformat()}"
+        if session.execute(
+            select(outbox.OutboundMessage.id).where(outbox.OutboundMessage.idempotency_key == key)
+        ).first():
+            continue  # one reminder message per contact per day: the rest waits for tomorrow
+        persons = {p.id: p for p in contact.persons}
+        lines, names = [], []
+        for r in reminders:
+            person = persons.get(r.person_id)
+            pname = person.name if person else "-"
+            if pname not in names:
+                names.append(pname)
+            item = cat.t(f"items.{r.item}") if f"items.{r.item}" in cat.texts else r.item
+            if r.stage == "overdue":
+                lines.append(cat.t("reminder.line_overdue", item=item, person=pname))
+            else:
+                lines.append(
+                    cat.t("reminder.line_due", item=item, person=pname, date=_tgl(r.due_on))
+                )
+        if contact.channel == "sms":
+            footer = cat.t("reminder.footer_sms", whatsapp=settings["channels"]["whatsapp_from"])
+        else:
+            footer = cat.t("reminder.footer_whatsapp")
+        body = "\n".join([cat.t("reminder.header", names=", ".join(names)), *lines, footer])
+        msg = outbox.queue(
+            session,
+            key=key,
+            to_phone=contact.phone,
+            channel=contact.channel,
+            body=body,
+            now=now,
+            kind="reminder",
+            contact_id=contact.id,
+        )
+        for r in reminders:
+            r.status, r.outbound_id, r.updated_at = "sent", msg.id, to_db(now)
+        ids.append(msg.id)
+    return ids
+
+
+def _failing(session: Session, contact: Contact, limit: int) -> bool:
+    """The last `limit` messages to this contact all failed (a wrong or dead number?)."""
+    statuses = list(
+        session.execute(
+            select(outbox.OutboundMessage.status)
+            .where(outbox.OutboundMessage.contact_id == contact.id)
+            .order_by(outbox.OutboundMessage.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    return len(statuses) == limit and all(s in ("failed", "undelivered") for s in statuses)
+
+
+def _ask_kader_to_check_number(session, contact, reminders, now, settings) -> list[int]:
+    """Once a month per contact: ask the area's kader to check the number."""
+    from bot.alerts import responsible
+
+    cat = load_catalog("id")
+    names = ", ".join(sorted({p.name for p in contact.persons})) or "-"
+    body = cat.t("reminder.check_number", phone=contact.phone, names=names)
+    ids = []
+    for w in responsible(session, contact.area_id, ("kader",)):
+        msg = outbox.queue(
+            session,
+            key=f"numbercheck:{contact.id}:{now:%Y-%m}:{w.id}",
+            to_phone=w.phone,
+            channel="whatsapp",
+            body=body,
+            now=now,
+            kind="alert",
+        )
+        if msg.status == "queued" and msg.attempts == 0:
+            ids.append(msg.id)
+    return ids
+
+
+def _tgl(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def due_report(session: Session, on: date, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is due or overdue on a day for each person (no sending), for `reminders due`."""
+    zones = Zones(session, settings["timezone"], places(settings))
+    out = []
+    for person in session.execute(
+        select(Person).where(Person.status == "active").order_by(Person.id)
+    ).scalars():
+        given = [
+            Given(d.item, d.given_on, d.source)
+            for d in session.execute(
+                select(DoseRecord).where(DoseRecord.person_id == person.id)
+            ).scalars()
+        ]
+        for item in plan(facts(person, zones, on), given, on):
+            if item.status in ("due", "overdue"):
+                out.append(
+                    {
+                        "phone": person.contact.phone,
+                        "person": person.name,
+                        "person_id": person.id,
+                        "item": item.item,
+                        "occurrence": item.occurrence,
+                        "status": item.status,
+                        "due_from": item.due_from.isoformat(),
+                        "reason": item.reason,
+                    }
+                )
+    return out

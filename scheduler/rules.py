@@ -1,0 +1,734 @@
+"""Load and validate the national schedules (scheduler/rules/*.yml) into frozen dataclasses.
+
+Offsets are written like ``2m``, ``6m29d``, ``8w``, ``60m-1d`` (units y, m, w, d); months are
+calendar months (see :func:`add_months`). Two readings are used:
+
+* a *point* (``at``, ``from``, ``overdue_after``, ``min``) is applied as is: ``2m`` after
+  31 Jan is 31 Mar, ``1m`` after 31 Jan is 28/29 Feb;
+* a *completed age* (``until``, ``to``, ``track_until``) includes the whole last unit:
+  ``until: 6m29d`` ends on birth + 6 months + 29 days, ``until: 59m`` ends the day before
+  60 months, ``to: 12w`` ends on 12 weeks 6 days.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cached_property, lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+DOSE_ITEMS = (
+    "HB0", "BCG",
+    "OPV1", "OPV2", "OPV3", "OPV4",
+    "DPT1", "DPT2", "DPT3", "DPT4",
+    "PCV1", "PCV2", "PCV3",
+    "RV1", "RV2", "RV3",
+    "IPV1", "IPV2",
+    "MR1", "MR2",
+    "JE",
+)  # fmt: skip
+VISIT_ITEMS = (
+    "ANC1", "ANC2", "ANC3", "ANC4", "ANC5", "ANC6",
+    "KN1", "KN2", "KN3",
+    "KF1", "KF2", "KF3", "KF4",
+)  # fmt: skip
+ITEM_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        **{code: "dose" for code in DOSE_ITEMS},
+        **{code: "visit" for code in VISIT_ITEMS},
+        "VITA": "vitamin_a",
+        "WEIGH": "weighing",
+        "CKG": "checkup",
+    }
+)
+ITEM_CODES = frozenset(ITEM_KINDS)
+ITEM_ORDER: Mapping[str, int] = MappingProxyType({code: i for i, code in enumerate(ITEM_KINDS)})
+
+ANCHORS = ("birth", "pregnancy", "delivery")  # pregnancy = HPHT (LMP), delivery = delivery date
+CONDITIONS = ("je_endemic",)
+CONFIDENCE = ("confirmed", "unconfirmed")
+_DIM = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_UNIT_ORDER = "ymwd"
+_UNIT_NAMES = {"y": "year", "m": "month", "w": "week", "d": "day"}
+_TOKEN = re.compile(r"([+-]?)(\d+)([ymwd])")
+
+
+class RuleError(ValueError):
+    """A schedule file is missing, malformed or inconsistent."""
+
+
+def add_months(d: date, n: int) -> date:
+    """``d`` moved by ``n`` calendar months, clamped to the month end (31 Jan + 1 -> 28/29 Feb)."""
+    if n == 0:
+        return d
+    m0 = d.month - 1 + n
+    year = d.year + m0 // 12
+    month = m0 % 12 + 1
+    day = d.day
+    if day > 28:
+        last = 29 if month == 2 and calendar.isleap(year) else _DIM[month]
+        if day > last:
+            day = last
+    return date(year, month, day)
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A calendar offset: whole months first, then days."""
+
+    months: int
+    days: int
+    smallest: str  # smallest unit written: "y", "m", "w" or "d"
+    text: str
+
+    def apply(self, d: date) -> date:
+        """The date ``d`` + this offset (a point in time)."""
+        if self.months:
+            d = add_months(d, self.months)
+        return d + timedelta(days=self.days) if self.days else d
+
+    @cached_property
+    def end_parts(self) -> tuple[int, int]:
+        """(months, days) such that ``last_day(d) == add_months(d, months) + days``."""
+        unit = self.smallest
+        if unit == "d":
+            return self.months, self.days
+        if unit == "w":
+            return self.months, self.days + 6
+        return self.months + (12 if unit == "y" else 1), self.days - 1
+
+    def last_day(self, d: date) -> date:
+        """Last day on which the age since ``d`` is still at most this completed offset."""
+        months, days = self.end_parts
+        return add_months(d, months) + timedelta(days=days)
+
+    def approx_days(self) -> float:
+        """Rough length in days, for sanity checks only."""
+        return self.months * 30.44 + self.days
+
+    @cached_property
+    def words(self) -> str:
+        """English rendering, e.g. "6 months 29 days", "4 weeks" (cached)."""
+        return self.human()
+
+    def human(self) -> str:
+        """English rendering, e.g. "6 months 29 days", "4 weeks"."""
+        parts = []
+        for sign, number, unit in _TOKEN.findall(self.text):
+            value = int(number)
+            word = _UNIT_NAMES[unit] + ("" if value == 1 else "s")
+            parts.append(f"{'minus ' if sign == '-' else ''}{value} {word}")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_offset(text: object) -> Offset:
+    """Parse ``"6m29d"``-style text; raise ValueError on anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"offset must be a string like '2m' or '6m29d', got {text!r}")
+    compact = text.replace(" ", "")
+    tokens = list(_TOKEN.finditer(compact))
+    if not compact or "".join(t.group(0) for t in tokens) != compact:
+        raise ValueError(f"cannot parse offset {text!r} (use units y, m, w, d, e.g. '6m29d')")
+    units = [t.group(3) for t in tokens]
+    if len(set(units)) != len(units) or units != sorted(units, key=_UNIT_ORDER.index):
+        raise ValueError(f"offset {text!r}: give each unit once, largest first")
+    months = days = 0
+    for sign, number, unit in (t.groups() for t in tokens):
+        value = -int(number) if sign == "-" else int(number)
+        if unit == "y":
+            months += 12 * value
+        elif unit == "m":
+            months += value
+        elif unit == "w":
+            days += 7 * value
+        else:
+            days += value
+    return Offset(months=months, days=days, smallest=units[-1], text=compact)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: the regulation or letter and the URL(s) it was read at."""
+
+    regulation: str
+    urls: tuple[str, ...]
+    grade: str | None = None  # reference quality tag: A, B, C
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseRule:
+    """Fields every rule has."""
+
+    item: str
+    kind: str
+    label: str
+    file: str
+    source: Source
+    confidence: str = "confirmed"
+    note: str = ""
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.confidence == "unconfirmed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoseRule(BaseRule):
+    """One vaccine dose, timed from birth and optionally from the previous dose given."""
+
+    anchor: str
+    at: Offset  # recommended age
+    overdue_after: Offset  # from the due date
+    until: Offset | None  # last completed age at which it is offered (None: while tracked)
+    track_until: Offset
+    after: str | None = None  # previous dose whose actual date sets the minimum interval
+    min_interval: Offset | None = None
+    late_from_age: Offset | None = None  # previous dose given at/after this age ...
+    late_min_interval: Offset | None = None  # ... uses this minimum interval instead
+    skip_if_item: str | None = None  # not needed when this dose was given ...
+    skip_if_from_age: Offset | None = None  # ... at/after this age
+    only_if: str | None = None  # a PersonFacts flag, e.g. je_endemic
+    born_from: date | None = None  # programme cohort start
+    overdue_note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisitRule(BaseRule):
+    """A contact with a window (ANC, KN, KF); ``window`` is the active variant."""
+
+    anchor: str
+    window: tuple[Offset, Offset]
+    windows: Mapping[str, tuple[Offset, Offset]]
+    trimesters: Mapping[str, int]
+    until: Offset | None
+    track_until: Offset
+    doctor: bool = False
+    trimester: int | None = None  # in the active variant (antenatal visits)
+
+
+@dataclass(frozen=True)
+class CapsuleBand:
+    """Vitamin A capsule by age in completed months on the first day of the campaign month."""
+
+    from_months: int
+    to_months: int
+    capsule: str
+    dose_iu: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class VitaminARule(BaseRule):
+    """Vitamin A capsules in the campaign months."""
+
+    months: tuple[int, ...]
+    bands: tuple[CapsuleBand, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeighingRule(BaseRule):
+    """Monthly weighing at each posyandu day while the child is in the age range."""
+
+    from_age: Offset
+    until: Offset
+
+
+@dataclass(frozen=True)
+class CheckupBand:
+    """CKG stream by the age reached on the birthday in the calendar year."""
+
+    from_years: int
+    to_years: int | None
+    remind: bool
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckupRule(BaseRule):
+    """Yearly free health check (CKG), suggested from the birthday."""
+
+    starts_on: date
+    overdue_after: Offset
+    bands: tuple[CheckupBand, ...]
+
+    def band_for(self, age_years: int) -> CheckupBand | None:
+        for band in self.bands:
+            if age_years >= band.from_years and (
+                band.to_years is None or age_years <= band.to_years
+            ):
+                return band
+        return None
+
+
+AnyRule = DoseRule | VisitRule | VitaminARule | WeighingRule | CheckupRule
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """All schedules, validated; build once with :func:`load_rules` and share."""
+
+    doses: tuple[DoseRule, ...]
+    visits: tuple[VisitRule, ...]
+    vitamin_a: VitaminARule | None
+    weighing: WeighingRule | None
+    checkup: CheckupRule | None
+    anc_split: str
+    anc_splits: tuple[str, ...]
+    files: tuple[str, ...]
+    by_item: Mapping[str, AnyRule]
+
+    def get(self, item: str) -> AnyRule | None:
+        return self.by_item.get(item)
+
+    def __iter__(self):
+        return iter(self.by_item.values())
+
+    def __len__(self) -> int:
+        return len(self.by_item)
+
+
+# --------------------------------------------------------------------------- loading
+
+_COMMON_KEYS = {"item", "kind", "label", "source", "confidence", "note"}
+_KIND_KEYS = {
+    "dose": {
+        "required": {"at"},
+        "optional": {
+            "anchor", "overdue_after", "until", "track_until", "after", "only_if",
+            "born_from", "skip_if", "overdue_note",
+        },
+    },
+    "visit": {
+        "required": {"anchor", "windows"},
+        "optional": {"until", "track_until", "doctor"},
+    },
+    "vitamin_a": {"required": {"months", "bands"}, "optional": set()},
+    "weighing": {"required": {"from_age", "until"}, "optional": set()},
+    "checkup": {"required": {"starts_on", "overdue_after", "bands"}, "optional": set()},
+}  # fmt: skip
+_DEFAULT_KEYS = {"anchor", "overdue_after", "until", "track_until"}
+_TOP_KEYS = {"schema", "group", "title", "defaults", "rules", "anc_split"}
+_SINGLE_WINDOW = "all"  # window key for visits without variants
+
+
+class _Ctx:
+    """Builds error messages naming the file and the rule."""
+
+    def __init__(self, file: str, rule: str | None = None) -> None:
+        self.file = file
+        self.rule = rule
+
+    def error(self, message: str) -> RuleError:
+        where = f"{self.file}: rule {self.rule}" if self.rule else self.file
+        return RuleError(f"{where}: {message}")
+
+
+def _offset(ctx: _Ctx, raw: object, key: str) -> Offset:
+    try:
+        return parse_offset(raw)
+    except ValueError as exc:
+        raise ctx.error(f"{key}: {exc}") from None
+
+
+def _opt_offset(ctx: _Ctx, raw: object, key: str) -> Offset | None:
+    return None if raw is None else _offset(ctx, raw, key)
+
+
+def _mapping(ctx: _Ctx, raw: object, key: str) -> dict:
+    if not isinstance(raw, dict):
+        raise ctx.error(f"{key} must be a mapping, got {type(raw).__name__}")
+    return raw
+
+
+def _text(ctx: _Ctx, raw: object, key: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ctx.error(f"{key} must be a non-empty string")
+    return raw.strip()
+
+
+def _date(ctx: _Ctx, raw: object, key: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ctx.error(f"{key}: not an ISO date: {raw!r}") from None
+
+
+def _int(ctx: _Ctx, raw: object, key: str, low: int, high: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise ctx.error(f"{key} must be an integer {low}..{high}, got {raw!r}")
+    return raw
+
+
+def _source(ctx: _Ctx, raw: object) -> Source:
+    if raw is None:
+        raise ctx.error("missing source (regulation and URL(s))")
+    src = _mapping(ctx, raw, "source")
+    unknown = set(src) - {"regulation", "urls", "grade"}
+    if unknown:
+        raise ctx.error(f"source: unknown key(s) {sorted(unknown)}")
+    regulation = _text(ctx, src.get("regulation"), "source.regulation")
+    urls = src.get("urls")
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not urls:
+        raise ctx.error("source.urls must list at least one URL")
+    for url in urls:
+        if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
+            raise ctx.error(f"source.urls: not a URL: {url!r}")
+    grade = src.get("grade")
+    if grade is not None and str(grade) not in {"A", "B", "C", "U"}:
+        raise ctx.error(f"source.grade must be A, B, C or U, got {grade!r}")
+    return Source(
+        regulation=regulation, urls=tuple(urls), grade=None if grade is None else str(grade)
+    )
+
+
+def _check_order(ctx: _Ctx, first: Offset, second: Offset, what: str) -> None:
+    if second.approx_days() < first.approx_days():
+        raise ctx.error(f"{what}: {second} is before {first}")
+
+
+def _build_dose(ctx: _Ctx, r: dict, common: dict) -> DoseRule:
+    anchor = r.get("anchor", "birth")
+    if anchor != "birth":
+        raise ctx.error(f"anchor: doses are timed from 'birth', got {anchor!r}")
+    at = _offset(ctx, r["at"], "at")
+    if "overdue_after" not in r:
+        raise ctx.error("missing overdue_after (in the rule or the file defaults)")
+    if "track_until" not in r:
+        raise ctx.error("missing track_until (in the rule or the file defaults)")
+    until = _opt_offset(ctx, r.get("until"), "until")
+    if until is not None:
+        _check_order(ctx, at, until, "until")
+    fields: dict[str, Any] = {}
+    after = r.get("after")
+    if after is not None:
+        after = _mapping(ctx, after, "after")
+        unknown = set(after) - {"item", "min", "late"}
+        if unknown:
+            raise ctx.error(f"after: unknown key(s) {sorted(unknown)}")
+        if "item" not in after or "min" not in after:
+            raise ctx.error("after needs 'item' and 'min'")
+        fields["after"] = _text(ctx, after["item"], "after.item")
+        fields["min_interval"] = _offset(ctx, after["min"], "after.min")
+        if "late" in after:
+            late = _mapping(ctx, after["late"], "after.late")
+            if set(late) != {"from_age", "min"}:
+                raise ctx.error("after.late needs exactly 'from_age' and 'min'")
+            fields["late_from_age"] = _offset(ctx, late["from_age"], "after.late.from_age")
+            fields["late_min_interval"] = _offset(ctx, late["min"], "after.late.min")
+    skip = r.get("skip_if")
+    if skip is not None:
+        skip = _mapping(ctx, skip, "skip_if")
+        if set(skip) != {"item", "given_from_age"}:
+            raise ctx.error("skip_if needs exactly 'item' and 'given_from_age'")
+        fields["skip_if_item"] = _text(ctx, skip["item"], "skip_if.item")
+        fields["skip_if_from_age"] = _offset(ctx, skip["given_from_age"], "skip_if.given_from_age")
+    only_if = r.get("only_if")
+    if only_if is not None and only_if not in CONDITIONS:
+        raise ctx.error(f"only_if must be one of {list(CONDITIONS)}, got {only_if!r}")
+    if r.get("born_from") is not None:
+        fields["born_from"] = _date(ctx, r["born_from"], "born_from")
+    return DoseRule(
+        **common,
+        anchor=anchor,
+        at=at,
+        overdue_after=_offset(ctx, r["overdue_after"], "overdue_after"),
+        until=until,
+        track_until=_offset(ctx, r["track_until"], "track_until"),
+        only_if=only_if,
+        overdue_note=str(r.get("overdue_note") or "").strip(),
+        **fields,
+    )
+
+
+def _build_visit(ctx: _Ctx, r: dict, common: dict, variants: tuple[str, ...]) -> VisitRule:
+    anchor = r["anchor"]
+    if anchor not in ANCHORS:
+        raise ctx.error(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
+    if "track_until" not in r:
+        raise ctx.error("missing track_until (in the rule or the file defaults)")
+    raw_windows = _mapping(ctx, r["windows"], "windows")
+    expected = set(variants) if variants else {_SINGLE_WINDOW}
+    if set(map(str, raw_windows)) != expected:
+        raise ctx.error(f"windows must have exactly the keys {sorted(expected)}")
+    windows: dict[str, tuple[Offset, Offset]] = {}
+    trimesters: dict[str, int] = {}
+    for key, spec in raw_windows.items():
+        spec = _mapping(ctx, spec, f"windows.{key}")
+        unknown = set(spec) - {"from", "to", "trimester"}
+        if unknown or not {"from", "to"} <= set(spec):
+            raise ctx.error(f"windows.{key} needs 'from' and 'to' (and optional 'trimester')")
+        start = _offset(ctx, spec["from"], f"windows.{key}.from")
+        end = _offset(ctx, spec["to"], f"windows.{key}.to")
+        _check_order(ctx, start, end, f"windows.{key}")
+        windows[str(key)] = (start, end)
+        if "trimester" in spec:
+            trimesters[str(key)] = _int(ctx, spec["trimester"], f"windows.{key}.trimester", 1, 3)
+    until = _opt_offset(ctx, r.get("until"), "until")
+    doctor = r.get("doctor", False)
+    if not isinstance(doctor, bool):
+        raise ctx.error("doctor must be true or false")
+    return VisitRule(
+        **common,
+        anchor=anchor,
+        window=windows[next(iter(windows))],  # replaced with the active variant in load_rules
+        windows=MappingProxyType(windows),
+        trimesters=MappingProxyType(trimesters),
+        until=until,
+        track_until=_offset(ctx, r["track_until"], "track_until"),
+        doctor=doctor,
+    )
+
+
+def _build_vitamin_a(ctx: _Ctx, r: dict, common: dict) -> VitaminARule:
+    months = r["months"]
+    if not isinstance(months, list) or not months:
+        raise ctx.error("months must be a non-empty list of month numbers")
+    months_t = tuple(_int(ctx, m, "months", 1, 12) for m in months)
+    bands = r["bands"]
+    if not isinstance(bands, list) or not bands:
+        raise ctx.error("bands must be a non-empty list")
+    out = []
+    for i, band in enumerate(bands):
+        band = _mapping(ctx, band, f"bands[{i}]")
+        if set(band) != {"from", "to", "capsule", "dose_iu"}:
+            raise ctx.error(f"bands[{i}] needs exactly from, to, capsule, dose_iu")
+        start = _offset(ctx, band["from"], f"bands[{i}].from")
+        end = _offset(ctx, band["to"], f"bands[{i}].to")
+        if start.days or end.days:
+            raise ctx.error(f"bands[{i}]: ages must be whole months")
+        if out and start.months != out[-1].to_months + 1:
+            raise ctx.error(f"bands[{i}] must start right after the previous band")
+        if end.months < start.months:
+            raise ctx.error(f"bands[{i}]: 'to' is before 'from'")
+        out.append(
+            CapsuleBand(
+                from_months=start.months,
+                to_months=end.months,
+                capsule=_text(ctx, band["capsule"], f"bands[{i}].capsule"),
+                dose_iu=_int(ctx, band["dose_iu"], f"bands[{i}].dose_iu", 1, 10**6),
+            )
+        )
+    return VitaminARule(**common, months=months_t, bands=tuple(out))
+
+
+def _build_weighing(ctx: _Ctx, r: dict, common: dict) -> WeighingRule:
+    start = _offset(ctx, r["from_age"], "from_age")
+    until = _offset(ctx, r["until"], "until")
+    _check_order(ctx, start, until, "until")
+    return WeighingRule(**common, from_age=start, until=until)
+
+
+def _build_checkup(ctx: _Ctx, r: dict, common: dict) -> CheckupRule:
+    bands = r["bands"]
+    if not isinstance(bands, list) or not bands:
+        raise ctx.error("bands must be a non-empty list")
+    out: list[CheckupBand] = []
+    expect = 0
+    for i, band in enumerate(bands):
+        band = _mapping(ctx, band, f"bands[{i}]")
+        unknown = set(band) - {"from", "to", "remind", "label"}
+        if unknown or not {"from", "remind", "label"} <= set(band):
+            raise ctx.error(f"bands[{i}] needs from, remind, label (and optional to)")
+        if expect is None:
+            raise ctx.error(f"bands[{i}] follows an open-ended band")
+        start = _int(ctx, band["from"], f"bands[{i}].from", 0, 150)
+        if start != expect:
+            raise ctx.error(f"bands[{i}] must start at age {expect}")
+        end = band.get("to")
+        if end is not None:
+            end = _int(ctx, end, f"bands[{i}].to", start, 150)
+        if not isinstance(band["remind"], bool):
+            raise ctx.error(f"bands[{i}].remind must be true or false")
+        out.append(CheckupBand(start, end, band["remind"], _text(ctx, band["label"], "label")))
+        expect = None if end is None else end + 1
+    if expect is not None:
+        raise ctx.error("the last band must be open-ended (no 'to')")
+    return CheckupRule(
+        **common,
+        starts_on=_date(ctx, r["starts_on"], "starts_on"),
+        overdue_after=_offset(ctx, r["overdue_after"], "overdue_after"),
+        bands=tuple(out),
+    )
+
+
+def _build_rule(ctx: _Ctx, r: dict, defaults: dict, variants: tuple[str, ...]) -> AnyRule:
+    item = r.get("item")
+    if not isinstance(item, str) or item not in ITEM_CODES:
+        raise ctx.error(f"unknown item code {item!r} (known: {', '.join(ITEM_KINDS)})")
+    kind = r.get("kind")
+    if kind != ITEM_KINDS[item]:
+        raise ctx.error(f"kind must be {ITEM_KINDS[item]!r} for {item}, got {kind!r}")
+    spec = _KIND_KEYS[kind]
+    allowed = _COMMON_KEYS | spec["required"] | spec["optional"]
+    unknown = set(r) - allowed
+    if unknown:
+        raise ctx.error(f"unknown key(s) {sorted(unknown)} for kind {kind!r}")
+    merged = {k: v for k, v in defaults.items() if k in allowed}
+    merged.update(r)
+    missing = ({"label", "source"} | spec["required"]) - set(merged)
+    if missing:
+        raise ctx.error(f"missing required key(s) {sorted(missing)}")
+    confidence = merged.get("confidence", "confirmed")
+    if confidence not in CONFIDENCE:
+        raise ctx.error(f"confidence must be one of {list(CONFIDENCE)}, got {confidence!r}")
+    note = merged.get("note") or ""
+    if not isinstance(note, str):
+        raise ctx.error("note must be a string")
+    if confidence == "unconfirmed" and not note.strip():
+        raise ctx.error("confidence: unconfirmed needs a note saying what to verify")
+    common = {
+        "item": item,
+        "kind": kind,
+        "label": _text(ctx, merged["label"], "label"),
+        "file": ctx.file,
+        "source": _source(ctx, merged.get("source")),
+        "confidence": confidence,
+        "note": " ".join(note.split()),
+    }
+    if kind == "dose":
+        return _build_dose(ctx, merged, common)
+    if kind == "visit":
+        return _build_visit(ctx, merged, common, variants)
+    if kind == "vitamin_a":
+        return _build_vitamin_a(ctx, merged, common)
+    if kind == "weighing":
+        return _build_weighing(ctx, merged, common)
+    return _build_checkup(ctx, merged, common)
+
+
+def _load_file(path: Path) -> tuple[list[AnyRule], str | None, tuple[str, ...]]:
+    ctx = _Ctx(path.name)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ctx.error(f"invalid YAML: {exc}") from None
+    data = _mapping(ctx, data, "top level")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ctx.error(f"unknown top-level key(s) {sorted(unknown)}")
+    if data.get("schema") != 1:
+        raise ctx.error(f"schema must be 1, got {data.get('schema')!r}")
+    defaults = _mapping(ctx, data.get("defaults") or {}, "defaults")
+    unknown = set(defaults) - _DEFAULT_KEYS
+    if unknown:
+        raise ctx.error(f"defaults: unknown key(s) {sorted(unknown)}")
+    active: str | None = None
+    variants: tuple[str, ...] = ()
+    if "anc_split" in data:
+        split = _mapping(ctx, data["anc_split"], "anc_split")
+        raw_variants = _mapping(ctx, split.get("variants"), "anc_split.variants")
+        variants = tuple(str(v) for v in raw_variants)
+        active = str(split.get("active"))
+        if active not in variants:
+            raise ctx.error(f"anc_split.active {active!r} is not one of {list(variants)}")
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise ctx.error("rules must be a non-empty list")
+    out = []
+    for i, raw in enumerate(rules, start=1):
+        name = raw.get("item") if isinstance(raw, dict) else None
+        rctx = _Ctx(path.name, name if isinstance(name, str) else f"#{i}")
+        out.append(_build_rule(rctx, _mapping(rctx, raw, "rule"), defaults, variants))
+    return out, active, variants
+
+
+def _check_references(by_item: Mapping[str, AnyRule]) -> None:
+    for rule in by_item.values():
+        if not isinstance(rule, DoseRule):
+            continue
+        ctx = _Ctx(rule.file, rule.item)
+        for key, ref in (("after.item", rule.after), ("skip_if.item", rule.skip_if_item)):
+            if ref is None:
+                continue
+            if ref == rule.item:
+                raise ctx.error(f"{key} refers to the rule itself")
+            target = by_item.get(ref)
+            if not isinstance(target, DoseRule):
+                raise ctx.error(f"{key} refers to {ref!r}, which is not a loaded dose rule")
+        seen = {rule.item}
+        ref = rule.after
+        while ref is not None:
+            if ref in seen:
+                raise ctx.error(f"after.item chain loops back to {ref}")
+            seen.add(ref)
+            ref = by_item[ref].after  # type: ignore[union-attr]
+
+
+def load_rules(directory: str | Path | None = None, *, anc_split: str | None = None) -> Rules:
+    """Load and validate every ``*.yml`` in ``directory`` (default: the shipped rules)."""
+    folder = Path(directory) if directory is not None else RULES_DIR
+    paths = sorted(folder.glob("*.yml"))
+    if not paths:
+        raise RuleError(f"{folder}: no *.yml schedule files")
+    by_item: dict[str, AnyRule] = {}
+    active: str | None = None
+    variants: tuple[str, ...] = ()
+    for path in paths:
+        rules, file_active, file_variants = _load_file(path)
+        if file_active is not None:
+            if active is not None:
+                raise RuleError(f"{path.name}: anc_split is defined in more than one file")
+            active, variants = file_active, file_variants
+        for rule in rules:
+            if rule.item in by_item:
+                first = by_item[rule.item].file
+                raise _Ctx(path.name, rule.item).error(f"duplicate item (already in {first})")
+            by_item[rule.item] = rule
+    if anc_split is not None:
+        if anc_split not in variants:
+            raise RuleError(f"anc_split {anc_split!r} is not one of {list(variants)}")
+        active = anc_split
+    _check_references(by_item)
+    chosen = active or _SINGLE_WINDOW
+    for item, rule in list(by_item.items()):
+        if isinstance(rule, VisitRule):
+            key = chosen if chosen in rule.windows else _SINGLE_WINDOW
+            if key not in rule.windows:
+                raise _Ctx(rule.file, item).error(f"no window for variant {chosen!r}")
+            by_item[item] = replace(
+                rule, window=rule.windows[key], trimester=rule.trimesters.get(key)
+            )
+    ordered = dict(sorted(by_item.items(), key=lambda kv: ITEM_ORDER[kv[0]]))
+    return Rules(
+        doses=tuple(r for r in ordered.values() if isinstance(r, DoseRule)),
+        visits=tuple(r for r in ordered.values() if isinstance(r, VisitRule)),
+        vitamin_a=_only(ordered, VitaminARule),
+        weighing=_only(ordered, WeighingRule),
+        checkup=_only(ordered, CheckupRule),
+        anc_split=active or "",
+        anc_splits=variants,
+        files=tuple(p.name for p in paths),
+        by_item=MappingProxyType(ordered),
+    )
+
+
+def _only(rules: Mapping[str, AnyRule], cls: type) -> Any:
+    found = [r for r in rules.values() if isinstance(r, cls)]
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> Rules:
+    """The shipped schedules, loaded and validated once per process."""
+    return load_rules()
+
+
+def iter_sources(rules: Iterable[AnyRule]) -> Iterable[tuple[str, Source]]:
+    """(item, source) pairs, for audits and docs."""
+    for rule in rules:
+        yield rule.item, rule.source

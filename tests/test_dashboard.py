@@ -1,0 +1,637 @@
+"""The PWS dashboard through Flask's test client: logins, CSRF, rate limit, timeout, roles and
+areas, every page and CSV export, changes done like the kader commands, audit, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from bot.dashboard.core import _cell
+from bot.db import transaction
+from bot.models import (
+    Alert,
+    AuditLog,
+    DoseRecord,
+    OutboundMessage,
+    Reminder,
+    Report,
+    StaffUser,
+    Visit,
+)
+from scheduler.reminders import plan_all
+from tests.dashboard_fixtures import *  # noqa: F403
+from tests.dashboard_fixtures import csrf_of, login
+
+
+def rt_of(app):
+    return app.extensions["jemput_bola"]
+
+
+def audit_rows(app, action: str) -> list[AuditLog]:
+    with transaction(rt_of(app).session_factory) as s:
+        return list(
+            s.execute(
+                select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)
+            ).scalars()
+        )
+
+
+def post(client, path: str, data: dict | None = None, page: str = "/dashboard/"):
+    """POST a form with the CSRF token taken from `page`."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_of(client, page)})
+
+
+def read_csv(resp) -> list[dict]:
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"].startswith("attachment; filename=")
+    return list(csv.DictReader(io.StringIO(resp.get_data().decode("utf-8"))))
+
+
+# --------------------------------------------------------------------------- logins
+
+
+def test_pages_need_a_login(dash_client, seed):
+    resp = dash_client.get("/dashboard/warga?q=siti")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/dashboard/masuk?next=")
+
+
+def test_wrong_password_then_right_one(dash_app, dash_client, seed):
+    resp = login(dash_client, "admin", "bukan-ini")
+    assert resp.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in resp.get_data(as_text=True)
+    resp = login(dash_client, "tidak-ada", "apa-saja-123")
+    assert resp.status_code == 401
+    resp = login(dash_client, "admin")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard/"
+    assert [a.username for a in audit_rows(dash_app, "login_failed")] == ["admin", "tidak-ada"]
+    assert [a.ip for a in audit_rows(dash_app, "login")] == ["127.0.0.1"]
+
+
+def test_login_follows_only_local_next(dash_client, seed):
+    token = csrf_of(dash_client)
+    data = {"username": "admin", "password": "admin-rahasia-1", "csrf_token": token}
+    resp = dash_client.post("/dashboard/masuk", data={**data, "next": "https://evil.example/"})
+    assert resp.headers["Location"] == "/dashboard/"
+    dash_client.post("/dashboard/keluar", data={"csrf_token": csrf_of(dash_client, "/dashboard/")})
+    token = csrf_of(dash_client)
+    resp = dash_client.post(
+        "/dashboard/masuk", data={**data, "csrf_token": token, "next": "/dashboard/pesan"}
+    )
+    assert resp.headers["Location"] == "/dashboard/pesan"
+
+
+def test_every_post_needs_the_csrf_token(dash_client, seed):
+    resp = dash_client.post("/dashboard/masuk", data={"username": "admin", "password": "x"})
+    assert resp.status_code == 400
+    assert "Formulir kedaluwarsa" in resp.get_data(as_text=True)
+    login(dash_client, "admin")
+    resp = dash_client.post(
+        f"/dashboard/warga/{seed.bayu}/dosis", data={"item": "DPT1", "tanggal": "2026-11-20"}
+    )
+    assert resp.status_code == 400
+    resp = dash_client.post(
+        f"/dashboard/warga/{seed.bayu}/dosis",
+        data={"item": "DPT1", "tanggal": "2026-11-20", "csrf_token": "salah"},
+    )
+    assert resp.status_code == 400
+
+
+def test_rate_limit_per_username_and_ip(dash_app, dash_client, clock, seed):
+    for _ in range(5):
+        assert login(dash_client, "sari", "salah-terus").status_code == 401
+    resp = login(dash_client, "sari")  # right password, but blocked
+    assert resp.status_code == 429
+    assert "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit." in resp.get_data(
+        as_text=True
+    )
+    assert login(dash_app.test_client(), "admin").status_code == 302  # other users are not blocked
+    other = dash_app.test_client()
+    token = csrf_of(other)
+    resp = other.post(
+        "/dashboard/masuk",
+        data={"username": "sari", "password": "bidan-rahasia-2", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
+    assert resp.status_code == 302  # nor the same username from another address
+    clock.advance(minutes=10)
+    assert "dalam 5 menit" in login(dash_client, "sari").get_data(as_text=True)
+    clock.advance(minutes=5, seconds=1)
+    assert login(dash_client, "sari").status_code == 302
+    assert len(audit_rows(dash_app, "login_blocked")) == 2
+
+
+def test_success_resets_the_failure_count(dash_client, seed):
+    for _ in range(4):
+        login(dash_client, "ani", "salah")
+    assert login(dash_client, "ani").status_code == 302
+    post(dash_client, "/dashboard/keluar")
+    for _ in range(4):
+        assert login(dash_client, "ani", "salah").status_code == 401
+    assert login(dash_client, "ani").status_code == 302
+
+
+def test_idle_session_times_out(dash_app, dash_client, clock, seed):
+    login(dash_client, "sari")
+    clock.advance(minutes=29)
+    assert dash_client.get("/dashboard/").status_code == 200
+    clock.advance(minutes=29)  # 29 minutes after the last request: still in
+    assert dash_client.get("/dashboard/").status_code == 200
+    clock.advance(minutes=31)
+    resp = dash_client.get("/dashboard/kunjungan")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/dashboard/masuk?next=/dashboard/kunjungan")
+    page = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Sesi Anda berakhir" in page
+    assert [a.username for a in audit_rows(dash_app, "timeout")] == ["sari"]
+
+
+def test_idle_timeout_is_configurable(db_url, clock, seed):
+    from bot import dashboard
+    from tests.conftest import make_app
+
+    app = make_app(db_url, clock, None, **{"dashboard.session_idle_minutes": 5})
+    dashboard.init_app(app)
+    client = app.test_client()
+    assert login(client, "sari").status_code == 302
+    clock.advance(minutes=6)
+    assert client.get("/dashboard/").status_code == 302
+    app.extensions["jemput_bola"].engine.dispose()
+
+
+def test_deactivated_user_is_logged_out(dash_app, dash_client, seed):
+    login(dash_client, "ani")
+    with transaction(rt_of(dash_app).session_factory) as s:
+        s.execute(select(StaffUser).where(StaffUser.username == "ani")).scalar_one().active = False
+    assert dash_client.get("/dashboard/").status_code == 302
+    assert login(dash_client, "ani").status_code == 401
+
+
+def test_logout(dash_app, dash_client, seed):
+    login(dash_client, "admin")
+    resp = post(dash_client, "/dashboard/keluar")
+    assert resp.headers["Location"] == "/dashboard/masuk"
+    assert dash_client.get("/dashboard/").status_code == 302
+    assert len(audit_rows(dash_app, "logout")) == 1
+
+
+def test_a_copied_cookie_is_useless_after_logout(dash_client, seed):
+    login(dash_client, "admin")
+    cookie = dash_client.get_cookie("session").value
+    post(dash_client, "/dashboard/keluar")
+    dash_client.set_cookie("session", cookie)
+    assert dash_client.get("/dashboard/").status_code == 302
+
+
+def test_a_password_change_ends_existing_sessions(dash_app, dash_client, clock, seed):
+    login(dash_client, "sari")
+    clock.advance(minutes=1)
+    runner = dash_app.test_cli_runner()
+    result = runner.invoke(args=["staff", "password", "sari"], input="ganti-baru-1\nganti-baru-1\n")
+    assert result.exit_code == 0, result.output
+    assert dash_client.get("/dashboard/").status_code == 302
+
+
+def test_security_headers(dash_client, seed):
+    login(dash_client, "admin")
+    resp = dash_client.get("/dashboard/")
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'none'" in resp.headers["Content-Security-Policy"]
+    html = resp.get_data(as_text=True)
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html
+    assert dash_client.get("/dashboard/static/dashboard.css").status_code == 200
+
+
+# --------------------------------------------------------------------------- roles and areas
+
+
+def test_kader_sees_only_her_dusun(dash_client, seed):
+    login(dash_client, "ani")  # kader, Kaler (SKM-KLR)
+    assert dash_client.get(f"/dashboard/warga/{seed.bayu}").status_code == 200
+    assert dash_client.get(f"/dashboard/warga/{seed.citra}").status_code == 404  # Kidul
+    assert dash_client.get(f"/dashboard/warga/{seed.dimas}").status_code == 404  # Mekarsari
+    assert dash_client.get(f"/dashboard/laporan/{seed.complaint_id}").status_code == 404
+    names = {r["nama"] for r in read_csv(dash_client.get("/dashboard/warga?q=a&format=csv"))}
+    assert names == {"Siti Aminah", "Bayu Pratama"}
+    pesan = read_csv(dash_client.get("/dashboard/pesan?format=csv"))
+    assert {r["ke"] for r in pesan} == {"+6281234567001"}
+    assert dash_client.get("/dashboard/audit").status_code == 403
+    html = dash_client.get("/dashboard/").get_data(as_text=True)
+    assert "200001" in html and "antre terlalu lama" not in html and "Audit</a>" not in html
+
+
+def test_bidan_sees_her_desa(dash_client, seed):
+    login(dash_client, "sari")  # bidan, Sukamaju (SKM)
+    assert dash_client.get(f"/dashboard/warga/{seed.citra}").status_code == 200
+    assert dash_client.get(f"/dashboard/warga/{seed.dimas}").status_code == 404
+    visits = read_csv(dash_client.get("/dashboard/kunjungan?format=csv"))
+    assert visits == []  # the only visit is in Mekarsari
+
+
+def test_admin_sees_everything(dash_client, seed):
+    login(dash_client, "admin")
+    for pid in (seed.siti, seed.bayu, seed.citra, seed.dimas):
+        assert dash_client.get(f"/dashboard/warga/{pid}").status_code == 200
+    assert dash_client.get("/dashboard/audit").status_code == 200
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_overview_puts_todays_emergency_first(dash_client, seed):
+    login(dash_client, "admin")
+    html = dash_client.get("/dashboard/").get_data(as_text=True)
+    assert html.index("Ref 200001") < html.index("Laporan gejala terbuka")
+    assert "kejang, demam" in html and "Bayu Pratama" in html
+    assert "<b>1</b> darurat aktif" in html
+    assert "<b>1</b> kunjungan hari ini" in html and "Kunjungan rumah" in html
+    assert "<b>1</b> keluhan terbuka" in html and "antre terlalu lama" in html
+    assert "<b>2</b> pesan gagal" in html
+    rows = read_csv(dash_client.get("/dashboard/?format=csv"))
+    assert rows[0]["ref"] == "200001" and rows[0]["status"] == "Belum ditangani"
+
+
+def test_reports_inbox_filters(dash_client, seed):
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/laporan?jenis=complaint&format=csv"))
+    assert [r["ref"] for r in rows] == ["200002"]
+    assert rows[0]["jenis"] == "Keluhan" and rows[0]["wilayah"] == "Cirumput, Mekarsari"
+    assert read_csv(dash_client.get("/dashboard/laporan?status=selesai&format=csv")) == []
+    html = dash_client.get("/dashboard/laporan").get_data(as_text=True)
+    assert "200001" in html and "200002" in html
+
+
+def test_report_status_open_in_progress_resolved(dash_app, dash_client, seed):
+    login(dash_client, "sari")
+    page = f"/dashboard/laporan/{seed.report_id}"
+    path = f"{page}/status"
+    post(dash_client, path, {"status": "in_progress", "catatan": ""}, page)
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Report, seed.report_id).status == "in_progress"
+        alert = s.get(Alert, seed.alert_id)
+        assert alert.status == "accepted" and alert.escalate_at is None
+        assert alert.accepted_by is not None  # Bidan Sari's worker id
+    resp = post(dash_client, path, {"status": "resolved", "catatan": "  "}, page)
+    html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Tulis catatan penyelesaian." in html
+    post(dash_client, path, {"status": "resolved", "catatan": "sudah dikunjungi, membaik"}, page)
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Report, seed.report_id).status == "resolved"
+        alert = s.get(Alert, seed.alert_id)
+        assert (alert.status, alert.outcome) == ("done", "visited")
+        assert alert.note == "sudah dikunjungi, membaik"
+    html = dash_client.get(page).get_data(as_text=True)
+    assert "Diproses &rarr; Selesai &middot; sudah dikunjungi, membaik" in html
+    changes = audit_rows(dash_app, "report_status")
+    assert [(a.detail["dari"], a.detail["ke"]) for a in changes] == [
+        ("open", "in_progress"),
+        ("in_progress", "resolved"),
+    ]
+    assert {a.person_id for a in changes} == {seed.bayu}
+
+
+def test_take_and_close_an_alert_like_the_kader(dash_app, dash_client, seed):
+    login(dash_client, "ani")
+    resp = post(dash_client, f"/dashboard/peringatan/{seed.alert_id}/terima")
+    assert resp.status_code == 302
+    with transaction(rt_of(dash_app).session_factory) as s:
+        alert = s.get(Alert, seed.alert_id)
+        assert alert.status == "accepted" and alert.escalate_at is None
+        notice = s.execute(
+            select(OutboundMessage).where(OutboundMessage.idempotency_key.like("alert:200001:%"))
+        ).scalar_one()
+        assert notice.to_phone == "+6281234567001"
+        assert notice.body == "Kader Ani (kader) menerima laporan 200001 dan akan menghubungi Anda."
+    post(
+        dash_client,
+        f"/dashboard/peringatan/{seed.alert_id}/selesai",
+        {"hasil": "referred", "catatan": "dirujuk ke RSUD"},
+    )
+    with transaction(rt_of(dash_app).session_factory) as s:
+        alert = s.get(Alert, seed.alert_id)
+        assert (alert.status, alert.outcome, alert.note) == (
+            "referred",
+            "referred",
+            "dirujuk ke RSUD",
+        )
+        assert s.get(Report, seed.report_id).status == "referred"  # like RUJUK/SELESAI
+    resp = post(dash_client, f"/dashboard/peringatan/{seed.alert_id}/selesai", {"hasil": "visited"})
+    html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Peringatan ini sudah ditutup." in html
+    assert [a.action for a in audit_rows(dash_app, "alert_close")] == ["alert_close"]
+
+
+def test_visits_board_and_outcome(dash_app, dash_client, seed):
+    login(dash_client, "admin")
+    html = dash_client.get("/dashboard/kunjungan").get_data(as_text=True)
+    assert "Minggu, 22-11-2026" in html and "Dimas Saputra" in html and "13:00" in html
+    week_later = dash_client.get("/dashboard/kunjungan?tanggal=2026-11-29").get_data(as_text=True)
+    assert "Dimas Saputra" not in week_later
+    resp = post(
+        dash_client,
+        f"/dashboard/kunjungan/{seed.visit_id}/hasil",
+        {"hasil": "no_one_home", "catatan": "rumah kosong", "tanggal": "2026-11-22"},
+        "/dashboard/kunjungan",
+    )
+    assert resp.headers["Location"] == "/dashboard/kunjungan?tanggal=2026-11-22"
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Visit, seed.visit_id).status == "no_show"
+    (row,) = audit_rows(dash_app, "visit_outcome")
+    assert row.detail == {"dari": "booked", "hasil": "no_one_home", "catatan": "rumah kosong"}
+    assert row.person_id == seed.dimas
+    rows = read_csv(dash_client.get("/dashboard/kunjungan?format=csv"))
+    assert rows[0]["status"] == "Tidak bertemu"
+
+
+def test_resident_search_by_name_and_phone(dash_client, seed):
+    login(dash_client, "admin")
+    by_name = read_csv(dash_client.get("/dashboard/warga?q=PRATAMA&format=csv"))
+    assert [r["nama"] for r in by_name] == ["Bayu Pratama"]
+    by_phone = read_csv(dash_client.get("/dashboard/warga?q=0812-3456-7003&format=csv"))
+    assert [r["nama"] for r in by_phone] == ["Dimas Saputra"]
+    assert by_phone[0]["tahap"] == "Bayi" and by_phone[0]["umur"] == "8 bln"
+    assert read_csv(dash_client.get("/dashboard/warga?q=%25&format=csv")) == []
+
+
+def test_profile_shows_household_schedule_and_messages(dash_app, dash_client, seed):
+    login(dash_client, "sari")
+    html = dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True)
+    assert "Siti Aminah" in html and "Ibu hamil" in html  # household, life stage
+    assert "Imunisasi Hepatitis B (HB0)" in html and "Sudah" in html
+    assert "DPT-HB-Hib 1" in html and "Terlambat" in html
+    assert "anak saya kejang" in html  # inbound message
+    assert "Di luar jendela 24 jam WhatsApp" in html  # 63016 explained
+    (view,) = audit_rows(dash_app, "view_person")
+    assert (view.person_id, view.username, view.target) == (
+        seed.bayu,
+        "sari",
+        f"person:{seed.bayu}",
+    )
+    html = dash_client.get(f"/dashboard/warga/{seed.siti}").get_data(as_text=True)
+    assert "Periksa hamil ke-3" in html and "Bayu Pratama" in html
+
+
+def test_record_dose_stops_its_reminders(dash_app, dash_client, seed):
+    rt = rt_of(dash_app)
+    plan_all(rt.session_factory, rt.clock.now(), rt.settings)
+
+    def pending(item: str) -> list[Reminder]:
+        with transaction(rt.session_factory) as s:
+            return list(
+                s.execute(
+                    select(Reminder).where(
+                        Reminder.person_id == seed.bayu,
+                        Reminder.item == item,
+                        Reminder.status == "pending",
+                    )
+                ).scalars()
+            )
+
+    assert pending("DPT1")
+    login(dash_client, "sari")
+    page = f"/dashboard/warga/{seed.bayu}"
+    resp = post(dash_client, f"{page}/dosis", {"item": "DPT1", "tanggal": "2026-11-20"}, page)
+    html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Tercatat untuk Bayu Pratama: DPT-HB-Hib 1 (20-11-2026)." in html
+    assert pending("DPT1") == []
+    with transaction(rt.session_factory) as s:
+        dose = s.execute(
+            select(DoseRecord).where(DoseRecord.person_id == seed.bayu, DoseRecord.item == "DPT1")
+        ).scalar_one()
+        sari = s.execute(select(StaffUser).where(StaffUser.username == "sari")).scalar_one()
+        assert (dose.source, dose.worker_id) == ("dashboard", sari.worker_id)
+        # the next dose is re-planned from the real date: DPT2 4 weeks after 20-11
+        dpt2 = s.execute(
+            select(Reminder).where(
+                Reminder.person_id == seed.bayu, Reminder.item == "DPT2", Reminder.stage == "due"
+            )
+        ).scalar_one()
+        assert dpt2.due_on.isoformat() == "2026-12-18"
+    (row,) = audit_rows(dash_app, "record_dose")
+    assert row.detail == {"item": "DPT1", "tanggal": "2026-11-20"} and row.person_id == seed.bayu
+
+
+@pytest.mark.parametrize(
+    ("item", "day", "message"),
+    [
+        ("HB0", "2026-11-20", "HB0 sudah tercatat tanggal 2026-05-10."),
+        ("DPT1", "2026-11-23", "Tanggal tidak boleh di masa depan."),
+        ("DPT1", "2026-05-01", "Tanggal sebelum tanggal lahir."),
+        ("XYZ", "2026-11-20", "Jenis XYZ tidak dikenal."),
+        ("DPT1", "kemarin", "Tanggal tidak valid."),
+    ],
+)
+def test_record_dose_errors(dash_app, dash_client, seed, item, day, message):
+    login(dash_client, "admin")
+    page = f"/dashboard/warga/{seed.bayu}"
+    resp = post(dash_client, f"{page}/dosis", {"item": item, "tanggal": day}, page)
+    assert message in dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert audit_rows(dash_app, "record_dose") == []
+
+
+def test_kader_cannot_change_outside_her_area(dash_client, seed):
+    login(dash_client, "ani")
+    resp = post(
+        dash_client,
+        f"/dashboard/warga/{seed.citra}/dosis",
+        {"item": "DPT4", "tanggal": "2026-11-20"},
+    )
+    assert resp.status_code == 404
+    resp = post(dash_client, f"/dashboard/kunjungan/{seed.visit_id}/hasil", {"hasil": "visited"})
+    assert resp.status_code == 404
+    resp = post(
+        dash_client, f"/dashboard/laporan/{seed.complaint_id}/status", {"status": "resolved"}
+    )
+    assert resp.status_code == 404
+
+
+def test_immunization_coverage(dash_client, seed):
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/cakupan?tahun=2026&format=csv"))
+    assert list(rows[0]) == [
+        "tahun_lahir", "desa", "dusun", "indikator", "sasaran", "capaian", "cakupan_persen",
+        "target_persen",
+    ]  # fmt: skip
+    got = {(r["desa"], r["dusun"], r["indikator"]): r for r in rows}
+    total = got[("Total", "", "IDL_SESUAI_UMUR")]
+    assert (total["sasaran"], total["capaian"], total["cakupan_persen"]) == ("3", "1", "33.3")
+    kidul = got[("Sukamaju", "Kidul", "IDL")]  # Citra has every basic dose
+    assert (kidul["sasaran"], kidul["capaian"], kidul["cakupan_persen"]) == ("1", "1", "100.0")
+    mr1 = got[("Sukamaju", "", "MR1")]  # only Citra (10 months) is old enough for MR1
+    assert (mr1["sasaran"], mr1["capaian"]) == ("1", "1")
+    assert got[("Mekarsari", "Cirumput", "BCG")]["capaian"] == "0"
+    assert got[("Mekarsari", "Ganting", "IDL")]["cakupan_persen"] == ""
+    html = dash_client.get("/dashboard/cakupan?tahun=2026").get_data(as_text=True)
+    assert html.count("<svg") == 4  # comparison + Mekarsari, Sukamaju and all areas
+    assert "Target 95%" in html
+    empty = dash_client.get("/dashboard/cakupan?tahun=2024").get_data(as_text=True)
+    assert "Belum ada anak lahir tahun 2024" in empty
+
+
+def test_coverage_of_a_kader_counts_only_her_area(dash_client, seed):
+    login(dash_client, "ani")
+    rows = read_csv(dash_client.get("/dashboard/cakupan?tahun=2026&format=csv"))
+    assert {(r["desa"], r["dusun"]) for r in rows} == {
+        ("Sukamaju", ""),
+        ("Sukamaju", "Kaler"),
+        ("Total", ""),
+    }
+    total = next(r for r in rows if r["desa"] == "Total" and r["indikator"] == "IDL")
+    assert total["sasaran"] == "1"
+
+
+def test_anc_coverage(dash_client, seed):
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/anc?format=csv"))
+    got = {(r["desa"], r["dusun"], r["indikator"]): r for r in rows}
+    k1, k4 = got[("Sukamaju", "Kaler", "K1")], got[("Sukamaju", "Kaler", "K4")]
+    assert (k1["sasaran"], k1["capaian"], k1["cakupan_persen"]) == ("1", "1", "100.0")
+    assert (k4["capaian"], k4["cakupan_persen"]) == ("0", "0.0")
+    by_edd = read_csv(dash_client.get("/dashboard/anc?kelompok=2027&format=csv"))
+    assert (
+        next(r for r in by_edd if r["desa"] == "Total" and r["indikator"] == "K1")["sasaran"] == "1"
+    )
+    html = dash_client.get("/dashboard/anc").get_data(as_text=True)
+    assert html.count("<svg") == 3 and "PWS K4" in html
+
+
+def test_overdue_list(dash_client, seed):
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/terlambat?format=csv"))
+    assert list(rows[0])[:3] == ["warga_id", "nama", "umur"]
+    dimas = {r["item"] for r in rows if r["nama"] == "Dimas Saputra"}
+    assert {"BCG", "OPV1", "DPT1"} <= dimas and "HB0" not in dimas  # HB0 expired, not overdue
+    assert not any(r["nama"] == "Citra Lestari" and r["item"] == "DPT1" for r in rows)
+    anc = read_csv(dash_client.get("/dashboard/terlambat?jenis=anc&format=csv"))
+    assert {r["item"][:3] for r in anc} <= {"ANC"}
+
+
+def test_outbox_explains_twilio_errors(dash_client, seed):
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/pesan?status=gagal&format=csv"))
+    by_code = {r["kode_error"]: r["penjelasan"] for r in rows}
+    assert by_code["21610"].startswith("Warga berhenti berlangganan")
+    assert by_code["63016"].startswith("Di luar jendela 24 jam WhatsApp")
+    html = dash_client.get("/dashboard/pesan").get_data(as_text=True)
+    assert "<b>2</b> Gagal" in html and "<b>1</b> Sampai" in html
+
+
+def test_twilio_error_texts():
+    from flask import Flask
+
+    from bot.dashboard.core import twilio_error
+
+    with Flask(__name__).app_context():
+        assert "nomor tujuan tidak valid" in twilio_error("21211").lower()
+        assert "Batas kecepatan" in twilio_error("63018")
+        for code in ("30003", "30005", "30006"):
+            assert "Kode" not in twilio_error(code)
+        assert twilio_error("99999").startswith("Kode kesalahan Twilio 99999")
+        assert "tanpa kode" in twilio_error(None)
+
+
+def test_csv_cells_cannot_become_formulas():
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("-x") == "'-x"
+    assert _cell("+6281234567001") == "+6281234567001"
+    assert _cell(None) == "" and _cell(True) == "ya"
+
+
+def test_every_export_is_audited(dash_app, dash_client, seed):
+    login(dash_client, "admin")
+    for path in ("/dashboard/terlambat", "/dashboard/cakupan", "/dashboard/audit"):
+        read_csv(dash_client.get(path + "?format=csv"))
+    targets = [a.target for a in audit_rows(dash_app, "export")]
+    assert targets == ["export:terlambat", "export:cakupan-imunisasi-2026", "export:audit"]
+
+
+def test_audit_page(dash_client, seed):
+    login(dash_client, "ani")
+    dash_client.get(f"/dashboard/warga/{seed.bayu}")
+    post(dash_client, "/dashboard/keluar")
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get(f"/dashboard/audit?warga={seed.bayu}&format=csv"))
+    assert [(r["pengguna"], r["aksi"], r["warga"]) for r in rows] == [
+        ("ani", "Melihat profil warga", "Bayu Pratama")
+    ]
+    rows = read_csv(dash_client.get("/dashboard/audit?pengguna=ani&format=csv"))
+    assert [r["aksi"] for r in rows] == ["Keluar", "Melihat profil warga", "Masuk"]
+    html = dash_client.get("/dashboard/audit?aksi=login").get_data(as_text=True)
+    assert "Audit akses data" in html
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_staff_create_prompts_for_the_password(dash_app, dash_client, seed):
+    runner = dash_app.test_cli_runner()
+    args = ["staff", "create", "Dewi", "--role", "bidan", "--worker-phone", "0811-0000-0005"]
+    result = runner.invoke(args=args, input="rahasia-dewi\nrahasia-dewi\n")
+    assert result.exit_code == 0, result.output
+    assert "staff user dewi created (bidan, linked to Bidan Dewi)" in result.output
+    assert "rahasia-dewi" not in result.output  # hidden input
+    assert login(dash_client, "dewi", "rahasia-dewi").status_code == 302
+    assert dash_client.get(f"/dashboard/warga/{seed.dimas}").status_code == 200  # Mekarsari
+    assert dash_client.get(f"/dashboard/warga/{seed.bayu}").status_code == 404
+    listing = runner.invoke(args=["staff", "list"])
+    assert "dewi\tbidan\tBidan Dewi\tactive" in listing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "given", "error"),
+    [
+        (["staff", "create", "budi", "--role", "kader"], "password-1\npassword-1\n",
+         "--worker-phone is required for role kader"),
+        (["staff", "create", "budi", "--role", "kader", "--worker-phone", "+6281999999999"],
+         "password-1\npassword-1\n", "no worker with phone"),
+        (["staff", "create", "admin", "--role", "admin"], "password-1\npassword-1\n",
+         "already exists"),
+        (["staff", "create", "x", "--role", "admin"], "password-1\npassword-1\n", "username"),
+        (["staff", "create", "budi", "--role", "admin"], "pendek\npendek\n", "at least 8"),
+        (["staff", "create", "budi", "--role", "admin"], "password-1\npassword-2\n"
+         "password-3\npassword-3\n", "do not match"),
+        (["staff", "create", "budi", "--role", "lurah"], "", "Invalid value for '--role'"),
+    ],
+)  # fmt: skip
+def test_cli_staff_create_errors(dash_app, seed, args, given, error):
+    result = dash_app.test_cli_runner().invoke(args=args, input=given)
+    assert error in result.output
+
+
+def test_cli_staff_password_and_deactivate(dash_app, dash_client, seed):
+    runner = dash_app.test_cli_runner()
+    result = runner.invoke(args=["staff", "password", "ani"], input="baru-sekali\nbaru-sekali\n")
+    assert result.exit_code == 0, result.output
+    assert login(dash_client, "ani", "baru-sekali").status_code == 302
+    result = runner.invoke(args=["staff", "deactivate", "ani"])
+    assert result.exit_code == 0
+    assert dash_client.get("/dashboard/").status_code == 302
+    assert (
+        runner.invoke(
+            args=["staff", "password", "nobody"], input="a" * 8 + "\n" + "a" * 8 + "\n"
+        ).exit_code
+        == 1
+    )
+
+
+def test_init_app_twice_is_harmless(dash_app):
+    from bot import dashboard
+
+    dashboard.init_app(dash_app)
+    assert "dashboard" in dash_app.blueprints
+
+
+def test_idle_window_moves_with_activity(dash_client, clock, seed):
+    login(dash_client, "admin")
+    for _ in range(4):
+        clock.advance(minutes=20)
+        assert dash_client.get("/dashboard/pesan").status_code == 200
+    clock.advance(minutes=31)
+    assert dash_client.get("/dashboard/pesan").status_code == 302

@@ -1,0 +1,103 @@
+"""Pure flow steps: no database, no NLU, a fixed time."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.catalog import load_catalog
+from flows import keywords, router
+from flows.base import ContactInfo, Context, Message, State
+
+NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+
+
+def ctx(opted_out: bool = False, name: str | None = None) -> Context:
+    contact = ContactInfo(1, "+6281234567890", "whatsapp", name=name, opted_out=opted_out)
+    return Context(now=NOW, contact=contact, t=load_catalog("id").t)
+
+
+def msg(text: str, intent: str | None = None) -> Message:
+    return Message(text=text, intent=intent, confidence=0.9, keyword=keywords.match(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("STOP", "opt_out"),
+        ("  stop  ", "opt_out"),
+        ("Berhenti", "opt_out"),
+        ("UNREG", "opt_out"),
+        ("stop   all", "opt_out"),
+        ("unsubscribe", "opt_out"),
+        ("MULAI", "opt_in"),
+        ("start", "opt_in"),
+        ("menu", "menu"),
+        ("batal", "cancel"),
+        ("stop kirim ke nomor ini", None),
+        ("tolong berhenti", None),
+        ("", None),
+    ],
+)
+def test_keywords_are_exact(text, kind):
+    assert keywords.match(text) == kind
+
+
+def test_stop_keyword_opts_out_at_once():
+    step = router.route(State(), msg("STOP"), ctx())
+    assert [e["type"] for e in step.events] == ["opted_out"]
+    assert "MULAI" in step.replies[0]
+
+
+def test_opt_out_intent_asks_first_then_yes_opts_out():
+    step = router.route(State(), msg("jangan kirimi saya pesan lagi", "opt_out"), ctx())
+    assert step.events == ()
+    assert step.state.flow == "opt_out"
+    step2 = router.route(step.state, msg("ya", "affirm"), ctx())
+    assert [e["type"] for e in step2.events] == ["opted_out"]
+    assert step2.state.idle
+
+
+def test_opt_out_intent_then_no_keeps_subscription():
+    step = router.route(State(), msg("udah ga mau dapet pesan", "opt_out"), ctx())
+    step2 = router.route(step.state, msg("tidak", "deny"), ctx())
+    assert step2.events == () and step2.state.idle
+    assert "tetap berlangganan" in step2.replies[0]
+
+
+def test_opt_out_confirmation_gives_up_after_three_asks():
+    state = router.route(State(), msg("stop kirim", "opt_out"), ctx()).state
+    for _ in range(2):
+        step = router.route(state, msg("apa?", "nlu_fallback"), ctx())
+        assert step.state.flow == "opt_out"
+        state = step.state
+    step = router.route(state, msg("apa?", "nlu_fallback"), ctx())
+    assert step.state.idle and step.events == ()
+
+
+def test_opted_out_contact_hears_nothing_but_start():
+    assert router.route(State(), msg("halo", "greet"), ctx(opted_out=True)).replies == ()
+    step = router.route(State(), msg("MULAI"), ctx(opted_out=True))
+    assert [e["type"] for e in step.events] == ["opted_in"]
+
+
+def test_menu_keyword_leaves_a_flow():
+    step = router.route(State("opt_out", "confirm", {"asked": 1}), msg("MENU"), ctx())
+    assert step.state.idle and "1." in step.replies[0]
+
+
+def test_greeting_uses_contact_name():
+    step = router.route(State(), msg("halo", "greet"), ctx(name="Sari"))
+    assert "Halo Sari" in step.replies[0]
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope", None])
+def test_fallback_says_what_the_bot_can_do(intent):
+    step = router.route(State(), msg("wkwkwk", intent), ctx())
+    assert "MENU" in step.replies[0]
+
+
+def test_needs_nlu_skips_keywords_and_opted_out():
+    assert not router.needs_nlu(State(), msg("STOP"), ctx())
+    assert not router.needs_nlu(State(), msg("halo"), ctx(opted_out=True))
+    assert not router.needs_nlu(State(), msg("   "), ctx())
+    assert router.needs_nlu(State(), msg("halo"), ctx())

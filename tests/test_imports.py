@@ -1,0 +1,348 @@
+"""Bulk imports: `flask residents import` and `flask workers import` (CSV registers)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import import_cli, imports
+from bot.clock import to_db
+from bot.db import transaction
+from bot.models import Area, Contact, Person, Worker
+
+DATA = Path(__file__).parent / "data"
+RESIDENTS = DATA / "residents_sample.csv"
+WORKERS = DATA / "workers_sample.csv"
+HEADER = "phone,name,sex,birth_date,hpht,area"
+GOOD_ROW = "081234567101,Ani Lestari,P,1990-01-01,,SKM"
+# the frozen clock says 2026-11-22 (WIB)
+
+
+@pytest.fixture
+def cli(app, runner):
+    """The CLI runner with the import commands registered."""
+    import_cli.init_app(app)
+    return runner
+
+
+def write(
+    tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8", newline: str = "\n"
+) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding, newline=newline)
+    return str(path)
+
+
+def persons(rt) -> dict[str, tuple]:
+    """name -> (phone, sex, birth_date, hpht, edd, area code)."""
+    with rt.session_factory() as s:
+        rows = s.execute(
+            select(Person, Contact.phone, Area.code)
+            .join(Contact, Person.contact_id == Contact.id)
+            .outerjoin(Area, Person.area_id == Area.id)
+        ).all()
+        return {
+            p.name: (phone, p.sex, p.birth_date, p.hpht, p.edd, code) for p, phone, code in rows
+        }
+
+
+def count(rt, model) -> int:
+    with rt.session_factory() as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+# ---------------------------------------------------------------------------- residents
+
+
+def test_good_file_imports_households(cli, rt):
+    result = cli.invoke(args=["residents", "import", str(RESIDENTS)])
+    assert result.exit_code == 0, result.output
+    assert "5 imported, 0 skipped (already present), 0 rejected" in result.output
+    people = persons(rt)
+    assert people["Siti Aminah"] == (
+        "+6281234567001",
+        "P",
+        date(1995, 4, 12),
+        date(2026, 8, 1),
+        date(2026, 8, 1) + timedelta(days=280),
+        "SKM-KLR",
+    )
+    assert people["Rafi Pratama"][0] == "+6281234567001"
+    assert people["Rafi Pratama"][3:] == (None, None, "SKM-KLR")
+    assert people["Budi Santoso"][0] == "+6281234567002"  # upper case name tidied
+    assert people["Budi Santoso"][5] == "SKM-KDL"  # area by name, "Kidul"
+    assert people["Dewi Lestari"][5] == "SKM"  # empty -> the district's default_area
+    assert people["Nur Hasanah"][5] == "MKS"  # code, case-insensitive
+    with rt.session_factory() as s:
+        contacts = {c.phone: c for c in s.execute(select(Contact)).scalars()}
+        assert len(contacts) == 4
+        household = contacts["+6281234567001"]
+        assert household.channel == "whatsapp"
+        assert household.consent_at is None  # no reminders until the resident consents
+        assert household.area.code == "SKM-KLR"
+        assert len(household.persons) == 2
+
+
+def test_reimport_imports_nothing(cli, rt):
+    first = cli.invoke(args=["residents", "import", str(RESIDENTS)])
+    assert first.exit_code == 0, first.output
+    again = cli.invoke(args=["residents", "import", str(RESIDENTS)])
+    assert again.exit_code == 0, again.output
+    assert "0 imported, 5 skipped (already present), 0 rejected" in again.output
+    assert count(rt, Person) == 5
+    assert count(rt, Contact) == 4
+
+
+def test_person_already_registered_in_chat_is_skipped(cli, rt, tmp_path):
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        contact = Contact(phone="+6281234567101", channel="simulator", created_at=now)
+        s.add(contact)
+        s.flush()
+        s.add(
+            Person(
+                contact_id=contact.id,
+                name="ani lestari",
+                sex="P",
+                birth_date=date(1990, 1, 1),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    path = write(tmp_path, f"{HEADER}\n{GOOD_ROW}\n081234567101,Bayu,L,2025-05-05,,SKM\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert "1 imported, 1 skipped (already present), 0 rejected" in result.output
+    with rt.session_factory() as s:
+        contact = s.execute(select(Contact)).scalar_one()
+        assert contact.channel == "simulator"  # the existing contact is kept
+        assert sorted(p.name for p in contact.persons) == ["Bayu", "ani lestari"]
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("12345,Budi,L,1990-01-01,,SKM", "invalid phone '12345'"),
+        (",Budi,L,1990-01-01,,SKM", "invalid phone (empty)"),
+        ("0812345671O2,Budi,L,1990-01-01,,SKM", "invalid phone"),
+        ("081234567102,Budi,L,1990-01-01,,Cibodas", "unknown area 'Cibodas'"),
+        ("081234567102,Budi,L,1990-01-01,,SKM-XYZ", "unknown area 'SKM-XYZ'"),
+        ("081234567102,Budi,X,1990-01-01,,SKM", "bad sex 'X' (L or P)"),
+        ("081234567102,Budi,,1990-01-01,,SKM", "bad sex '' (L or P)"),
+        ("081234567102,Budi,Laki-laki,1990-01-01,,SKM", "bad sex 'Laki-laki'"),
+        ("081234567102,Budi,L,1990-02-30,,SKM", "impossible date birth_date '1990-02-30'"),
+        ("081234567102,Budi,L,12/03/1990,,SKM", "impossible date birth_date '12/03/1990'"),
+        ("081234567102,Budi,L,1850-01-01,,SKM", "impossible date birth_date '1850-01-01'"),
+        ("081234567102,Sri,P,1990-01-01,2026-13-01,SKM", "impossible date hpht '2026-13-01'"),
+        ("081234567102,Budi,L,2026-11-23,,SKM", "birth date in the future"),
+        ("081234567102,Sri,P,1990-01-01,2026-11-23,SKM", "hpht in the future"),
+        ("081234567102,Sri,P,1990-01-01,2026-01-31,SKM", "hpht over 42 weeks ago"),
+        ("081234567102,Budi,L,1990-01-01,2026-09-01,SKM", "hpht for a male"),
+        ("081234567102,Sri,P,2026-10-01,2026-09-01,SKM", "hpht before the birth date"),
+        ("081234567102,   ,P,1990-01-01,,SKM", "empty name"),
+        ("081234567102,,P,1990-01-01,,SKM", "empty name"),
+        ("081234567102," + "A" * 121 + ",P,1990-01-01,,SKM", "name longer than 120"),
+        (GOOD_ROW, "duplicate person (same phone, name and birth date as line 2)"),
+        (
+            "+6281234567101,ANI  LESTARI,P,1990-01-01,,Sukamaju",
+            "duplicate person (same phone, name and birth date as line 2)",
+        ),
+    ],
+)
+def test_bad_row_is_reported_with_its_line(cli, rt, tmp_path, row, reason):
+    path = write(tmp_path, f"{HEADER}\n{GOOD_ROW}\n{row}\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert result.exit_code == 0, result.output
+    assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
+    assert f"line 3: {reason}" in result.output
+    assert count(rt, Person) == 1
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "081234567102,Sri,P,1990-01-01,2026-11-22,SKM",  # hpht today
+        "081234567102,Sri,P,1990-01-01,2026-02-01,SKM",  # exactly 42 weeks ago
+        "081234567102,Bayi,L,2026-11-22,,SKM",  # born today
+        "081234567102,Kakek,l,,,skm-klr",  # birth date unknown, lower-case sex and code
+        "081234567102,Sri,P,1990-01-01,,  RW 01 kaler ",  # name with spaces and case
+    ],
+)
+def test_edge_rows_are_accepted(cli, rt, tmp_path, row):
+    path = write(tmp_path, f"{HEADER}\n{row}\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert "1 imported, 0 skipped (already present), 0 rejected" in result.output, result.output
+
+
+def test_every_reason_with_line_numbers_and_report(cli, rt, tmp_path):
+    text = (
+        "phone,name,sex,birth_date,hpht,area,notes\n"
+        f"{GOOD_ROW},\n"  # line 2
+        '12345,Budi,L,1990-01-01,,SKM,"two\nlines"\n'  # lines 3-4
+        "081234567102,Budi,X,1990-02-30,,Cibodas,\n"  # line 5: three reasons
+        "\n"  # line 6: blank, ignored
+        "081234567103,Joko,L,1980-01-01,2026-10-01,SKM,\n"  # line 7
+        "081234567104,Sri,P,1991-01-01,2026-10-01,MKS,\n"  # line 8: good
+    )
+    path = write(tmp_path, text)
+    report = tmp_path / "rejected.csv"
+    result = cli.invoke(args=["residents", "import", path, "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "2 imported, 0 skipped (already present), 3 rejected" in result.output
+    assert "line 3: invalid phone '12345'" in result.output
+    assert (
+        "line 5: bad sex 'X' (L or P); unknown area 'Cibodas'; "
+        "impossible date birth_date '1990-02-30'" in result.output
+    )
+    assert "line 7: hpht for a male" in result.output
+    with open(report, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["line"] for r in rows] == ["3", "5", "7"]
+    assert rows[0]["phone"] == "12345" and rows[0]["notes"] == "two\nlines"
+    assert rows[0]["reason"] == "invalid phone '12345'"
+    assert rows[2]["reason"] == "hpht for a male"
+    assert list(rows[0]) == ["line", *HEADER.split(","), "notes", "reason"]
+
+
+def test_bom_semicolons_crlf_and_area_names(cli, rt, tmp_path):
+    """As Excel saves it in an Indonesian locale: BOM, ';' and Windows line ends."""
+    text = (
+        "Phone;Name;Sex;Birth_Date;HPHT;Area;Catatan\n"
+        "0812 3456 7201;Siti Maryam;P;1993-03-03;2026-07-01;kaler;hamil anak kedua, sehat\n"
+        "0812 3456 7201;Putri;P;2022-06-06;;KALER;\n"
+        "0812 3456 7202;Ujang;L;1970-01-01;;Mekarsari;\n"
+    )
+    path = write(tmp_path, text, encoding="utf-8-sig", newline="\r\n")
+    assert Path(path).read_bytes().startswith(b"\xef\xbb\xbfPhone;Name")
+    result = cli.invoke(args=["residents", "import", path])
+    assert "3 imported, 0 skipped (already present), 0 rejected" in result.output, result.output
+    people = persons(rt)
+    assert people["Siti Maryam"][0] == "+6281234567201"
+    assert people["Siti Maryam"][5] == people["Putri"][5] == "SKM-KLR"
+    assert people["Ujang"][5] == "MKS"
+    assert count(rt, Contact) == 2
+
+
+def test_text_that_is_not_utf8_is_rejected(cli, rt, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        f"{HEADER}\n{GOOD_ROW}\n081234567102,Ren\xe9,L,1990-01-01,,SKM\n".encode("latin-1")
+    )
+    result = cli.invoke(args=["residents", "import", str(path)])
+    assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
+    assert "line 3: text is not UTF-8" in result.output
+
+
+def test_consented_flag_records_consent(cli, rt, tmp_path):
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        s.add(Contact(phone="+6281234567102", opted_out=True, opted_out_at=now, created_at=now))
+    path = write(tmp_path, f"{HEADER}\n{GOOD_ROW}\n081234567102,Budi,L,1990-01-01,,SKM\n")
+    result = cli.invoke(args=["residents", "import", path, "--consented"])
+    assert "2 imported" in result.output
+    assert "consent recorded for 1 contact(s)" in result.output
+    with rt.session_factory() as s:
+        consent = {p: c for p, c in s.execute(select(Contact.phone, Contact.consent_at))}
+    assert consent == {"+6281234567101": now, "+6281234567102": None}  # opted out stays out
+
+
+def test_missing_column_aborts(cli, rt, tmp_path):
+    path = write(tmp_path, "phone,name,sex,birth_date,area\n081234567101,Ani,P,1990-01-01,SKM\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert result.exit_code != 0
+    assert "missing column(s) hpht" in result.output
+    assert count(rt, Person) == 0
+
+
+def test_households_span_batches(rt):
+    """Rows of one household in different batches still share one contact."""
+    with imports.open_csv(RESIDENTS, imports.RESIDENT_COLUMNS) as csv_file:
+        seen: list[int] = []
+        result = imports.import_residents(
+            rt.session_factory,
+            csv_file.rows,
+            rt.clock.now(),
+            default_tz="Asia/Jakarta",
+            default_area="SKM",
+            batch_size=1,
+            progress=seen.append,
+        )
+    assert (result.imported, result.skipped, result.rejected) == (5, 0, [])
+    assert seen == [1, 1, 1, 1, 1]
+    assert count(rt, Contact) == 4
+
+
+def test_count_rows(tmp_path):
+    assert imports.count_rows(write(tmp_path, "a,b\n1,2\n3,4")) == 2
+    assert imports.count_rows(write(tmp_path, "a,b\n1,2\n3,4\n")) == 2
+    assert imports.count_rows(write(tmp_path, "a,b\n")) == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "sep"), [("a,b;c", ","), ("a;b;c", ";"), ("phone", ","), ("a;b,c;d", ";")]
+)
+def test_sniff_delimiter(header, sep):
+    assert imports.sniff_delimiter(header) == sep
+
+
+# ---------------------------------------------------------------------------- workers
+
+
+def workers(rt) -> dict[str, tuple]:
+    """phone -> (name, role, sorted area codes)."""
+    with rt.session_factory() as s:
+        return {
+            w.phone: (w.name, w.role, sorted(a.code for a in w.areas))
+            for w in s.execute(select(Worker)).scalars()
+        }
+
+
+def test_workers_upsert_changes_role_and_areas(cli, rt):
+    before = count(rt, Worker)
+    result = cli.invoke(args=["workers", "import", str(WORKERS)])
+    assert result.exit_code == 0, result.output
+    assert "2 imported, 1 updated, 0 skipped (already present), 0 rejected" in result.output
+    people = workers(rt)
+    assert people["+6281100000001"] == ("Ani Rahmawati", "bidan", ["SKM-KDL", "SKM-KLR"])
+    assert people["+6281100000077"] == ("Kader Euis", "kader", ["MKS"])
+    assert people["+6281100000078"] == ("Perawat Joko", "perawat", ["MKS-CRM", "SKM"])
+    assert people["+6281100000002"] == ("Kader Budi", "kader", ["SKM-KDL"])  # untouched
+    assert count(rt, Worker) == before + 2
+    again = cli.invoke(args=["workers", "import", str(WORKERS)])
+    assert "0 imported, 0 updated, 3 skipped (already present), 0 rejected" in again.output
+    assert count(rt, Worker) == before + 2
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("12345,Kader Ida,kader,SKM", "invalid phone '12345'"),
+        ("081100000080,Kader Ida,dukun,SKM", "unknown role 'dukun'"),
+        ("081100000080,Kader Ida,,SKM", "unknown role ''"),
+        ('081100000080,Kader Ida,kader,"SKM;Cibodas"', "unknown area 'Cibodas'"),
+        ("081100000080,,kader,SKM", "empty name"),
+        ("081100000079,Kader Lain,kader,SKM", "duplicate phone (same as line 2)"),
+    ],
+)
+def test_bad_worker_row_is_reported(cli, rt, tmp_path, row, reason):
+    path = write(tmp_path, f"phone,name,role,areas\n081100000079,Kader Ida,Kader,SKM\n{row}\n")
+    report = tmp_path / "rejected.csv"
+    result = cli.invoke(args=["workers", "import", path, "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "1 imported, 0 updated, 0 skipped (already present), 1 rejected" in result.output
+    assert f"line 3: {reason}" in result.output
+    assert workers(rt)["+6281100000079"] == ("Kader Ida", "kader", ["SKM"])
+    with open(report, encoding="utf-8-sig", newline="") as fh:
+        (rejected,) = list(csv.DictReader(fh))
+    assert rejected["line"] == "3" and reason in rejected["reason"]
+
+
+def test_workers_semicolon_file_with_quoted_areas(cli, rt, tmp_path):
+    text = 'phone;name;role;areas\n081100000003;Bidan Sari;bidan;"Sukamaju;Mekarsari"\n'
+    path = write(tmp_path, text, encoding="utf-8-sig")
+    result = cli.invoke(args=["workers", "import", path])
+    assert "0 imported, 1 updated" in result.output, result.output
+    assert workers(rt)["+6281100000003"] == ("Bidan Sari", "bidan", ["MKS", "SKM"])

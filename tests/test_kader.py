@@ -1,0 +1,208 @@
+"""Kader commands over the simulator channel: every command and its error cases."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import to_db
+from bot.db import transaction
+from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder, Worker
+from flows.kader_commands import outcome_of, parse
+
+ANI = "+6281100000001"  # kader, SKM-KLR
+BUDI = "+6281100000002"  # kader, SKM-KDL
+SARI = "+6281100000003"  # bidan, SKM
+RESIDENT = "+6281234567100"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "ref", "rest", "error"),
+    [
+        ("TERIMA 123", "TERIMA", "123", "", None),
+        ("  terima   123 ", "TERIMA", "123", "", None),
+        ("Tolak 123 sedang di luar kota", "TOLAK", "123", "sedang di luar kota", None),
+        ("SELESAI #123 sudah dikunjungi", "SELESAI", "123", "sudah dikunjungi", None),
+        ("rujuk 5", "RUJUK", "5", "", None),
+        ("TERIMA", "TERIMA", None, "", "usage"),
+        ("jadwal", "JADWAL", None, "", None),
+        ("BANTUAN", "BANTUAN", None, "", None),
+    ],
+)
+def test_parse(text, name, ref, rest, error):
+    cmd = parse(text)
+    assert (cmd.name, cmd.ref, cmd.rest, cmd.error) == (name, ref, rest, error)
+
+
+@pytest.mark.parametrize("text", ["halo", "terimakasih bu", "", "   ", "mau terima 5"])
+def test_not_a_command(text):
+    assert parse(text) is None
+
+
+def test_parse_imun():
+    cmd = parse("imun 12 bcg opv1 2026-03-01")
+    assert cmd.items == ("BCG", "OPV1") and cmd.date == "2026-03-01" and cmd.ref == "12"
+    assert parse("IMUN 12").error == "usage"
+
+
+@pytest.mark.parametrize(
+    ("note", "outcome"),
+    [
+        ("sudah dikunjungi, anak membaik", "visited"),
+        ("dirujuk ke RS", "referred"),
+        ("tidak ada orang di rumah", "no_one_home"),
+    ],
+)
+def test_outcome(note, outcome):
+    assert outcome_of(note) == outcome
+
+
+def make_alert(rt, ref="555001", area="SKM-KLR", status="open", urgency="emergency") -> None:
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        area_row = s.execute(select(Area).where(Area.code == area)).scalar_one()
+        contact = s.execute(select(Contact).where(Contact.phone == RESIDENT)).scalar_one_or_none()
+        if contact is None:
+            contact = Contact(phone=RESIDENT, channel="simulator", created_at=to_db(now))
+            s.add(contact)
+            s.flush()
+        s.add(
+            Alert(
+                ref=ref,
+                kind="symptom",
+                urgency=urgency,
+                contact_id=contact.id,
+                area_id=area_row.id,
+                status=status,
+                level=1,
+                summary="demam tinggi",
+                declined_by=[],
+                escalate_at=to_db(now),
+                created_at=to_db(now),
+                updated_at=to_db(now),
+            )
+        )
+
+
+def say(client, phone, text) -> list[str]:
+    resp = client.post("/simulator/send", json={"from": phone, "text": text})
+    assert resp.status_code == 200
+    return resp.get_json()["replies"]
+
+
+def alert(rt, ref="555001") -> Alert:
+    with rt.session_factory() as s:
+        return s.execute(select(Alert).where(Alert.ref == ref)).scalar_one()
+
+
+def test_terima_then_selesai(client, rt):
+    make_alert(rt)
+    assert "Ref 555001 Anda terima" in say(client, ANI, "TERIMA 555001")[0]
+    assert alert(rt).status == "accepted"
+    assert "sudah diterima oleh Kader Ani" in say(client, SARI, "terima 555001")[0]
+    assert "selesai (tidak ada orang)" in say(client, ANI, "SELESAI 555001 tidak ada orang")[0]
+    a = alert(rt)
+    assert a.status == "done" and a.outcome == "no_one_home"
+    assert "sudah ditutup" in say(client, ANI, "TERIMA 555001")[0]
+
+
+def test_unknown_ref_and_usage(client, rt):
+    assert say(client, ANI, "TERIMA 123")[0] == "Ref 123 tidak ditemukan."
+    assert "Format: TERIMA <ref>" in say(client, ANI, "terima")[0]
+    assert "Perintah kader" in say(client, ANI, "BANTUAN")[0]
+
+
+def test_tolak_needs_reason_then_goes_to_next_kader(client, rt):
+    make_alert(rt, area="SKM")
+    assert "TOLAK 555001 <alasan>" in say(client, ANI, "TOLAK 555001")[0]
+    assert "Kami teruskan" in say(client, ANI, "TOLAK 555001 sedang sakit")[0]
+    a = alert(rt)
+    with rt.session_factory() as s:
+        ani = s.execute(select(Worker).where(Worker.phone == ANI)).scalar_one()
+    assert ani.id in a.declined_by
+
+
+def test_tolak_by_last_kader_escalates(client, rt):
+    make_alert(rt, area="MKS")
+    say(client, "+6281100000004", "TOLAK 555001 di luar kota")
+    assert alert(rt).status == "escalated"
+
+
+def test_rujuk(client, rt):
+    make_alert(rt)
+    assert "dirujuk" in say(client, SARI, "RUJUK 555001")[0]
+    assert alert(rt).status == "referred"
+
+
+def add_child(rt) -> int:
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        contact = Contact(phone="+6281234567101", channel="simulator", created_at=to_db(now))
+        s.add(contact)
+        s.flush()
+        child = Person(
+            contact_id=contact.id,
+            name="Budi Kecil",
+            sex="L",
+            birth_date=date(2026, 9, 1),
+            created_at=to_db(now),
+            updated_at=to_db(now),
+        )
+        s.add(child)
+        s.flush()
+        s.add(
+            Reminder(
+                person_id=child.id,
+                contact_id=contact.id,
+                item="BCG",
+                occurrence="1",
+                stage="due",
+                due_on=date(2026, 10, 1),
+                send_at=to_db(now),
+                status="pending",
+                created_at=to_db(now),
+                updated_at=to_db(now),
+            )
+        )
+        return child.id
+
+
+def test_imun_records_and_stops_reminders(client, rt):
+    cid = add_child(rt)
+    reply = say(client, ANI, f"IMUN {cid} BCG OPV1 2026-10-02")[0]
+    assert reply == "Tercatat untuk Budi Kecil: BCG, OPV1."
+    with rt.session_factory() as s:
+        doses = s.execute(select(DoseRecord).where(DoseRecord.person_id == cid)).scalars().all()
+        assert {d.item for d in doses} == {"BCG", "OPV1"}
+        assert s.execute(select(Reminder.status)).scalar_one() == "done"
+    assert say(client, ANI, f"IMUN {cid} BCG")[0] == "BCG sudah tercatat 2026-10-02."
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("{cid} XYZ", "Vaksin XYZ tidak dikenal"),
+        ("99999 BCG", "Anak nomor 99999 tidak ditemukan."),
+        ("abc BCG", "Anak nomor abc tidak ditemukan."),
+        ("{cid} BCG 2026-13-01", "Tanggal 2026-13-01 tidak valid"),
+        ("{cid} BCG 2027-01-01", "Tanggal 2027-01-01 tidak valid"),
+        ("{cid} BCG 2026-08-01", "Tanggal 2026-08-01 tidak valid"),  # before birth
+    ],
+)
+def test_imun_errors(client, rt, args, expected):
+    cid = add_child(rt)
+    assert expected in say(client, ANI, "IMUN " + args.format(cid=cid))[0]
+
+
+def test_jadwal(client, rt):
+    assert "Tidak ada" in say(client, ANI, "JADWAL")[0]
+    make_alert(rt)
+    assert "ref 555001" in say(client, ANI, "jadwal")[0]
+    assert "Tidak ada" in say(client, BUDI, "JADWAL")[0]  # another dusun
+
+
+def test_resident_typing_a_command_gets_the_normal_flows(client, rt):
+    make_alert(rt)
+    replies = say(client, RESIDENT, "TERIMA 555001")
+    assert not any("Anda terima" in r for r in replies)
+    assert alert(rt).status == "open"

@@ -1,0 +1,345 @@
+"""The shipped schedule YAML loads, is sourced, and broken files are rejected with clear errors."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scheduler.rules import (
+    ITEM_CODES,
+    RULES_DIR,
+    DoseRule,
+    RuleError,
+    VisitRule,
+    default_rules,
+    load_rules,
+    parse_offset,
+)
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ilp-health-facts.md"
+SHIPPED_FILES = (
+    "adult.yml",
+    "antenatal.yml",
+    "immunization.yml",
+    "postnatal.yml",
+    "under_five.yml",
+)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules()
+
+
+# --------------------------------------------------------------------------- shipped data
+
+
+def test_shipped_files_load_and_cover_every_item_code_once(rules):
+    assert rules.files == SHIPPED_FILES
+    assert sorted(rule.item for rule in rules) == sorted(ITEM_CODES)
+    assert len(rules) == len(ITEM_CODES) == 37
+
+
+def test_default_rules_are_loaded_once():
+    assert default_rules() is default_rules()
+
+
+def test_every_rule_has_a_source_with_regulation_and_urls(rules):
+    for rule in rules:
+        assert rule.source.regulation.strip(), rule.item
+        assert rule.source.urls, rule.item
+        for url in rule.source.urls:
+            assert re.match(r"https?://\S+$", url), (rule.item, url)
+
+
+def test_every_source_url_comes_from_the_reference_file(rules):
+    if not REFERENCE.exists():
+        pytest.skip("shared reference file not available")
+    text = REFERENCE.read_text(encoding="utf-8")
+    missing = {(r.item, u) for r in rules for u in r.source.urls if u not in text}
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["HB0", "OPV2", "OPV3", "OPV4", "DPT2", "DPT3", "MR1", "MR2", "CKG"]
+    + [f"ANC{i}" for i in range(1, 7)]
+    + [f"KF{i}" for i in range(1, 5)],
+)
+def test_unconfirmed_items_are_flagged_with_a_note(rules, item):
+    rule = rules.get(item)
+    assert rule.confidence == "unconfirmed"
+    assert rule.unconfirmed
+    assert len(rule.note) > 20
+
+
+@pytest.mark.parametrize("item", ["RV3", "IPV2", "PCV3", "DPT4", "KN1", "KN3", "VITA", "WEIGH"])
+def test_sourced_items_are_confirmed(rules, item):
+    assert rules.get(item).confidence == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "item, after, minimum",
+    [
+        ("IPV2", "IPV1", "4m"),
+        ("PCV3", "PCV2", "8w"),
+        ("DPT4", "DPT3", "12m"),
+        ("MR2", "MR1", "6m"),
+        ("RV2", "RV1", "4w"),
+        ("RV3", "RV2", "4w"),
+        ("OPV2", "OPV1", "4w"),
+    ],
+)
+def test_minimum_intervals_from_the_schedule(rules, item, after, minimum):
+    rule = rules.get(item)
+    assert isinstance(rule, DoseRule)
+    assert rule.after == after
+    assert rule.min_interval == parse_offset(minimum)
+
+
+@pytest.mark.parametrize(
+    "item, at, until",
+    [
+        ("HB0", "0d", "7d"),
+        ("BCG", "1m", None),
+        ("OPV1", "1m", "59m"),
+        ("DPT1", "2m", "59m"),
+        ("PCV1", "2m", "59m"),
+        ("RV1", "2m", "6m29d"),
+        ("RV3", "4m", "6m29d"),
+        ("IPV1", "4m", "59m"),
+        ("IPV2", "9m", "59m"),
+        ("MR1", "9m", "59m"),
+        ("JE", "10m", None),
+        ("PCV3", "12m", "23m"),
+        ("DPT4", "18m", "59m"),
+        ("MR2", "18m", "59m"),
+    ],
+)
+def test_recommended_ages_and_limits(rules, item, at, until):
+    rule = rules.get(item)
+    assert rule.at == parse_offset(at)
+    assert rule.until == (None if until is None else parse_offset(until))
+
+
+def test_je_is_conditional_and_rv_has_its_cohort_start(rules):
+    assert rules.get("JE").only_if == "je_endemic"
+    assert all(rules.get(c).only_if is None for c in ("MR1", "IPV2", "BCG"))
+    assert rules.get("RV1").born_from == date(2023, 5, 16)
+
+
+def test_antenatal_split_and_doctor_visits(rules):
+    assert rules.anc_split == "1-2-3"
+    assert set(rules.anc_splits) == {"1-2-3", "2-1-3"}
+    doctors = [v.item for v in rules.visits if v.doctor]
+    assert doctors == ["ANC1", "ANC5"]
+    assert [rules.get(f"ANC{i}").trimester for i in range(1, 7)] == [1, 2, 2, 3, 3, 3]
+    alt = load_rules(anc_split="2-1-3")
+    assert [alt.get(f"ANC{i}").trimester for i in range(1, 7)] == [1, 1, 2, 3, 3, 3]
+
+
+def test_unknown_anc_split_is_rejected():
+    with pytest.raises(RuleError, match="3-2-1"):
+        load_rules(anc_split="3-2-1")
+
+
+def test_loaded_rules_are_frozen(rules):
+    rule = rules.get("RV3")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.until = None  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        rules.by_item["RV3"] = rule  # type: ignore[index]
+
+
+def test_visit_rules_use_the_right_anchor(rules):
+    anchors = {v.item: v.anchor for v in rules.visits if isinstance(v, VisitRule)}
+    assert {anchors[f"KN{i}"] for i in (1, 2, 3)} == {"birth"}
+    assert {anchors[f"KF{i}"] for i in (1, 2, 3, 4)} == {"delivery"}
+    assert {anchors[f"ANC{i}"] for i in range(1, 7)} == {"pregnancy"}
+
+
+# --------------------------------------------------------------------------- offsets
+
+
+@pytest.mark.parametrize(
+    "text, months, days",
+    [
+        ("0d", 0, 0),
+        ("2m", 2, 0),
+        ("6m29d", 6, 29),
+        ("8w", 0, 56),
+        ("1y6m", 18, 0),
+        ("60m-1d", 60, -1),
+        ("41w", 0, 287),
+    ],
+)
+def test_parse_offset(text, months, days):
+    offset = parse_offset(text)
+    assert (offset.months, offset.days) == (months, days)
+
+
+@pytest.mark.parametrize("text", ["", "2", "3 monts", "2mm", "1d2m", "m2", "2m2m", 2, None])
+def test_parse_offset_rejects_garbage(text):
+    with pytest.raises(ValueError):
+        parse_offset(text)
+
+
+@pytest.mark.parametrize(
+    "text, start, point, last_day",
+    [
+        ("6m29d", date(2025, 1, 15), date(2025, 8, 13), date(2025, 8, 13)),
+        ("59m", date(2025, 1, 31), date(2029, 12, 31), date(2030, 1, 30)),
+        ("12w", date(2026, 1, 1), date(2026, 3, 26), date(2026, 4, 1)),
+        ("1m", date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 30)),
+        ("1y", date(2024, 2, 29), date(2025, 2, 28), date(2026, 2, 27)),
+        ("28d", date(2026, 3, 10), date(2026, 4, 7), date(2026, 4, 7)),
+    ],
+)
+def test_offset_point_and_completed_age(text, start, point, last_day):
+    offset = parse_offset(text)
+    assert offset.apply(start) == point
+    assert offset.last_day(start) == last_day
+
+
+def test_offset_human_text():
+    assert parse_offset("6m29d").human() == "6 months 29 days"
+    assert parse_offset("1m").words == "1 month"
+    assert parse_offset("8w").words == "8 weeks"
+
+
+# --------------------------------------------------------------------------- broken files
+
+
+def _copy_shipped(tmp_path: Path) -> dict[str, dict]:
+    docs = {}
+    for path in sorted(RULES_DIR.glob("*.yml")):
+        docs[path.name] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return docs
+
+
+def _write(tmp_path: Path, docs: dict[str, dict]) -> None:
+    for name, doc in docs.items():
+        (tmp_path / name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def _rule(doc: dict, item: str) -> dict:
+    for i, rule in enumerate(doc["rules"]):
+        if rule["item"] == item:
+            doc["rules"][i] = copy.deepcopy(rule)  # YAML aliases share objects
+            return doc["rules"][i]
+    raise KeyError(item)
+
+
+def test_an_unmodified_copy_loads(tmp_path):
+    _write(tmp_path, _copy_shipped(tmp_path))
+    assert len(load_rules(tmp_path)) == 37
+
+
+def _drop(key):
+    def mutate(rule):
+        del rule[key]
+
+    return mutate
+
+
+def _set(key, value):
+    def mutate(rule):
+        rule[key] = value
+
+    return mutate
+
+
+def _set_source(key, value):
+    def mutate(rule):
+        rule["source"] = dict(rule["source"], **{key: value})
+
+    return mutate
+
+
+def _drop_window(variant):
+    def mutate(rule):
+        rule["windows"] = {k: v for k, v in rule["windows"].items() if k != variant}
+
+    return mutate
+
+
+def _gap_in_bands(rule):
+    rule["bands"] = [b for b in rule["bands"] if b["from"] != 7]
+
+
+BROKEN = [
+    ("immunization.yml", "RV3", _drop("source"), "RV3", "source"),
+    ("immunization.yml", "RV3", _set("item", "RV9"), "RV9", "unknown item code"),
+    ("immunization.yml", "PCV3", _set("at", "12 monts"), "PCV3", "cannot parse offset"),
+    ("immunization.yml", "IPV2", _set("until", "fifty"), "IPV2", "until"),
+    ("immunization.yml", "OPV2", _set("after", {"item": "OPV9", "min": "4w"}), "OPV2", "OPV9"),
+    ("immunization.yml", "OPV1", _set("after", {"item": "OPV4", "min": "4w"}), "OPV", "loops"),
+    ("immunization.yml", "MR2", _drop("at"), "MR2", "missing required key"),
+    ("immunization.yml", "IPV2", _set("untill", "59m"), "IPV2", "unknown key"),
+    ("immunization.yml", "BCG", _set("kind", "visit"), "BCG", "kind"),
+    ("immunization.yml", "JE", _set("only_if", "always"), "JE", "only_if"),
+    ("immunization.yml", "DPT4", _set_source("urls", ["not a url"]), "DPT4", "not a URL"),
+    ("immunization.yml", "DPT4", _set_source("urls", []), "DPT4", "urls"),
+    ("immunization.yml", "MR1", _set_source("regulation", " "), "MR1", "regulation"),
+    ("immunization.yml", "HB0", _set("confidence", "maybe"), "HB0", "confidence"),
+    ("postnatal.yml", "KF2", _drop("note"), "KF2", "note"),
+    ("postnatal.yml", "KN2", _set("anchor", "conception"), "KN2", "anchor"),
+    ("antenatal.yml", "ANC3", _drop_window("2-1-3"), "ANC3", "windows"),
+    ("under_five.yml", "VITA", _set("months", [2, 13]), "VITA", "months"),
+    ("adult.yml", "CKG", _gap_in_bands, "CKG", "bands"),
+    ("adult.yml", "CKG", _set("starts_on", "someday"), "CKG", "starts_on"),
+]
+
+
+@pytest.mark.parametrize(
+    "filename, item, mutate, rule_name, fragment",
+    BROKEN,
+    ids=[f"{b[1]}-{b[4]}" for b in BROKEN],
+)
+def test_broken_rule_is_rejected_naming_file_and_rule(
+    tmp_path, filename, item, mutate, rule_name, fragment
+):
+    docs = _copy_shipped(tmp_path)
+    mutate(_rule(docs[filename], item))
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path)
+    message = str(info.value)
+    assert message.startswith(filename), message
+    assert f"rule {rule_name}" in message, message
+    assert fragment in message, message
+
+
+def test_duplicate_item_across_files_is_rejected(tmp_path):
+    docs = _copy_shipped(tmp_path)
+    duplicate = dict(_rule(docs["postnatal.yml"], "KN1"), track_until="3m")
+    docs["under_five.yml"]["rules"].append(duplicate)
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError, match=r"under_five\.yml: rule KN1: duplicate item"):
+        load_rules(tmp_path)
+
+
+def test_invalid_yaml_syntax_names_the_file(tmp_path):
+    _write(tmp_path, _copy_shipped(tmp_path))
+    (tmp_path / "adult.yml").write_text("rules: [\n  - item: CKG\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=r"^adult\.yml: invalid YAML"):
+        load_rules(tmp_path)
+
+
+def test_unknown_top_level_key_is_rejected(tmp_path):
+    docs = _copy_shipped(tmp_path)
+    docs["adult.yml"]["rulez"] = []
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError, match=r"^adult\.yml: unknown top-level key"):
+        load_rules(tmp_path)
+
+
+def test_empty_directory_is_rejected(tmp_path):
+    with pytest.raises(RuleError, match="no \\*.yml"):
+        load_rules(tmp_path)
