@@ -84,9 +84,8 @@ class Runtime:
         """The NLU, built (and for Rasa in process, loaded) on first use."""
         with self._nlu_lock:
             if self._nlu is None:
-                from nlu.factory import build_nlu
-
                 from flows.triage import load_rules
+                from nlu.factory import build_nlu
 
                 nlu = build_nlu(self.settings)
                 nlu.backend.load()
