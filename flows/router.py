@@ -47,11 +47,11 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
     if msg.keyword == "cancel":
         leave = menu.help_menu if state.idle else menu.cancelled
         return leave(state, msg, ctx)
-    reply = reminder_replies.answer(state, msg, ctx) if state.idle else None
-    reply = reply or contact_update.start(state, msg, ctx)
-    if reply is not None:
-        return reply
-    if not state.idle:
+    if state.idle:  # inside a flow, PINDAH or SUDAH is that flow's answer (e.g. why remove)
+        reply = reminder_replies.answer(state, msg, ctx) or contact_update.start(state, msg, ctx)
+        if reply is not None:
+            return reply
+    else:
         step = FLOW_STEPS.get(state.flow or "", {}).get(state.step or "")
         if step is not None:
             return step(state, msg, ctx)
