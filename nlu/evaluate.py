@@ -22,6 +22,7 @@ import yaml
 from bot.config import ROOT
 
 HELDOUT = ROOT / "nlu" / "heldout" / "test.yml"
+BLIND = ROOT / "nlu" / "heldout" / "blind.yml"  # written without reading the training data
 REPORT_DIR = ROOT / "reports"
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
@@ -530,6 +531,24 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"| robustness (valid parses) | {sum(r['valid'] for r in result['robustness'])}"
         f"/{len(result['robustness'])} | all | {'PASS' if rob_ok else '**FAIL**'} |"
     )
+    blind = result.get("blind")
+    if blind:
+        b = blind["figures"]
+        lines += [
+            "",
+            f"## Targets (blind held-out set `{blind['file']}`, {b['messages']} messages)",
+            "",
+            "Written by a team member who never read the training data or the first held-out set.",
+            "",
+            "| figure | value | target | result |",
+            "| --- | ---: | ---: | --- |",
+        ]
+        for name, t in blind["targets"].items():
+            fmt = _pct if name == "confident_error_rate" else (lambda v: f"{v:.3f}")
+            lines.append(
+                f"| {name.replace('_', ' ')} | {fmt(t['value'])} | {t['op']} {fmt(t['target'])} "
+                f"| {'PASS' if t['pass'] else '**FAIL**'} |"
+            )
     timing = result["heldout_parse_ms"]
     lines += [
         "",
@@ -569,6 +588,20 @@ def render_markdown(result: dict[str, Any]) -> str:
             lines.append(f"\n{len(mistakes) - 60} more in the JSON report.")
     else:
         lines.append("None.")
+
+    if blind:
+        lines += _intent_tables("Blind held-out set", blind["figures"])
+        lines += _entity_table(blind["figures"]["entities"])
+        lines += ["", "### Misclassified blind held-out messages", ""]
+        if blind["errors"]:
+            lines += ["| text | true | predicted | confidence |", "| --- | --- | --- | ---: |"]
+            for e in blind["errors"]:
+                lines.append(
+                    f"| {_md_escape(e['text'])} | {e['true']} | {e['predicted']} "
+                    f"| {e['confidence']:.2f} |"
+                )
+        else:
+            lines.append("None.")
 
     cv = result.get("cross_validation")
     lines += ["", "## Cross-validation of the training data", ""]
@@ -700,6 +733,17 @@ def write_reports(result: dict[str, Any], report_dir: Path) -> tuple[Path, Path]
     return md, js
 
 
+def _target_line(name: str, t: dict[str, Any]) -> str:
+    if name == "confident_error_rate":
+        value, target = _pct(t["value"]), _pct(t["target"])
+    else:
+        value, target = f"{t['value']:.3f}", f"{t['target']:.2f}"
+    return (
+        f"  {name.replace('_', ' '):<22}{value:>8}   target {t['op']} {target:<7}"
+        f"{'PASS' if t['pass'] else 'FAIL'}"
+    )
+
+
 def headline(result: dict[str, Any], md: Path, js: Path) -> tuple[str, bool]:
     """The summary printed on the terminal, and whether every target passed."""
     h = result["heldout"]
@@ -708,14 +752,7 @@ def headline(result: dict[str, Any], md: Path, js: Path) -> tuple[str, bool]:
         f"fallback threshold {result['threshold']:.2f}",
     ]
     for name, t in result["targets"].items():
-        if name == "confident_error_rate":
-            value, target = _pct(t["value"]), _pct(t["target"])
-        else:
-            value, target = f"{t['value']:.3f}", f"{t['target']:.2f}"
-        lines.append(
-            f"  {name.replace('_', ' '):<22}{value:>8}   target {t['op']} {target:<7}"
-            f"{'PASS' if t['pass'] else 'FAIL'}"
-        )
+        lines.append(_target_line(name, t))
     rob = result["robustness"]
     rob_ok = all(r["valid"] for r in rob)
     lines.append(
@@ -723,6 +760,11 @@ def headline(result: dict[str, Any], md: Path, js: Path) -> tuple[str, bool]:
         f"target all      {'PASS' if rob_ok else 'FAIL'}"
     )
     lines.append(f"  {'entity F1 (overall)':<22}{h['entities']['overall']['f1']:>8.3f}")
+    blind = result.get("blind")
+    if blind:
+        lines.append(f"  blind held-out set ({blind['figures']['messages']} messages):")
+        for name, t in blind["targets"].items():
+            lines.append(_target_line(name, t))
     cv = result.get("cross_validation")
     if cv:
         s = cv["summary"]
@@ -736,8 +778,11 @@ def headline(result: dict[str, Any], md: Path, js: Path) -> tuple[str, bool]:
         lines.append(
             f"  WARNING: {len(result['overlap'])} held-out messages are in the training data"
         )
-    passed = all(t["pass"] for t in result["targets"].values()) and rob_ok
-    failed = [n for n, t in result["targets"].items() if not t["pass"]]
+    targets = dict(result["targets"])
+    if blind:
+        targets.update({f"blind {n}": t for n, t in blind["targets"].items()})
+    passed = all(t["pass"] for t in targets.values()) and rob_ok
+    failed = [n for n, t in targets.items() if not t["pass"]]
     if not rob_ok:
         failed.append("robustness")
     lines.append(f"Report: {md} and {js}")
@@ -816,8 +861,21 @@ def run(
         "heldout_errors": errors_list(test_examples, preds),
         "heldout_entity_mistakes": entity_mistakes(test_examples, preds),
         "robustness": robustness(nlu, intents),
+        "blind": None,
         "cross_validation": None,
     }
+    blind = BLIND if heldout == HELDOUT else None
+    if blind is not None and blind.exists():
+        blind_examples = examples_from(load_training_data(blind), synonyms)
+        blind_preds = predict(nlu, [e.text for e in blind_examples])
+        blind_figures = score(blind_examples, blind_preds, threshold)
+        result["blind"] = {
+            "file": _shown(blind),
+            "figures": blind_figures,
+            "targets": check_targets(blind_figures),
+            "errors": errors_list(blind_examples, blind_preds),
+            "overlap": [e.text for e in blind_examples if normalise(e.text) in seen],
+        }
     if folds:
         result["cross_validation"] = cross_validate(
             training, train_examples, folds, config_path, threshold, max_chars

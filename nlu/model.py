@@ -62,7 +62,7 @@ def train(config_path: Path, data_dir: Path, model_dir: Path, name: str) -> Path
     setup_tf_environment()
     quiet_structlog()
     model_dir.mkdir(parents=True, exist_ok=True)
-    log.warning("training the NLU model %s (a few minutes)", name)
+    log.warning("training the NLU model %s (under a minute)", name)
     result = train_nlu(
         config=str(config_path),
         nlu_data=str(data_dir),
