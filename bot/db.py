@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 Base = declarative_base()
 
@@ -15,8 +16,14 @@ Base = declarative_base()
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets foreign keys, a busy timeout and thread sharing for Flask."""
     if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            future=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            # a file database keeps its connections open (SQLAlchemy 2.0's default): reopening
+            # the file and its pragmas on every transaction costs a millisecond each time
+            **({} if memory else {"poolclass": QueuePool}),
         )
 
         @event.listens_for(engine, "connect")

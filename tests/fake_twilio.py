@@ -23,6 +23,9 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between header and body
+
             def log_message(self, *args: object) -> None:
                 pass
 
