@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -22,6 +22,7 @@ from scheduler.sendtime import send_at
 
 log = logging.getLogger(__name__)
 ACTIVE = ("upcoming", "due", "overdue")
+BATCH = 1000  # persons per re-plan transaction
 
 
 class Zones:
@@ -98,14 +99,20 @@ def plan_person(
     now: datetime,
     settings: dict[str, Any],
     zones: Zones,
+    rows: Iterable[Reminder] | None = None,
+    new_rows: list[dict[str, Any]] | None = None,
+    times: dict[tuple[date, str], datetime] | None = None,
 ) -> int:
-    """Create or move this person's reminder rows; returns how many rows changed."""
+    """Create or move this person's reminder rows; returns how many rows changed.
+
+    For batches, `rows` are the person's reminder rows already loaded, `new_rows` collects the
+    rows to insert (as dicts, for one executemany) and `times` caches send times per day."""
     tz = zones.tz(person.area_id or contact.area_id)
     today = now.astimezone(ZoneInfo(tz)).date()
-    existing = {
-        (r.item, r.occurrence, r.stage): r
-        for r in session.execute(select(Reminder).where(Reminder.person_id == person.id)).scalars()
-    }
+    if rows is None:
+        rows = session.execute(select(Reminder).where(Reminder.person_id == person.id)).scalars()
+    existing = {(r.item, r.occurrence, r.stage): r for r in rows}
+    times = {} if times is None else times
     can_send = (
         person.status == "active" and contact.consent_at is not None and not contact.opted_out
     )
@@ -124,24 +131,29 @@ def plan_person(
                     wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
     changed = 0
     hour, quiet = settings["reminders"]["hour"], settings["quiet_hours"]
+    stamp = to_db(now)
     for key, due_on in wanted.items():
         row = existing.pop(key, None)
-        when = to_db(send_at(due_on, tz, hour, quiet, now))
+        when = times.get((due_on, tz))
+        if when is None:
+            when = times[(due_on, tz)] = to_db(send_at(due_on, tz, hour, quiet, now))
         if row is None:
-            session.add(
-                Reminder(
-                    person_id=person.id,
-                    contact_id=contact.id,
-                    item=key[0],
-                    occurrence=key[1],
-                    stage=key[2],
-                    due_on=due_on,
-                    send_at=when,
-                    status="pending",
-                    created_at=to_db(now),
-                    updated_at=to_db(now),
-                )
-            )
+            values = {
+                "person_id": person.id,
+                "contact_id": contact.id,
+                "item": key[0],
+                "occurrence": key[1],
+                "stage": key[2],
+                "due_on": due_on,
+                "send_at": when,
+                "status": "pending",
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            if new_rows is None:
+                session.add(Reminder(**values))
+            else:
+                new_rows.append(values)
             changed += 1
         elif row.status == "pending" and (row.due_on != due_on or row.contact_id != contact.id):
             row.due_on, row.send_at, row.contact_id = due_on, when, contact.id
@@ -163,13 +175,16 @@ def plan_person(
 def plan_all(
     session_factory, now: datetime, settings: dict[str, Any], person_ids=None, progress=None
 ) -> int:
-    """Re-plan everyone (or some persons), in batches so memory stays flat."""
+    """Re-plan everyone (or some persons), in batches so memory stays flat: per batch one
+    query each for persons, doses, contacts and reminder rows, and one insert for new rows."""
     changed = 0
     last_id = 0
+    times: dict[tuple[date, str], datetime] = {}
+    district_places = places(settings)
     while True:
         with session_factory() as s:
-            zones = Zones(s, settings["timezone"], places(settings))
-            q = select(Person).where(Person.id > last_id).order_by(Person.id).limit(500)
+            zones = Zones(s, settings["timezone"], district_places)
+            q = select(Person).where(Person.id > last_id).order_by(Person.id).limit(BATCH)
             if person_ids is not None:
                 q = q.where(Person.id.in_(list(person_ids)))
             persons = list(s.execute(q).scalars())
@@ -185,10 +200,18 @@ def plan_all(
                     select(Contact).where(Contact.id.in_({p.contact_id for p in persons}))
                 ).scalars()
             }
+            reminders: dict[int, list[Reminder]] = defaultdict(list)
+            for r in s.execute(select(Reminder).where(Reminder.person_id.in_(ids))).scalars():
+                reminders[r.person_id].append(r)
+            new_rows: list[dict[str, Any]] = []
             for p in persons:
                 changed += plan_person(
-                    s, p, contacts[p.contact_id], doses[p.id], now, settings, zones
-                )
+                    s, p, contacts[p.contact_id], doses[p.id], now, settings, zones,
+                    rows=reminders[p.id], new_rows=new_rows, times=times,
+                )  # fmt: skip
+            s.flush()
+            if new_rows:
+                s.execute(insert(Reminder), new_rows)
             s.commit()
             last_id = ids[-1]
             if progress is not None:
