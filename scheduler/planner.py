@@ -16,7 +16,7 @@ items (WEIGH, VITA, CKG) only when their window overlaps ``on`` +/- ``horizon_da
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -225,6 +225,28 @@ def _compile(rules: Rules) -> _Compiled:
         weighing=rules.weighing,
         checkup=rules.checkup,
     )
+
+
+def plan_memo(
+    person: PersonFacts,
+    given: Sequence[Given],
+    on: date,
+    rules: Rules | None = None,
+    horizon_days: int = 60,
+) -> Sequence[PlanItem]:
+    """`plan`, remembered for persons with no records: in a district thousands share a birth
+    date, so a full re-plan computes each distinct (facts, day) once."""
+    if given:
+        return plan(person, given, on, rules, horizon_days)
+    return _plan_without_records(person, on, rules if rules is not None else default_rules(),
+                                 horizon_days)  # fmt: skip
+
+
+@lru_cache(maxsize=65_536)
+def _plan_without_records(
+    person: PersonFacts, on: date, rules: Rules, horizon_days: int
+) -> tuple[PlanItem, ...]:
+    return tuple(plan(person, (), on, rules, horizon_days))
 
 
 def plan(

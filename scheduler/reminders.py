@@ -10,14 +10,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.models import Area, Contact, DoseRecord, Person, Reminder
-from scheduler.planner import Given, PersonFacts, expand_posyandu, plan
+from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import send_at
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,14 @@ def places(settings: dict[str, Any]) -> tuple[dict, ...]:
     return load_district(resolve_path(settings["district_file"]), settings["timezone"]).places
 
 
-def facts(person: Person, zones: Zones, on: date | None = None) -> PersonFacts:
-    area_id = person.area_id or (person.contact.area_id if person.contact else None)
+def facts(
+    person: Person, zones: Zones, on: date | None = None, contact_area_id: int | None = None
+) -> PersonFacts:
+    """The planner's facts; `person` may be a Person or a row of the person table (then pass
+    the contact's area)."""
+    area_id = person.area_id or contact_area_id
+    if area_id is None and isinstance(person, Person) and person.contact is not None:
+        area_id = person.contact.area_id
     return PersonFacts(
         posyandu_days=zones.posyandu_days(area_id, on) if on else (),
         birth_date=person.birth_date,
@@ -102,11 +108,13 @@ def plan_person(
     rows: Iterable[Reminder] | None = None,
     new_rows: list[dict[str, Any]] | None = None,
     times: dict[tuple[date, str], datetime] | None = None,
+    updates: list[dict[str, Any]] | None = None,
 ) -> int:
     """Create or move this person's reminder rows; returns how many rows changed.
 
-    For batches, `rows` are the person's reminder rows already loaded, `new_rows` collects the
-    rows to insert (as dicts, for one executemany) and `times` caches send times per day."""
+    For batches, `rows` are the person's reminder rows already loaded (plain rows when
+    `updates` is given), `new_rows` and `updates` collect the rows to insert and the changes to
+    make (as dicts, for one executemany each) and `times` caches send times per day."""
     tz = zones.tz(person.area_id or contact.area_id)
     today = now.astimezone(ZoneInfo(tz)).date()
     if rows is None:
@@ -120,7 +128,8 @@ def plan_person(
     if can_send:
         records = [Given(d.item, d.given_on, d.source) for d in given]
         horizon = settings["reminders"]["horizon_days"]
-        for item in plan(facts(person, zones, today), records, today, horizon_days=horizon):
+        person_facts = facts(person, zones, today, contact.area_id)
+        for item in plan_memo(person_facts, records, today, horizon_days=horizon):
             if item.status not in ACTIVE:
                 continue
             if item.status == "overdue" and item.overdue_from:
@@ -156,20 +165,44 @@ def plan_person(
                 new_rows.append(values)
             changed += 1
         elif row.status == "pending" and (row.due_on != due_on or row.contact_id != contact.id):
-            row.due_on, row.send_at, row.contact_id = due_on, when, contact.id
-            row.updated_at = to_db(now)
+            change = {"due_on": due_on, "send_at": when, "contact_id": contact.id}
+            _change(row, change, stamp, updates)
             changed += 1
         elif row.status == "cancelled":
-            row.status, row.due_on, row.send_at = "pending", due_on, when
-            row.updated_at = to_db(now)
+            _change(row, {"status": "pending", "due_on": due_on, "send_at": when}, stamp, updates)
             changed += 1
     for row in existing.values():  # done, expired, removed person or no consent any more
         if row.status == "pending":
             done = any(d.item == row.item for d in given)
-            row.status = "done" if done else "cancelled"
-            row.updated_at = to_db(now)
+            _change(row, {"status": "done" if done else "cancelled"}, stamp, updates)
             changed += 1
     return changed
+
+
+_UPDATED = ("status", "due_on", "send_at", "contact_id")
+
+
+def _change(
+    row: Any, change: dict[str, Any], stamp: datetime, updates: list[dict[str, Any]] | None
+) -> None:
+    """Change an ORM reminder in place, or queue the change of a plain row for one UPDATE."""
+    if updates is None:
+        for name, value in change.items():
+            setattr(row, name, value)
+        row.updated_at = stamp
+        return
+    values = {f"new_{name}": change.get(name, getattr(row, name)) for name in _UPDATED}
+    updates.append({"row_id": row.id, "new_updated_at": stamp, **values})
+
+
+def _apply_updates(session: Session, updates: list[dict[str, Any]]) -> None:
+    table = Reminder.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in (*_UPDATED, "updated_at")}),
+        updates,
+    )
 
 
 def plan_all(
@@ -184,32 +217,43 @@ def plan_all(
     while True:
         with session_factory() as s:
             zones = Zones(s, settings["timezone"], district_places)
-            q = select(Person).where(Person.id > last_id).order_by(Person.id).limit(BATCH)
+            # plain rows, not ORM objects: a re-plan reads every person and changes none
+            person_table, contact_table = Person.__table__, Contact.__table__
+            q = (
+                select(person_table)
+                .where(person_table.c.id > last_id)
+                .order_by(person_table.c.id)
+                .limit(BATCH)
+            )
             if person_ids is not None:
-                q = q.where(Person.id.in_(list(person_ids)))
-            persons = list(s.execute(q).scalars())
+                q = q.where(person_table.c.id.in_(list(person_ids)))
+            persons = list(s.execute(q))
             if not persons:
                 return changed
             ids = [p.id for p in persons]
             doses: dict[int, list[DoseRecord]] = defaultdict(list)
             for d in s.execute(select(DoseRecord).where(DoseRecord.person_id.in_(ids))).scalars():
                 doses[d.person_id].append(d)
+            wanted_contacts = {p.contact_id for p in persons}
             contacts = {
                 c.id: c
                 for c in s.execute(
-                    select(Contact).where(Contact.id.in_({p.contact_id for p in persons}))
-                ).scalars()
+                    select(contact_table).where(contact_table.c.id.in_(wanted_contacts))
+                )
             }
-            reminders: dict[int, list[Reminder]] = defaultdict(list)
-            for r in s.execute(select(Reminder).where(Reminder.person_id.in_(ids))).scalars():
+            reminder_table = Reminder.__table__
+            reminders: dict[int, list[Any]] = defaultdict(list)
+            for r in s.execute(select(reminder_table).where(reminder_table.c.person_id.in_(ids))):
                 reminders[r.person_id].append(r)
             new_rows: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
             for p in persons:
                 changed += plan_person(
                     s, p, contacts[p.contact_id], doses[p.id], now, settings, zones,
-                    rows=reminders[p.id], new_rows=new_rows, times=times,
+                    rows=reminders[p.id], new_rows=new_rows, times=times, updates=updates,
                 )  # fmt: skip
-            s.flush()
+            if updates:
+                _apply_updates(s, updates)
             if new_rows:
                 s.execute(insert(Reminder), new_rows)
             s.commit()
