@@ -122,6 +122,7 @@ def validate(s: dict[str, Any]) -> None:
     _require_int(s, ("alerts", "escalate_emergency_minutes"), 1, 24 * 60)
     _require_int(s, ("alerts", "escalate_routine_hours"), 1, 24 * 14)
     _require_int(s, ("reminders", "horizon_days"), 1, 366)
+    _require_int(s, ("reminders", "plan_workers"), 0, 64)
     _require_int(s, ("digest", "top"), 1, 50)
     for key in (
         ("quiet_hours", "start"),

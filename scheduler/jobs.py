@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.alerts import escalate_due
+from bot.config import database_url
 from bot.db import transaction
 from scheduler import reminders
 
@@ -12,7 +13,8 @@ log = logging.getLogger(__name__)
 
 
 def job_plan(rt) -> int:
-    return reminders.plan_all(rt.session_factory, rt.clock.now(), rt.settings)
+    url = database_url(rt.settings)
+    return reminders.plan_everyone(rt.session_factory, url, rt.clock.now(), rt.settings)
 
 
 def job_send_reminders(rt) -> int:

@@ -4,13 +4,15 @@ re-plannable), and send what is due as one combined message per contact per day.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -195,6 +197,36 @@ def _change(
     updates.append({"row_id": row.id, "new_updated_at": stamp, **values})
 
 
+def _insert_reminders(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany. On SQLite the values go to the driver already in SQLAlchemy's storage
+    format (dates ISO, datetimes with microseconds): per-row bind processing was most of the
+    cost of a first plan of a large district."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(insert(Reminder), rows)
+        return
+    names = list(rows[0])
+    sql = (
+        f"INSERT INTO {Reminder.__tablename__} ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + n for n in names)})"
+    )
+    text: dict[Any, str] = {}  # the same few days and times recur in every batch
+
+    def stored(value: Any) -> Any:
+        if value is None or value.__class__ not in (date, datetime):
+            return value
+        if value not in text:
+            text[value] = (
+                value.strftime("%Y-%m-%d %H:%M:%S.%f")
+                if isinstance(value, datetime)
+                else value.isoformat()
+            )
+        return text[value]
+
+    session.connection().exec_driver_sql(
+        sql, [{name: stored(value) for name, value in r.items()} for r in rows]
+    )
+
+
 def _apply_updates(session: Session, updates: list[dict[str, Any]]) -> None:
     table = Reminder.__table__
     session.execute(
@@ -205,11 +237,55 @@ def _apply_updates(session: Session, updates: list[dict[str, Any]]) -> None:
     )
 
 
-def plan_all(
-    session_factory, now: datetime, settings: dict[str, Any], person_ids=None, progress=None
+PARALLEL_FROM = 20_000  # persons; below this, starting worker processes costs more than it saves
+
+
+def plan_everyone(
+    session_factory,
+    database_url: str,
+    now: datetime,
+    settings: dict[str, Any],
+    parallel_from: int = PARALLEL_FROM,
 ) -> int:
-    """Re-plan everyone (or some persons), in batches so memory stays flat: per batch one
-    query each for persons, doses, contacts and reminder rows, and one insert for new rows."""
+    """Re-plan the whole district; a large one with `reminders.plan_workers` processes
+    (0: one per core), each taking the persons whose id falls in its share. Returns how many
+    rows changed."""
+    workers = int(settings["reminders"]["plan_workers"]) or os.cpu_count() or 1
+    in_memory = database_url == "sqlite://" or ":memory:" in database_url
+    if workers > 1 and not in_memory:
+        with session_factory() as s:
+            persons = s.scalar(select(func.count()).select_from(Person)) or 0
+        if persons >= parallel_from:
+            context = multiprocessing.get_context("spawn")  # nothing inherited from this process
+            jobs = [(database_url, now, settings, (index, workers)) for index in range(workers)]
+            with context.Pool(workers) as pool:
+                return sum(pool.starmap(_plan_share, jobs))
+    return plan_all(session_factory, now, settings)
+
+
+def _plan_share(
+    database_url: str, now: datetime, settings: dict[str, Any], share: tuple[int, int]
+) -> int:
+    from bot.db import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    try:
+        return plan_all(make_session_factory(engine), now, settings, share=share)
+    finally:
+        engine.dispose()
+
+
+def plan_all(
+    session_factory,
+    now: datetime,
+    settings: dict[str, Any],
+    person_ids=None,
+    progress=None,
+    share: tuple[int, int] | None = None,
+) -> int:
+    """Re-plan everyone (or some persons, or the share `(index, of)` of persons whose id modulo
+    `of` is `index`), in batches so memory stays flat: per batch one query each for persons,
+    doses, contacts and reminder rows, one insert for new rows and one update for changes."""
     changed = 0
     last_id = 0
     times: dict[tuple[date, str], datetime] = {}
@@ -227,6 +303,8 @@ def plan_all(
             )
             if person_ids is not None:
                 q = q.where(person_table.c.id.in_(list(person_ids)))
+            if share is not None:
+                q = q.where(person_table.c.id % share[1] == share[0])
             persons = list(s.execute(q))
             if not persons:
                 return changed
@@ -255,7 +333,7 @@ def plan_all(
             if updates:
                 _apply_updates(s, updates)
             if new_rows:
-                s.execute(insert(Reminder), new_rows)
+                _insert_reminders(s, new_rows)
             s.commit()
             last_id = ids[-1]
             if progress is not None:

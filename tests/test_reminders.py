@@ -9,18 +9,18 @@ from bot.clock import to_db
 from bot.db import transaction
 from bot.models import Area, Contact, OutboundMessage, Person, Reminder
 from scheduler import jobs
-from scheduler.reminders import plan_all
+from scheduler.reminders import plan_all, plan_everyone
 
 WIB = ZoneInfo("Asia/Jakarta")
 PHONE = "+6281234560001"
 
 
-def add_household(rt, birth: date, channel="simulator", consent=True, **person) -> int:
+def add_household(rt, birth: date, channel="simulator", consent=True, phone=PHONE, **person) -> int:
     now = rt.clock.now()
     with transaction(rt.session_factory) as s:
         area = s.execute(select(Area).where(Area.code == "SKM-KLR")).scalar_one()
         contact = Contact(
-            phone=PHONE,
+            phone=phone,
             channel=channel,
             name="Sari",
             area_id=area.id,
@@ -67,6 +67,25 @@ def test_planning_twice_creates_nothing_twice(rt, clock):
     assert first > 0 and again == 0
     items = {r.item for r in rows(rt)}
     assert "HB0" in items and "BCG" in items
+
+
+def test_parallel_replan_writes_what_the_sequential_one_writes(rt, clock):
+    births = [date(2026, 11, 22) - timedelta(days=45 * i) for i in range(7)]
+    for i, birth in enumerate(births):
+        add_household(rt, birth, phone=f"+62812345600{i + 10}", name=f"Anak {i}")
+    url = rt.engine.url.render_as_string(hide_password=False)
+    settings = {**rt.settings, "reminders": {**rt.settings["reminders"], "plan_workers": 2}}
+
+    first = plan_everyone(rt.session_factory, url, clock.now(), settings, parallel_from=1)
+    parallel = sorted((r.person_id, r.item, r.occurrence, r.stage, r.send_at) for r in rows(rt))
+    assert first == len(parallel) > 0
+    assert plan_everyone(rt.session_factory, url, clock.now(), settings, parallel_from=1) == 0
+
+    with transaction(rt.session_factory) as s:
+        s.query(Reminder).delete()
+    assert plan_all(rt.session_factory, clock.now(), rt.settings) == first
+    sequential = sorted((r.person_id, r.item, r.occurrence, r.stage, r.send_at) for r in rows(rt))
+    assert sequential == parallel
 
 
 def test_no_consent_no_reminders(rt, clock):
