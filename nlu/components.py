@@ -8,7 +8,9 @@ confidences (so the FallbackClassifier catches more of the wrong guesses). Entit
 
 from __future__ import annotations
 
+import io
 import logging
+import pickle
 import re
 from typing import Any
 
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 _STRETCHED = re.compile(r"(\w)\1{2,}")  # "haloooo" -> "haloo", "panaaas" -> "panaas"
 _DIGITS = re.compile(r"\d")
-_MODEL_FILE = "tfidf_intent.skops"
+_MODEL_FILE = "tfidf_intent.pkl"
 
 
 def normalise(text: str) -> str:
@@ -49,7 +51,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["sklearn", "skops"]
+        return ["sklearn"]
 
     def __init__(
         self,
@@ -124,10 +126,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         return training_data
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self.model, directory / _MODEL_FILE)
+            (directory / _MODEL_FILE).write_bytes(pickle.dumps(self.model, protocol=4))
 
     @classmethod
     def load(
@@ -138,21 +138,24 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TfidfIntentClassifier:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / _MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=path)
-                unexpected = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-                if unexpected:
-                    raise ValueError(f"unexpected types in {path.name}: {unexpected}")
-                model = sio.load(path, trusted=untrusted)
-        except ValueError as exc:
+                data = (directory / _MODEL_FILE).read_bytes()
+            model = _ModelUnpickler(io.BytesIO(data)).load()
+        except (OSError, ValueError, pickle.UnpicklingError) as exc:
             log.warning("TfidfIntentClassifier not loaded (%s): no intents", exc)
             model = None
         return cls(config, model_storage, resource, model)
 
 
-# Types our own model file may hold: scikit-learn, NumPy and SciPy objects, nothing else.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+class _ModelUnpickler(pickle.Unpickler):
+    """Unpickles scikit-learn, NumPy and SciPy objects and refuses anything else, so a tampered
+    model file cannot run code. (Not skops: importing skops.io takes seconds of model load.)"""
+
+    ALLOWED = ("sklearn", "numpy", "scipy")
+    ALLOWED_HELPERS = {("builtins", "slice"), ("copyreg", "_reconstructor"), ("builtins", "object")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] in self.ALLOWED or (module, name) in self.ALLOWED_HELPERS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a model file")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
+COMPONENTS = Path(__file__).resolve().parent / "components.py"
 
 
 def quiet_rasa() -> None:
@@ -35,6 +36,7 @@ def model_hash(config_path: Path, data_dir: Path) -> str:
     """Stable hash of everything that changes the trained model."""
     h = hashlib.sha256(RASA_VERSION.encode())
     h.update(config_path.read_bytes())
+    h.update(COMPONENTS.read_bytes())  # our own pipeline code shapes the model too
     for path in data_files(data_dir):
         h.update(str(path.relative_to(data_dir)).encode())
         h.update(b"\0")

@@ -69,3 +69,24 @@ def test_heldout_sets_share_no_message_with_the_training_data(training, heldout)
 )
 def test_intent_features_normalise_case_stretching_and_digits(text, features):
     assert normalise(text) == features
+
+
+def test_intent_model_file_loads_scikit_learn_objects_and_refuses_others():
+    import io
+    import pickle
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from nlu.components import _ModelUnpickler
+
+    model = Pipeline([("tfidf", TfidfVectorizer()), ("lr", LogisticRegression())])
+    model.fit(["halo bu", "anak saya demam", "pagi kak", "bayi panas tinggi"], list("abab"))
+    loaded = _ModelUnpickler(io.BytesIO(pickle.dumps(model, protocol=4))).load()
+    assert list(loaded.predict(["anak demam"])) == ["b"]
+
+    with pytest.raises(pickle.UnpicklingError):
+        _ModelUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
+    with pytest.raises(pickle.UnpicklingError):
+        _ModelUnpickler(io.BytesIO(pickle.dumps(subprocess.Popen))).load()
