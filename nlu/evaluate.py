@@ -517,15 +517,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         "## Targets (held-out set)",
         "",
-        "| figure | value | target | result |",
-        "| --- | ---: | ---: | --- |",
+        *_targets_table(result["targets"]),
     ]
-    for name, t in result["targets"].items():
-        fmt = _pct if name == "confident_error_rate" else (lambda v: f"{v:.3f}")
-        lines.append(
-            f"| {name.replace('_', ' ')} | {fmt(t['value'])} | {t['op']} {fmt(t['target'])} "
-            f"| {'PASS' if t['pass'] else '**FAIL**'} |"
-        )
     rob_ok = all(r["valid"] for r in result["robustness"])
     lines.append(
         f"| robustness (valid parses) | {sum(r['valid'] for r in result['robustness'])}"
@@ -540,15 +533,8 @@ def render_markdown(result: dict[str, Any]) -> str:
             "",
             "Written by a team member who never read the training data or the first held-out set.",
             "",
-            "| figure | value | target | result |",
-            "| --- | ---: | ---: | --- |",
+            *_targets_table(blind["targets"]),
         ]
-        for name, t in blind["targets"].items():
-            fmt = _pct if name == "confident_error_rate" else (lambda v: f"{v:.3f}")
-            lines.append(
-                f"| {name.replace('_', ' ')} | {fmt(t['value'])} | {t['op']} {fmt(t['target'])} "
-                f"| {'PASS' if t['pass'] else '**FAIL**'} |"
-            )
     timing = result["heldout_parse_ms"]
     lines += [
         "",
@@ -558,23 +544,16 @@ def render_markdown(result: dict[str, Any]) -> str:
         f">= {result['threshold']:.2f}. Parse time p50 {timing['p50']:.1f} ms, "
         f"p95 {timing['p95']:.1f} ms.",
     ]
-    if result["overlap"]:
+    overlap = len(result["overlap"]) + len((blind or {}).get("overlap") or ())
+    if overlap:
         lines.append(
-            f"Warning: {len(result['overlap'])} held-out messages also occur in the training "
+            f"Warning: {overlap} held-out messages also occur in the training "
             "data (see the JSON report): the held-out figures are optimistic."
         )
     lines += _intent_tables("Held-out set", h)
     lines += _entity_table(h["entities"])
     lines += ["", "### Misclassified held-out messages", ""]
-    if result["heldout_errors"]:
-        lines += ["| text | true | predicted | confidence |", "| --- | --- | --- | ---: |"]
-        for e in result["heldout_errors"]:
-            lines.append(
-                f"| {_md_escape(e['text'])} | {e['true']} | {e['predicted']} "
-                f"| {e['confidence']:.2f} |"
-            )
-    else:
-        lines.append("None.")
+    lines += _errors_table(result["heldout_errors"])
     mistakes = result["heldout_entity_mistakes"]
     lines += ["", "### Entity mistakes on the held-out set", ""]
     if mistakes:
@@ -593,15 +572,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines += _intent_tables("Blind held-out set", blind["figures"])
         lines += _entity_table(blind["figures"]["entities"])
         lines += ["", "### Misclassified blind held-out messages", ""]
-        if blind["errors"]:
-            lines += ["| text | true | predicted | confidence |", "| --- | --- | --- | ---: |"]
-            for e in blind["errors"]:
-                lines.append(
-                    f"| {_md_escape(e['text'])} | {e['true']} | {e['predicted']} "
-                    f"| {e['confidence']:.2f} |"
-                )
-        else:
-            lines.append("None.")
+        lines += _errors_table(blind["errors"])
 
     cv = result.get("cross_validation")
     lines += ["", "## Cross-validation of the training data", ""]
@@ -661,6 +632,28 @@ def render_markdown(result: dict[str, Any]) -> str:
     if result.get("train_seconds") is not None:
         lines += ["", f"The model was trained for this run in {result['train_seconds']:.0f} s."]
     return "\n".join(lines) + "\n"
+
+
+def _targets_table(targets: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["| figure | value | target | result |", "| --- | ---: | ---: | --- |"]
+    for name, t in targets.items():
+        fmt = _pct if name == "confident_error_rate" else (lambda v: f"{v:.3f}")
+        lines.append(
+            f"| {name.replace('_', ' ')} | {fmt(t['value'])} | {t['op']} {fmt(t['target'])} "
+            f"| {'PASS' if t['pass'] else '**FAIL**'} |"
+        )
+    return lines
+
+
+def _errors_table(errors: list[dict[str, Any]]) -> list[str]:
+    if not errors:
+        return ["None."]
+    lines = ["| text | true | predicted | confidence |", "| --- | --- | --- | ---: |"]
+    for e in errors:
+        lines.append(
+            f"| {_md_escape(e['text'])} | {e['true']} | {e['predicted']} | {e['confidence']:.2f} |"
+        )
+    return lines
 
 
 def _intent_tables(title: str, figures: dict[str, Any]) -> list[str]:

@@ -217,8 +217,11 @@ def test_run_on_the_real_model_without_folds(nlu, rt_settings, tmp_path, capsys)
     assert all(r["valid"] for r in report["robustness"])
     md = (tmp_path / "nlu.md").read_text()
     assert "## Robustness" in md and "Confusion pairs" in md
+    assert report["blind"]["figures"]["messages"] > 100  # the second, blind held-out set
+    assert "## Targets (blind held-out set" in md and "blind held-out set" in out
     strict = run(rt_settings, folds=0, strict=True, report_dir=tmp_path, nlu=nlu)
-    passed = all(t["pass"] for t in report["targets"].values())
+    targets = [*report["targets"].values(), *report["blind"]["targets"].values()]
+    passed = all(t["pass"] for t in targets)
     assert strict == (0 if passed else 1)
 
 
