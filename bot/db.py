@@ -13,17 +13,21 @@ from sqlalchemy.pool import QueuePool
 Base = declarative_base()
 
 
+def in_memory(url: str) -> bool:
+    """An in-memory SQLite database: private to one connection pool, never shared."""
+    return url == "sqlite://" or (url.startswith("sqlite") and ":memory:" in url)
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets foreign keys, a busy timeout and thread sharing for Flask."""
     if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
             future=True,
             connect_args={"check_same_thread": False, "timeout": 30},
             # a file database keeps its connections open (SQLAlchemy 2.0's default): reopening
             # the file and its pragmas on every transaction costs a millisecond each time
-            **({} if memory else {"poolclass": QueuePool}),
+            **({} if in_memory(url) else {"poolclass": QueuePool}),
         )
 
         @event.listens_for(engine, "connect")

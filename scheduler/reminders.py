@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.catalog import load_catalog
 from bot.clock import to_db
+from bot.db import in_memory, make_engine, make_session_factory
 from bot.models import Area, Contact, DoseRecord, Person, Reminder
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import send_at
@@ -251,8 +252,7 @@ def plan_everyone(
     (0: one per core), each taking the persons whose id falls in its share. Returns how many
     rows changed."""
     workers = int(settings["reminders"]["plan_workers"]) or os.cpu_count() or 1
-    in_memory = database_url == "sqlite://" or ":memory:" in database_url
-    if workers > 1 and not in_memory:
+    if workers > 1 and not in_memory(database_url):
         with session_factory() as s:
             persons = s.scalar(select(func.count()).select_from(Person)) or 0
         if persons >= parallel_from:
@@ -266,8 +266,6 @@ def plan_everyone(
 def _plan_share(
     database_url: str, now: datetime, settings: dict[str, Any], share: tuple[int, int]
 ) -> int:
-    from bot.db import make_engine, make_session_factory
-
     engine = make_engine(database_url)
     try:
         return plan_all(make_session_factory(engine), now, settings, share=share)

@@ -3,13 +3,13 @@
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.clock import to_db
 from bot.db import transaction
 from bot.models import Area, Contact, OutboundMessage, Person, Reminder
 from scheduler import jobs
-from scheduler.reminders import plan_all, plan_everyone
+from scheduler.reminders import Zones, places, plan_all, plan_everyone, plan_person
 
 WIB = ZoneInfo("Asia/Jakarta")
 PHONE = "+6281234560001"
@@ -86,6 +86,36 @@ def test_parallel_replan_writes_what_the_sequential_one_writes(rt, clock):
     assert plan_all(rt.session_factory, clock.now(), rt.settings) == first
     sequential = sorted((r.person_id, r.item, r.occurrence, r.stage, r.send_at) for r in rows(rt))
     assert sequential == parallel
+
+
+def test_bulk_planned_rows_are_stored_exactly_like_orm_rows(rt, clock):
+    """plan_all writes SQLite rows through the driver; they must read and compare the same."""
+    pid = add_household(rt, date(2026, 9, 1))
+
+    def stored() -> list[tuple]:
+        with rt.session_factory() as s:
+            return [
+                tuple(map(str, r))
+                for r in s.execute(
+                    text(
+                        "SELECT item, occurrence, stage, due_on, send_at, status, created_at "
+                        "FROM reminder ORDER BY item, occurrence, stage"
+                    )
+                )
+            ]
+
+    assert plan_all(rt.session_factory, clock.now(), rt.settings) > 0
+    bulk = stored()
+    with transaction(rt.session_factory) as s:
+        s.query(Reminder).delete()
+    with transaction(rt.session_factory) as s:  # one person through the ORM, row by row
+        person, contact = s.get(Person, pid), s.execute(select(Contact)).scalar_one()
+        zones = Zones(s, rt.settings["timezone"], places(rt.settings))
+        plan_person(s, person, contact, [], clock.now(), rt.settings, zones)
+    assert stored() == bulk
+    due = select(func.count()).select_from(Reminder).where(Reminder.send_at <= to_db(clock.now()))
+    with rt.session_factory() as s:
+        assert s.scalar(due) > 0  # overdue items, sent from now: compared as stored
 
 
 def test_no_consent_no_reminders(rt, clock):
