@@ -28,8 +28,9 @@ MENU_NUMBERS = {
 
 
 def needs_nlu(state: State, msg: Message, ctx: Context) -> bool:
-    """NLU is skipped for keywords, for opted-out contacts and for empty text."""
-    return msg.keyword is None and not ctx.contact.opted_out and bool(msg.text.strip())
+    """NLU is skipped for keywords and empty text; opted-out contacts are still parsed, since a
+    danger sign must be caught whoever writes it."""
+    return msg.keyword is None and bool(msg.text.strip())
 
 
 def route(state: State, msg: Message, ctx: Context) -> Step:
@@ -37,9 +38,13 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         return optout.stop_keyword(state, msg, ctx)
     if msg.keyword == "opt_in":
         return optout.start_keyword(state, msg, ctx)
-    if ctx.contact.opted_out:
-        return Step(IDLE)  # an opted-out contact hears nothing until MULAI/START
     emergency = reports.emergency_check(state, msg, ctx) if msg.keyword is None else None
+    if ctx.contact.opted_out:
+        # an opted-out contact hears nothing until MULAI/START, except the safety advice for an
+        # emergency (whose alert goes out); their conversation state stays as it was
+        if emergency is None:
+            return Step(state)
+        return Step(state, emergency.replies[:2], emergency.events)
     if emergency is not None:
         return emergency  # a danger sign interrupts any flow
     if msg.keyword == "menu":

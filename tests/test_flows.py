@@ -96,8 +96,9 @@ def test_fallback_says_what_the_bot_can_do(intent):
     assert "MENU" in step.replies[0]
 
 
-def test_needs_nlu_skips_keywords_and_opted_out():
+def test_needs_nlu_skips_keywords_but_not_opted_out():
     assert not router.needs_nlu(State(), msg("STOP"), ctx())
-    assert not router.needs_nlu(State(), msg("halo"), ctx(opted_out=True))
+    # an opted-out contact's message is still parsed: a danger sign must be caught
+    assert router.needs_nlu(State(), msg("anak saya kejang"), ctx(opted_out=True))
     assert not router.needs_nlu(State(), msg("   "), ctx())
     assert router.needs_nlu(State(), msg("halo"), ctx())
