@@ -100,6 +100,14 @@ ADVICE_KEYS: frozenset[str] = frozenset(
         "snake_bite",
         "suicide",
         "convulsion",
+        "dengue",
+        "head_injury",
+        "fall",
+        "choking",
+        "animal_bite",
+        "confusion",
+        "burn",
+        "drowning",
         "general",
     )
 )
@@ -141,6 +149,10 @@ class TriageResult:
     matched: tuple[str, ...]
     advice_key: str | None
     reason: str
+    # "age" when a sign is an emergency only at some ages and the age is unknown: the caller
+    # asks once (urgency stays routine until then); ``pending`` lists the rules that wait on it
+    ask: str | None = None
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,19 @@ class Concept:
     exclude: re.Pattern[str] | None
     symptoms: frozenset[str]
     negatable: bool
+    contextual: bool = True  # False: history and general questions do not cancel it
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Patterns that say a sign is past, resolved or asked about in general (not happening)."""
+
+    history: re.Pattern[str] | None = None  # same clause: "dulu", "sudah sembuh", "tahun lalu"
+    present: re.Pattern[str] | None = None  # cancels both: "sekarang", "tadi", "dari kemarin"
+    question: re.Pattern[str] | None = None  # "bahaya gak", "apa", "gimana", "?"
+    conditional: re.Pattern[str] | None = None  # a message opening with "kalau", "jika"
+    general: re.Pattern[str] | None = None  # "tanda bahaya", "ciri ciri", "cara mencegah"
+    personal: re.Pattern[str] | None = None  # "anak saya", "istri", "bayiku": about someone
 
 
 @dataclass(frozen=True)
@@ -199,6 +224,7 @@ class DangerRules:
     negations: frozenset[str]
     negation_fillers: frozenset[str]
     stage_cues: tuple[tuple[str, re.Pattern[str]], ...]
+    context: MessageContext = MessageContext()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -211,7 +237,8 @@ class DangerRules:
 # Loading and validation
 # --------------------------------------------------------------------------------------------
 
-_TOP_KEYS = {"version", "macros", "normalise", "stage_cues", "concepts", "rules"}
+_TOP_KEYS = {"version", "macros", "normalise", "stage_cues", "context", "concepts", "rules"}
+_CONTEXT_KEYS = ("history", "present", "question", "conditional", "general", "personal")
 _RULE_KEYS = {
     "id",
     "title",
@@ -227,7 +254,7 @@ _RULE_KEYS = {
     "examples",
     "negatives",
 }
-_CONCEPT_KEYS = {"patterns", "symptoms", "exclude", "negatable", "note"}
+_CONCEPT_KEYS = {"patterns", "symptoms", "exclude", "negatable", "context", "note"}
 _SOURCE_KEYS = {"document", "url", "grade"}
 _EXAMPLE_KEYS = {
     "text",
@@ -294,6 +321,20 @@ def compile_rules(data: Any, path: str = "<memory>") -> DangerRules:
         if rx is not None:
             stage_cues.append((stage, rx))
 
+    raw_context = data.get("context") or {}
+    if not isinstance(raw_context, dict):
+        errors.append("'context' must be a mapping")
+        raw_context = {}
+    for key in sorted(set(raw_context) - set(_CONTEXT_KEYS)):
+        errors.append(f"context: unknown key {key!r}")
+    context = MessageContext(
+        **{
+            key: _compile_patterns(raw_context[key], macros, f"context.{key}", errors)
+            for key in _CONTEXT_KEYS
+            if key in raw_context
+        }
+    )
+
     concepts: dict[str, Concept] = {}
     raw_concepts = data.get("concepts") or {}
     if not isinstance(raw_concepts, dict) or not raw_concepts:
@@ -326,6 +367,7 @@ def compile_rules(data: Any, path: str = "<memory>") -> DangerRules:
         negations=negations,
         negation_fillers=fillers,
         stage_cues=tuple(stage_cues),
+        context=context,
     )
 
 
@@ -454,7 +496,11 @@ def _compile_concept(
     if not isinstance(negatable, bool):
         errors.append(f"{where}.negatable: must be true or false")
         negatable = True
-    return Concept(name, regex, exclude, frozenset(symptoms), negatable)
+    contextual = spec.get("context", True)
+    if not isinstance(contextual, bool):
+        errors.append(f"{where}.context: must be true or false")
+        contextual = True
+    return Concept(name, regex, exclude, frozenset(symptoms), negatable, contextual)
 
 
 def _parse_condition(
@@ -699,7 +745,7 @@ _AGE_UNIT = (
 _NOT_PREGNANCY = r"(?<!hamil )(?<!kandungan )(?<!kehamilan )(?<!meteng )(?<!pregnant )"
 _AGE_RE = re.compile(
     rf"\b{_NOT_PREGNANCY}{_AGE_ANCHOR}(?:\s+{_AGE_FILL}){{0,3}}\s+"
-    rf"(?:{_AGE_NUM}\s+{_AGE_UNIT}|se(hari|minggu|bulan|tahun))\b"
+    rf"(?:{_AGE_NUM}\s+{_AGE_UNIT}|s[ea](hari|minggu|bulan|tahun|poe|taun|sasi))\b"
     rf"|\b{_AGE_NUM}\s+{_AGE_UNIT}\s+old\b"
 )
 _UNIT_DAYS = {
@@ -811,7 +857,13 @@ def _text_age_days(variant: str) -> int | None:
     if se_unit:
         num, unit = (
             "1",
-            {"hari": "hari", "minggu": "minggu", "bulan": "bulan"}.get(se_unit, "tahun"),
+            {
+                "hari": "hari",
+                "poe": "hari",
+                "minggu": "minggu",
+                "bulan": "bulan",
+                "sasi": "bulan",
+            }.get(se_unit, "tahun"),
         )
     elif num2:
         num, unit = num2, unit2
@@ -821,6 +873,18 @@ def _text_age_days(variant: str) -> int | None:
     if value is None:
         value = float(num.replace("_", "."))
     return int(round(float(value) * _UNIT_DAYS[unit]))
+
+
+def read_age_days(text: str, rules: DangerRules | None = None) -> int | None:
+    """The age a short answer gives ("3 minggu", "umur 2 bulan", "5 hari"), in days."""
+    rules = rules or load_rules()
+    variants, _ = _normalise(text, rules)
+    for variant in variants:
+        for candidate in (variant, "umur " + variant):
+            days = _text_age_days(candidate)
+            if days is not None:
+                return days
+    return None
 
 
 def _stage_for_age(age_days: int) -> str:
@@ -844,18 +908,27 @@ def _stage_for_age(age_days: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 _POSITIVE, _NEGATED, _ABSENT = 1, 2, 0
+_COORDINATORS = frozenset({"atau", "ataupun", "maupun", "dan", "sama", "or", "nor", "and"})
 
 
 class _Evaluation:
     """Per-message matching state: concept results are computed lazily and cached."""
 
-    __slots__ = ("rules", "variants", "codes", "cache")
+    __slots__ = ("rules", "variants", "codes", "cache", "asks", "general")
 
-    def __init__(self, rules: DangerRules, variants: tuple[str, ...], codes: frozenset[str]):
+    def __init__(
+        self,
+        rules: DangerRules,
+        variants: tuple[str, ...],
+        codes: frozenset[str],
+        asks: bool = False,
+    ):
         self.rules = rules
         self.variants = variants
         self.codes = codes
         self.cache: dict[str, bool] = {}
+        self.asks = asks  # the raw text has a question mark
+        self.general: dict[str, bool] = {}
 
     def concept(self, name: str) -> bool:
         hit = self.cache.get(name)
@@ -889,24 +962,61 @@ class _Evaluation:
                 if any(a < end and start < b for a, b in excluded):
                     status = _NEGATED  # mentioned, but in an excluded sense
                     continue
-            if concept.negatable and self._negated(s, m.start(), m.end()):
+            if concept.negatable and self._negated(s, m.start(), m.end(), concept.regex):
                 status = _NEGATED
+                continue
+            if concept.contextual and self._not_happening(s, m.start(), m.end()):
+                status = _NEGATED  # past, resolved, or a question about the sign in general
                 continue
             return _POSITIVE
         return status
 
-    def _negated(self, s: str, start: int, end: int) -> bool:
+    def _not_happening(self, s: str, start: int, end: int) -> bool:
+        """The sign at s[start:end] is history in its clause, or the message asks in general."""
+        ctx = self.rules.context
+        if self._general_question(s):
+            return True
+        if ctx.history is None:
+            return False
+        left = s.rfind("#", 0, start) + 1
+        right = s.find("#", end)
+        clause = s[left : right if right >= 0 else len(s)]
+        if not ctx.history.search(clause):
+            return False
+        return not (ctx.present is not None and ctx.present.search(clause))
+
+    def _general_question(self, s: str) -> bool:
+        """ "kalau bayi kuning bahaya gak", "tanda bahaya hamil apa aja": nobody has the sign."""
+        hit = self.general.get(s)
+        if hit is None:
+            hit = _general_question(self.rules.context, s, self.asks)
+            self.general[s] = hit
+        return hit
+
+    def _negated(self, s: str, start: int, end: int, regex: re.Pattern[str]) -> bool:
         negations = self.rules.negations
         fillers = self.rules.negation_fillers
-        before = s[max(0, start - 60) : start].split()
-        first = s[start:end].split(" ", 1)[0]
+        words = s[start:end].split()
+        # a negation inside the match that the pattern did not need ("mata gak kabur" matched
+        # by "mata ~ kabur"): without it the words still match, so it negates the sign
+        for i in range(1, len(words) - 1 + 1):
+            if words[i] in negations and regex.fullmatch(" ".join(words[:i] + words[i + 1 :])):
+                return True
+        before = s[max(0, start - 80) : start].split()
+        first = words[0] if words else ""
         skipped = 0
+        coordinated = False
         for word in reversed(before):
             if word in negations:
                 return True
             if word == first:  # reduplication: "gak kejang kejang"
                 continue
-            if word in fillers and skipped < 2:
+            if word in _COORDINATORS and not coordinated:
+                # "gak ada keluar air atau darah": the negation covers both sides of "atau"
+                coordinated = True
+                skipped = -1  # the other item of the pair is passed over
+                continue
+            if (word in fillers or skipped < 0) and skipped < 2:
                 skipped += 1
                 continue
             break
@@ -914,6 +1024,21 @@ class _Evaluation:
         if after and after[0] in negations:
             return len(after) == 1 or after[1] in ("ada", "#")
         return False
+
+
+def _general_question(ctx: MessageContext, s: str, asks: bool) -> bool:
+    if ctx.question is None or (ctx.present is not None and ctx.present.search(s)):
+        return False
+    if not (asks or ctx.question.search(s)):
+        return False
+    head = " ".join(s.split()[:3])
+    if ctx.conditional is not None and ctx.conditional.search(head):
+        return True
+    return bool(
+        ctx.general is not None
+        and ctx.general.search(s)
+        and not (ctx.personal is not None and ctx.personal.search(s))
+    )
 
 
 def _condition_holds(cond: Condition, ev: _Evaluation, age: int | None, temps: list[float]) -> bool:
@@ -970,19 +1095,36 @@ def triage(inp: TriageInput, rules: DangerRules | None = None) -> TriageResult:
     if isinstance(inp.temperature_c, (int, float)) and not isinstance(inp.temperature_c, bool):
         temps.append(float(inp.temperature_c))
     stages = _infer_stages(inp, variants, rules, text_age)
-    ev = _Evaluation(rules, variants, codes)
+    ev = _Evaluation(rules, variants, codes, asks="?" in raw)
 
     fired: list[Rule] = []
+    waiting: list[Rule] = []  # fired only because the age is unknown
     for rule in rules.rules:
         if not (
             rule.applies_to_any_stage or rule.stages & stages or (not stages and rule.when_unknown)
         ):
             continue
+        pending = False
         for alt in rule.alternatives:
             if all(_condition_holds(c, ev, age, temps) for c in alt):
+                if any(c.kind == "age_unknown" for c in alt):
+                    pending = True
+                    continue
                 fired.append(rule)
                 break
+        else:
+            if pending:
+                waiting.append(rule)
 
+    if not fired and waiting:
+        return TriageResult(
+            ROUTINE,
+            (),
+            None,
+            "An emergency at some ages; the age is unknown: ask it.",
+            ask="age",
+            pending=tuple(r.id for r in waiting),
+        )
     if not fired:
         stage_note = f" (life stage: {', '.join(sorted(stages))})" if stages else ""
         return TriageResult(ROUTINE, (), None, f"No danger sign matched{stage_note}.")

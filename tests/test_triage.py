@@ -30,6 +30,7 @@ from flows.triage import (
     iter_rule_examples,
     load_rules,
     normalise_text,
+    read_age_days,
     triage,
 )
 
@@ -39,6 +40,9 @@ HELDOUT = ROOT / "tests" / "data" / "danger_heldout.yml"
 # 73/80 emergencies caught, 1/80 routine flagged); the misses were fixed with general vocabulary.
 PROBE = ROOT / "tests" / "data" / "danger_probe.yml"
 BLIND = ROOT / "tests" / "data" / "danger_blind.yml"  # written without reading the rules
+# Written apart from the rules for issue #11 (first run 114/155 caught, 11.9 % false alarms);
+# its misses were then fixed with general vocabulary, so it now guards against regressions.
+FRESH = ROOT / "tests" / "data" / "danger_fresh.yml"
 CATALOG = ROOT / "bot" / "messages" / "id" / "danger.yml"
 RULES = load_rules()
 RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
@@ -178,7 +182,7 @@ def test_rule_examples(rule_id, positive, example):
 
 def _heldout() -> list[dict]:
     cases = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["cases"]
-    for extra in (PROBE, BLIND):
+    for extra in (PROBE, BLIND, FRESH):
         cases += yaml.safe_load(extra.read_text(encoding="utf-8"))["cases"]
     return cases
 
@@ -200,12 +204,24 @@ def test_heldout_set_is_big_enough():
 
 
 def test_heldout_recall_is_total():
-    missed = [
-        c["text"]
-        for c in _heldout()
-        if c["urgency"] == "emergency" and triage(_heldout_input(c), RULES).urgency != EMERGENCY
-    ]
+    missed = [c["text"] for c in _heldout() if c["urgency"] == "emergency" and not _caught(c)]
     assert missed == []
+
+
+def _caught(case: dict) -> bool:
+    """An emergency is caught when triage says so, or asks the age first (then decides)."""
+    result = triage(_heldout_input(case), RULES)
+    return result.urgency == EMERGENCY or result.ask == "age"
+
+
+def test_fresh_set_targets():
+    """Issue #11 targets on the fresh set: emergency recall 100 %, false alarms <= 5 %."""
+    cases = yaml.safe_load(FRESH.read_text(encoding="utf-8"))["cases"]
+    missed = [c["text"] for c in cases if c["urgency"] == "emergency" and not _caught(c)]
+    routine = [c for c in cases if c["urgency"] == "routine"]
+    flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
+    assert missed == []
+    assert len(flagged) / len(routine) <= 0.05, flagged
 
 
 def test_heldout_false_alarms_under_ten_percent():
@@ -487,3 +503,82 @@ def test_speed_under_a_millisecond_per_message():
             triage(inp, RULES)
         best = min(best, (time.perf_counter() - t0) / len(inputs))
     assert best < 0.001, f"{best * 1e6:.0f} us per message"
+
+
+# ---------------------------------------------------------------------------------------------
+# Context: history, general questions, the age asked when it decides
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anak sy udah sembuh dari kejang demam tahun lalu, mau imunisasi boleh?",
+        "bayi sy kuning dulu waktu lahir sekarang udah nggak",
+        "kalau bayi kuning itu bahaya gak?",
+        "tanda bahaya kehamilan apa aja",
+        "ciri2 DBD apa ya",
+        "gimana cara pertolongan pertama luka bakar",
+        "budak abdi kantos step basa alit, ayeuna mah sehat",
+        "simbah kena serangan jantung taun 2019, saiki kontrol rutin",
+        "hamil 8 bulan, gk ada keluar air atau darah, mau tanya jadwal usg",
+        "kaki agak bengkak kalo sore, gk pusing, mata gk kabur",
+    ],
+)
+def test_history_questions_and_negations_are_not_emergencies(text):
+    assert run(text, life_stage="pregnant" if "kaki" in text else None).urgency == ROUTINE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anak sy dulu pernah kejang, sekarang kejang lagi",
+        "bayi saya kuning sampai telapak kaki, bahaya gak?",
+        "istri hamil 8 bulan, kalau jalan keluar darah banyak",
+        "dulu pernah mau bunuh diri, sekarang kepikiran lagi",
+        "kalau anak sy kejang dari tadi harus gimana",
+    ],
+)
+def test_a_sign_happening_now_stays_an_emergency(text):
+    assert run(text).urgency == EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("anak sy demam 4 hari gusinya berdarah", "danger.dengue"),
+        ("trombosit anak sy turun terus kata dokter", "danger.dengue"),
+        ("anak sy jatuh dari motor kepalanya berdarah", "danger.head_injury"),
+        ("anak sy sesak dadanya cekung ke dalam", "danger.child"),  # not heart-attack advice
+        ("nenek jatuh di kamar mandi gak bisa bangun", "danger.fall"),
+        ("kakek tiba2 bingung gak kenal orang", "danger.confusion"),
+        ("anak tersedak biji rambutan gak bisa napas", "danger.choking"),
+        ("anak sy digigit anjing di muka", "danger.animal_bite"),
+        ("anakku kesiram banyu umob, tangan karo sikile mlonyoh", "danger.burn"),
+        ("anak tenggelam di kolam", "danger.drowning"),
+        ("suami dada sakit kaya ditindih keringat dingin", "danger.heart"),
+    ],
+)
+def test_new_signs_get_advice_for_who_is_affected(text, advice):
+    result = run(text)
+    assert result.urgency == EMERGENCY, text
+    assert result.advice_key == advice, (text, result.matched)
+
+
+def test_unknown_age_is_asked_once_instead_of_assumed():
+    asked = run("bayi demam")
+    assert (asked.urgency, asked.ask) == (ROUTINE, "age")
+    assert "child_young_infant_fever" in asked.pending
+    assert run("bayi demam", age_days=30).urgency == EMERGENCY
+    assert run("bayi demam", age_days=200).urgency == ROUTINE
+    assert run("bayi demam", age_days=200).ask is None
+    # a firm sign needs no age
+    assert run("bayi demam kejang").ask is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "days"),
+    [("3 minggu", 21), ("umur 2 bulan", 61), ("5 hari", 5), ("sabulan", 30), ("gak tau", None)],
+)
+def test_read_age_days(answer, days):
+    assert read_age_days(answer) == days
