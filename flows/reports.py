@@ -6,12 +6,14 @@ import re
 
 from flows.base import IDLE, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
-from flows.lifestage import age_days, life_stage, weeks_pregnant
-from flows.triage import TriageInput, triage
+from flows.lifestage import age_days as age_days_of
+from flows.lifestage import life_stage, weeks_pregnant
+from flows.triage import TriageInput, TriageResult, read_age_days, triage
 
 SYMPTOM_FLOW = "symptom"
 COMPLAINT_FLOW = "complaint"
 MAX_ASKS = 3
+MAX_REPORT_TEXT = 1000  # the complaint and its follow-ups, as the alert carries them
 PERSON_MATCH = {
     "baby": ("newborn", "infant"),
     "toddler": ("infant", "child"),
@@ -67,42 +69,105 @@ def find_person(msg: Message, ctx: Context) -> PersonInfo | None:
     return None
 
 
-def _triage_input(msg: Message, ctx: Context, person: PersonInfo | None) -> TriageInput:
+def _triage_input(
+    text: str,
+    symptoms: list[str],
+    msg: Message,
+    ctx: Context,
+    person: PersonInfo | None,
+    age_days: int | None = None,
+) -> TriageInput:
     today = ctx.today()
     temps = []
     for value in _entities(msg, "temperature"):
         m = re.search(r"\d{2}(?:[.,]\d)?", value)
         if m:
             temps.append(float(m.group().replace(",", ".")))
+    if age_days is None and person is not None:
+        age_days = age_days_of(person, today)
     return TriageInput(
-        text=msg.text,
-        symptoms=tuple(_entities(msg, "symptom")),
+        text=text,
+        symptoms=tuple(symptoms),
         life_stage=life_stage(person, today) if person else None,
-        age_days=age_days(person, today) if person else None,
+        age_days=age_days,
         weeks_pregnant=weeks_pregnant(person, today) if person else None,
         temperature_c=max(temps) if temps else None,
     )
 
 
-def emergency_check(state: State, msg: Message, ctx: Context) -> Step | None:
-    """Runs on every message before anything else: a danger sign interrupts any flow."""
+def about_text(msg: Message, ctx: Context) -> str:
+    """Who the message says it is about, in the kader's words: "istri, hamil 8 bulan"."""
+    parts: list[str] = []
+    for value in _entities(msg, "person"):
+        word = ctx.t(f"person.{value}") if value in PERSON_WORDS else None
+        if word and word not in parts:
+            parts.append(word)
+    for kind in ("gestational_age", "age"):
+        for value in _entities(msg, kind):
+            if value and value not in parts:
+                parts.append(value[:40])
+    return ", ".join(parts)[:120]
+
+
+PERSON_WORDS = frozenset({*PERSON_MATCH, "self"})
+
+
+def report_text(slots: dict, *more: str) -> str:
+    """The original complaint and every follow-up answer, as the alert carries them."""
+    pieces = [p.strip() for p in (slots.get("text") or "", *(slots.get("answers") or ()), *more)]
+    return " / ".join(p for p in pieces if p)[:MAX_REPORT_TEXT]
+
+
+def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = True) -> Step | None:
+    """Runs on every message before anything else: a danger sign interrupts any flow.
+
+    Inside a symptom report the whole report so far is triaged (the complaint, who it is
+    about and every answer), and the alert carries all of it. When a sign is an emergency only
+    at some ages and the age is unknown, the age is asked once (unless `can_ask` is False:
+    then it counts as an emergency)."""
     if not msg.text.strip():
         return None
+    in_report = state.flow == SYMPTOM_FLOW and state.step != "area"
+    slots = dict(state.slots) if in_report else {}
     person = find_person(msg, ctx) or _slot_person(state, ctx)
-    result = triage(_triage_input(msg, ctx, person))
-    if result.urgency != "emergency":
+    symptoms = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
+    text = report_text(slots, msg.text) if in_report else msg.text[:MAX_REPORT_TEXT]
+    age = slots.get("age_days") if in_report else None
+    result = triage(_triage_input(text, symptoms, msg, ctx, person, age))
+    if result.ask == "age":
+        if in_report and state.step == "age":
+            return None  # the age step reads the answer
+        if can_ask:
+            return _ask_age(msg, ctx, person, symptoms, result)
+    elif result.urgency != "emergency":
         return None
+    about = slots.get("about") or about_text(msg, ctx)
+    return _emergency(ctx, result, text, symptoms, person, about)
+
+
+def _emergency(
+    ctx: Context,
+    result: TriageResult,
+    text: str,
+    symptoms: list[str],
+    person: PersonInfo | None,
+    about: str,
+) -> Step:
+    ref = ctx.ref
+    matched = list(result.matched or result.pending)
     details = {
-        "ref": ctx.ref,
+        "ref": ref,
         "urgency": "emergency",
-        "symptoms": sorted(set(_entities(msg, "symptom"))),
+        "symptoms": symptoms,
         "person_id": person.id if person else None,
-        "matched": list(result.matched),
-        "text": msg.text[:500],
+        "matched": matched,
+        "signs": list(dict.fromkeys(ctx.t(f"danger_sign.{rule_id}") for rule_id in matched)),
+        "about": about,
+        "text": text,
     }
     replies = [
         ctx.t(result.advice_key or "danger.general"),
-        ctx.t("report.emergency_sent", ref=ctx.ref),
+        ctx.t("report.emergency_sent", ref=ref),
     ]
     events = (
         {"type": "report_filed", **details},
@@ -111,10 +176,50 @@ def emergency_check(state: State, msg: Message, ctx: Context) -> Step | None:
     if ctx.contact.area_code is None and _desa(ctx):
         options = numbered([a.name for a in _desa(ctx)])
         replies.append(ctx.t("report.ask_area", options=options))
-        return Step(
-            State(SYMPTOM_FLOW, "area", {"ref": ctx.ref, "asked": 1}), tuple(replies), events
-        )
+        return Step(State(SYMPTOM_FLOW, "area", {"ref": ref, "asked": 1}), tuple(replies), events)
     return Step(IDLE, tuple(replies), events)
+
+
+def _ask_age(
+    msg: Message,
+    ctx: Context,
+    person: PersonInfo | None,
+    symptoms: list[str],
+    result: TriageResult,
+) -> Step:
+    slots = {
+        "text": msg.text[:500],
+        "answers": [],
+        "symptoms": symptoms,
+        "duration": (_entities(msg, "duration") or [None])[0],
+        "person_id": person.id if person else None,
+        "about": about_text(msg, ctx),
+        "pending": list(result.pending),
+        "advice": result.advice_key,
+        "asked": 0,
+    }
+    return Step(State(SYMPTOM_FLOW, "age", slots), (ctx.t("report.ask_age"),))
+
+
+def step_age(state: State, msg: Message, ctx: Context) -> Step:
+    """The age decides: re-triage with it; no usable answer -> treat as an emergency."""
+    slots = dict(state.slots)
+    days = read_age_days(msg.text)
+    person = _slot_person(state, ctx)
+    symptoms = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
+    slots["answers"] = [*(slots.get("answers") or []), msg.text[:200]]
+    text = report_text(slots)
+    if days is None:
+        pending = TriageResult(
+            "emergency", tuple(slots.get("pending") or ()), slots.get("advice"), "age unknown"
+        )
+        return _emergency(ctx, pending, text, symptoms, person, slots.get("about") or "")
+    result = triage(_triage_input(text, symptoms, msg, ctx, person, days))
+    if result.urgency == "emergency":
+        about = ", ".join(p for p in (slots.get("about"), f"umur {msg.text.strip()[:30]}") if p)
+        return _emergency(ctx, result, text, symptoms, person, about)
+    slots.update(age_days=days, symptoms=symptoms, asked=0)
+    return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
 def _desa(ctx: Context):
@@ -130,9 +235,11 @@ def start_symptom(state: State, msg: Message, ctx: Context) -> Step:
     person = find_person(msg, ctx)
     slots = {
         "text": msg.text[:500],
+        "answers": [],
         "symptoms": sorted(set(_entities(msg, "symptom"))),
         "duration": (_entities(msg, "duration") or [None])[0],
         "person_id": person.id if person else None,
+        "about": about_text(msg, ctx),
         "asked": 0,
     }
     if msg.text.strip() in {"2"} or msg.text.strip().lower() in {"sakit", "lapor sakit"}:
@@ -154,7 +261,8 @@ def _next_question(state: State, ctx: Context) -> Step:
         "symptoms": s.get("symptoms") or [],
         "person_id": s.get("person_id"),
         "duration": s.get("duration"),
-        "text": s.get("text") or "",
+        "about": s.get("about") or "",
+        "text": report_text(s),
     }
     events = (
         {"type": "report_filed", **details},
@@ -193,8 +301,13 @@ def step_who(state: State, msg: Message, ctx: Context) -> Step:
 def step_symptoms(state: State, msg: Message, ctx: Context) -> Step:
     if not msg.text.strip():
         return _reask(state, ctx, "report.ask_symptoms")
-    slots = dict(state.slots, asked=0, text=msg.text[:500])
+    slots = dict(state.slots, asked=0)
+    if slots.get("text"):
+        slots["answers"] = [*(slots.get("answers") or []), msg.text[:300]]
+    else:
+        slots["text"] = msg.text[:500]
     slots["symptoms"] = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
+    slots["about"] = slots.get("about") or about_text(msg, ctx)
     if _entities(msg, "duration"):
         slots["duration"] = _entities(msg, "duration")[0]
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
@@ -205,6 +318,7 @@ def step_since(state: State, msg: Message, ctx: Context) -> Step:
     if not answer:
         return _reask(state, ctx, "report.ask_since")
     slots = dict(state.slots, asked=0, duration=(_entities(msg, "duration") or [answer[:60]])[0])
+    slots["answers"] = [*(slots.get("answers") or []), answer[:300]]
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
@@ -291,5 +405,11 @@ def step_facility(state: State, msg: Message, ctx: Context) -> Step:
     return _complaint_next(State(COMPLAINT_FLOW, None, slots), ctx)
 
 
-SYMPTOM_STEPS = {"who": step_who, "symptoms": step_symptoms, "since": step_since, "area": step_area}
+SYMPTOM_STEPS = {
+    "who": step_who,
+    "symptoms": step_symptoms,
+    "since": step_since,
+    "area": step_area,
+    "age": step_age,
+}
 COMPLAINT_STEPS = {"category": step_category, "facility": step_facility}

@@ -38,7 +38,9 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         return optout.stop_keyword(state, msg, ctx)
     if msg.keyword == "opt_in":
         return optout.start_keyword(state, msg, ctx)
-    emergency = reports.emergency_check(state, msg, ctx) if msg.keyword is None else None
+    emergency = None
+    if msg.keyword is None:
+        emergency = reports.emergency_check(state, msg, ctx, can_ask=not ctx.contact.opted_out)
     if ctx.contact.opted_out:
         # an opted-out contact hears nothing until MULAI/START, except the safety advice for an
         # emergency (whose alert goes out); their conversation state stays as it was

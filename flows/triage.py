@@ -1117,10 +1117,11 @@ def triage(inp: TriageInput, rules: DangerRules | None = None) -> TriageResult:
                 waiting.append(rule)
 
     if not fired and waiting:
+        waiting.sort(key=lambda r: (-r.priority, r.order))
         return TriageResult(
             ROUTINE,
             (),
-            None,
+            waiting[0].advice_key,  # the advice should it turn out to be an emergency
             "An emergency at some ages; the age is unknown: ask it.",
             ask="age",
             pending=tuple(r.id for r in waiting),

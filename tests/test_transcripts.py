@@ -33,6 +33,11 @@ def check_events(expected: list[dict], events: list[dict], where: str) -> None:
     assert len(events) == len(expected), f"{where}: events {events} != {expected}"
     for want, got in zip(expected, events, strict=True):
         for k, v in want.items():
+            if isinstance(v, dict) and "contains" in v:  # {contains: x}: a substring or an item
+                parts = v["contains"] if isinstance(v["contains"], list) else [v["contains"]]
+                for part in parts:
+                    assert part in (got.get(k) or ""), f"{where}: event {got}: {k} lacks {part!r}"
+                continue
             assert got.get(k) == v, f"{where}: event {got} lacks {k}={v}"
 
 

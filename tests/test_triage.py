@@ -154,6 +154,14 @@ def test_advice_texts_exist_and_fit():
     assert "temani" in texts["suicide"]
 
 
+def test_every_rule_has_a_label_a_kader_reads():
+    labels = yaml.safe_load(CATALOG.read_text(encoding="utf-8"))["danger_sign"]
+    assert set(labels) == {r.id for r in RULES.rules}
+    for rule_id, label in labels.items():
+        assert label.strip() and len(label) <= 120, rule_id
+        assert "_" not in label, f"{rule_id}: no internal codes in a worker's label"
+
+
 # ---------------------------------------------------------------------------------------------
 # Every rule's own examples
 # ---------------------------------------------------------------------------------------------
