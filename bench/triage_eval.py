@@ -3,7 +3,10 @@ on routine complaints, every miss and false alarm, and the time per message.
 
     .venv/bin/python bench/triage_eval.py [--data tests/data/danger_heldout.yml] [--repeat 20]
 
-Exit status 1 when a target is missed (recall 100 %, false alarms under 10 %)."""
+An emergency counts as caught when triage flags it, or asks the age first (the bot then
+decides: a young age or no usable answer makes it an emergency); asks are counted apart.
+Several --data files may be given. Exit status 1 when a target is missed (recall 100 %,
+false alarms at most 5 %, the issue #11 target)."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from flows.triage import TriageInput, load_rules, triage  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "data" / "danger_heldout.yml"
 RECALL_TARGET = 1.0
-FALSE_ALARM_LIMIT = 0.10
+FALSE_ALARM_LIMIT = 0.05
 
 
 def load_cases(path: Path) -> list[dict]:
@@ -44,13 +47,15 @@ def case_input(case: dict) -> TriageInput:
 def evaluate(cases: list[dict]) -> dict:
     """Recall, false-alarm rate and the cases that went wrong."""
     rules = load_rules()
-    misses, false_alarms = [], []
+    misses, false_alarms, asks = [], [], []
     n_emergency = n_routine = 0
     for case in cases:
         result = triage(case_input(case), rules)
+        if result.ask:
+            asks.append((case, result))
         if case["urgency"] == "emergency":
             n_emergency += 1
-            if result.urgency != "emergency":
+            if result.urgency != "emergency" and not result.ask:
                 misses.append((case, result))
         else:
             n_routine += 1
@@ -63,6 +68,7 @@ def evaluate(cases: list[dict]) -> dict:
         "false_alarm_rate": len(false_alarms) / n_routine if n_routine else 0.0,
         "misses": misses,
         "false_alarms": false_alarms,
+        "asks": asks,
     }
 
 
@@ -93,14 +99,14 @@ def time_per_message(cases: list[dict], repeat: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """Print the figures; return 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, nargs="+", default=[DEFAULT_DATA])
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     rules = load_rules()
     load_ms = (time.perf_counter() - t0) * 1e3
-    cases = load_cases(args.data)
+    cases = [case for path in args.data for case in load_cases(path)]
     report = evaluate(cases)
     timing = time_per_message(cases, args.repeat)
 
@@ -113,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"routine: {report['n_routine']}  false alarms: {len(report['false_alarms'])}"
-        f" = {report['false_alarm_rate']:.1%}  (target < {FALSE_ALARM_LIMIT:.0%})"
+        f" = {report['false_alarm_rate']:.1%}  (target <= {FALSE_ALARM_LIMIT:.0%})"
     )
+    print(f"age asked first: {len(report['asks'])}")
     print(
         "time per message: {mean:.0f} us mean, {p50:.0f} us median, {p99:.0f} us p99,"
         " {max:.0f} us max".format(**timing)
@@ -125,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     for case, result in report["false_alarms"]:
         stage = f" [{case.get('life_stage')}]" if case.get("life_stage") else ""
         print(f"  FALSE ALARM{stage}: {case['text']}  -> {', '.join(result.matched)}")
-    ok = report["recall"] >= RECALL_TARGET and report["false_alarm_rate"] < FALSE_ALARM_LIMIT
+    ok = report["recall"] >= RECALL_TARGET and report["false_alarm_rate"] <= FALSE_ALARM_LIMIT
     return 0 if ok else 1
 
 

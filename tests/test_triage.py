@@ -502,17 +502,6 @@ def test_triage_is_pure(monkeypatch):
     assert triage(TriageInput("batuk pilek")).urgency == ROUTINE
 
 
-def test_speed_under_a_millisecond_per_message():
-    inputs = [_heldout_input(c) for c in _heldout()]
-    best = float("inf")
-    for _ in range(3):  # best of three passes: the test machine is shared
-        t0 = time.perf_counter()
-        for inp in inputs:
-            triage(inp, RULES)
-        best = min(best, (time.perf_counter() - t0) / len(inputs))
-    assert best < 0.001, f"{best * 1e6:.0f} us per message"
-
-
 # ---------------------------------------------------------------------------------------------
 # Context: history, general questions, the age asked when it decides
 # ---------------------------------------------------------------------------------------------
