@@ -108,6 +108,7 @@ ADVICE_KEYS: frozenset[str] = frozenset(
         "confusion",
         "burn",
         "drowning",
+        "labour",
         "general",
     )
 )
@@ -176,6 +177,7 @@ class MessageContext:
     question: re.Pattern[str] | None = None  # "bahaya gak", "apa", "gimana", "?"
     conditional: re.Pattern[str] | None = None  # a message opening with "kalau", "jika"
     general: re.Pattern[str] | None = None  # "tanda bahaya", "ciri ciri", "cara mencegah"
+    info: re.Pattern[str] | None = None  # "apa saja", "pertolongan pertama": asks in general
     personal: re.Pattern[str] | None = None  # "anak saya", "istri", "bayiku": about someone
 
 
@@ -238,7 +240,7 @@ class DangerRules:
 # --------------------------------------------------------------------------------------------
 
 _TOP_KEYS = {"version", "macros", "normalise", "stage_cues", "context", "concepts", "rules"}
-_CONTEXT_KEYS = ("history", "present", "question", "conditional", "general", "personal")
+_CONTEXT_KEYS = ("history", "present", "question", "conditional", "general", "info", "personal")
 _RULE_KEYS = {
     "id",
     "title",
@@ -1016,7 +1018,7 @@ class _Evaluation:
                 coordinated = True
                 skipped = -1  # the other item of the pair is passed over
                 continue
-            if (word in fillers or skipped < 0) and skipped < 2:
+            if (word in fillers or skipped < 0) and skipped < 3:
                 skipped += 1
                 continue
             break
@@ -1034,11 +1036,13 @@ def _general_question(ctx: MessageContext, s: str, asks: bool) -> bool:
     head = " ".join(s.split()[:3])
     if ctx.conditional is not None and ctx.conditional.search(head):
         return True
-    return bool(
-        ctx.general is not None
-        and ctx.general.search(s)
-        and not (ctx.personal is not None and ctx.personal.search(s))
-    )
+    general = ctx.general is not None and bool(ctx.general.search(s))
+    info = ctx.info is not None and bool(ctx.info.search(s))
+    if general and info:
+        return True  # "tanda tanda stroke apa saja, buat jaga jaga mbah"
+    if not (general or info):
+        return False
+    return not (ctx.personal is not None and ctx.personal.search(s))
 
 
 def _condition_holds(cond: Condition, ev: _Evaluation, age: int | None, temps: list[float]) -> bool:

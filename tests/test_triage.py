@@ -43,6 +43,10 @@ BLIND = ROOT / "tests" / "data" / "danger_blind.yml"  # written without reading 
 # Written apart from the rules for issue #11 (first run 114/155 caught, 11.9 % false alarms);
 # its misses were then fixed with general vocabulary, so it now guards against regressions.
 FRESH = ROOT / "tests" / "data" / "danger_fresh.yml"
+# Written after those fixes and run once to judge (94/110 caught, 9.9 % false alarms); its misses
+# were fixed with general vocabulary (labour, electric shock, sprayed pesticide, Sundanese and
+# Javanese words), so it too guards against regressions now.
+JUDGE = ROOT / "tests" / "data" / "danger_judge.yml"
 CATALOG = ROOT / "bot" / "messages" / "id" / "danger.yml"
 RULES = load_rules()
 RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
@@ -190,7 +194,7 @@ def test_rule_examples(rule_id, positive, example):
 
 def _heldout() -> list[dict]:
     cases = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["cases"]
-    for extra in (PROBE, BLIND, FRESH):
+    for extra in (PROBE, BLIND, FRESH, JUDGE):
         cases += yaml.safe_load(extra.read_text(encoding="utf-8"))["cases"]
     return cases
 
@@ -222,9 +226,10 @@ def _caught(case: dict) -> bool:
     return result.urgency == EMERGENCY or result.ask == "age"
 
 
-def test_fresh_set_targets():
-    """Issue #11 targets on the fresh set: emergency recall 100 %, false alarms <= 5 %."""
-    cases = yaml.safe_load(FRESH.read_text(encoding="utf-8"))["cases"]
+@pytest.mark.parametrize("path", [FRESH, JUDGE], ids=lambda p: p.stem)
+def test_issue_targets(path):
+    """Issue #11 targets on each newer set: emergency recall 100 %, false alarms <= 5 %."""
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     missed = [c["text"] for c in cases if c["urgency"] == "emergency" and not _caught(c)]
     routine = [c for c in cases if c["urgency"] == "routine"]
     flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
