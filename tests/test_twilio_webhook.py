@@ -185,3 +185,27 @@ def test_status_for_unknown_message_is_ignored(tclient):
 def test_unsigned_status_is_403(tclient):
     params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
     assert post(tclient, "/twilio/status", params, signature="").status_code == 403
+
+
+def test_an_opted_out_residents_emergency_over_whatsapp_gets_advice_and_an_alert(
+    tclient, twilio_app, twilio
+):
+    """The same safety net as the simulator: STOP never silences a danger sign."""
+    assert post(tclient, "/twilio/inbound", inbound("STOP", sid="SM" + "1" * 32)).status_code == 200
+    sent_before = len(twilio.sent)
+    emergency = inbound("tolong anak saya kejang kejang", sid="SM" + "2" * 32)
+    assert post(tclient, "/twilio/inbound", emergency).status_code == 200
+    to_resident = [m["Body"] for m in twilio.sent[sent_before:] if m["To"] == f"whatsapp:{PHONE}"]
+    assert any("119" in body for body in to_resident), to_resident
+    with twilio_app.extensions["jemput_bola"].session_factory() as s:
+        contact = s.execute(select(Contact).where(Contact.phone == PHONE)).scalar_one()
+        assert contact.opted_out  # nothing else changes
+        alerts = (
+            s.execute(select(OutboundMessage).where(OutboundMessage.kind == "alert"))
+            .scalars()
+            .all()
+        )
+        assert alerts, "the emergency alert went to the workers"
+    sent_before = len(twilio.sent)
+    assert post(tclient, "/twilio/inbound", inbound("halo", sid="SM" + "3" * 32)).status_code == 200
+    assert [m for m in twilio.sent[sent_before:] if m["To"] == f"whatsapp:{PHONE}"] == []
