@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -357,6 +357,14 @@ def compile_rules(data: Any, path: str = "<memory>") -> DangerRules:
         rule = _compile_rule(index, spec, concepts, seen, errors)
         if rule is not None:
             rules.append(rule)
+
+    # a concept used as "not X" is a reassurance ("sudah normal", "masih mau makan"): the
+    # history/question context must not cancel it (that would cancel the reassurance)
+    negated = {
+        c.name for r in rules for alt in r.alternatives for c in alt if c.kind == "not_concept"
+    }
+    for name in negated & set(concepts):
+        concepts[name] = replace(concepts[name], contextual=False)
 
     if errors:
         raise RulesError(f"{path}: {len(errors)} problem(s):\n- " + "\n- ".join(errors))
