@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.areas import AreaTree, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
-from bot.kader import _descendants
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
 from scheduler.planner import Given, plan
 from scheduler.reminders import Zones, facts, places
@@ -87,12 +87,11 @@ def kader_digests(session: Session, now: datetime, settings: dict[str, Any]) -> 
     zones = Zones(session, settings["timezone"], places(settings))
     top = settings["digest"]["top"]
     ids = []
+    tree = AreaTree(session)
     for worker in session.execute(
         select(Worker).where(Worker.role == "kader", Worker.active.is_(True))
     ).scalars():
-        area_ids = set()
-        for a in worker.areas:
-            area_ids |= {a.id} | _descendants(session, a.id)
+        area_ids = worker_scope(tree, worker)
         first_area = worker.areas[0].id if worker.areas else None
         tz = ZoneInfo(zones.tz(first_area))
         local_now = now.astimezone(tz)
