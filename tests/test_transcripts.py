@@ -7,7 +7,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.alerts import escalate_due
+from bot.alert_lifecycle import escalate_due
 from bot.catalog import load_catalog
 from bot.db import transaction
 from bot.models import OutboundMessage

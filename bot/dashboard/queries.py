@@ -6,10 +6,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.alerts import SYMPTOM_WORDS
+from bot import labels
+from bot.catalog import load_catalog
 from bot.dashboard import core
 from bot.models import Alert, Contact, Person, Report, Visit
 from flows.base import PersonInfo
+from flows.booking import purpose_name
 from flows.lifestage import life_stage
 
 
@@ -76,7 +78,7 @@ def persons_query(scope: core.Scope):
 
 
 def report_text(r: Report) -> str:
-    words = [SYMPTOM_WORDS.get(s, s.replace("_", " ")) for s in r.symptoms or []]
+    words = labels.symptoms(load_catalog("id"), r.symptoms or [])
     parts = [", ".join(words)] if words else []
     if r.text:
         parts.append(r.text)
@@ -109,7 +111,7 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaIndex) -> 
         "ref": v.ref,
         "tanggal": when.date().isoformat() if when else "",
         "jam": when.strftime("%H:%M") if when else "",
-        "tujuan": v.purpose,
+        "tujuan": purpose_name(v.purpose, load_catalog("id").t),
         "tempat": core.place_name(v.place),
         "status": core.label("visit_status", v.status),
         "status_kode": v.status,

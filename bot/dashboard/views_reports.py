@@ -86,7 +86,7 @@ def report_status(report_id: int):
     status = request.form.get("status", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous = set_report_status(s, r, status, note, g.staff, core.now())
+        previous, ids = set_report_status(s, r, status, note, g.staff, core.now())
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(url_for("dashboard.report", report_id=r.id))
@@ -96,11 +96,12 @@ def report_status(report_id: int):
         person_id=r.person_id,
         target=f"report:{r.ref}",
         dari=previous,
-        ke=status,
+        ke=r.status,
         catatan=note,
     )
     s.commit()
-    flash(f"Status laporan {r.ref}: {core.label('report_status', status)}.", "ok")
+    core.rt().outbox.deliver_many(ids)
+    flash(f"Status laporan {r.ref}: {core.label('report_status', r.status)}.", "ok")
     return redirect(url_for("dashboard.report", report_id=r.id))
 
 
