@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.alerts import alert_key, describe
+from bot.catalog import load_catalog
 from bot.dashboard import bp, core
 from bot.dashboard.audit import record
 from bot.dashboard.queries import alert_row, alerts_query, report_row, reports_query
@@ -119,6 +121,18 @@ def _back() -> str:
         if target.startswith("/dashboard") and "//" not in target
         else url_for("dashboard.overview")
     )
+
+
+@bp.get("/peringatan/<int:alert_id>")
+def alert(alert_id: int):
+    """One alert: the message the workers got, who took and closed it and when, actions."""
+    row = core.db().execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    if row is None:
+        abort(404)
+    a, c, p = row
+    cat = load_catalog("id")
+    message = cat.t(alert_key(a), **describe(core.db(), a, core.now(), cat))
+    return render_template("dashboard/alert.html", a=alert_row(a, c, p, g.areas), message=message)
 
 
 @bp.post("/peringatan/<int:alert_id>/terima")
