@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.areas import AreaTree, worker_scope
+from bot.areas import AreaTree, resident_area_id, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
@@ -123,7 +123,8 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
     ).scalars():
         when = from_db(visit.scheduled_at)
         contact = session.get(Contact, visit.contact_id)
-        if when is None or contact is None or contact.area_id not in area_ids:
+        person = session.get(Person, visit.person_id) if visit.person_id else None
+        if when is None or contact is None or resident_area_id(person, contact) not in area_ids:
             continue
         if when.astimezone(tz).date() == today:
             lines.append(t("daily.line_visit", time=f"{when.astimezone(tz):%H.%M}", ref=visit.ref))
