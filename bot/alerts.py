@@ -1,46 +1,25 @@
-"""Alert routing: who is responsible for an area, the alert text, escalation when nobody
-accepts in time. Used by the event handlers, the kader commands and the scheduler."""
+"""Alert routing and wording: who is responsible for an area, and the alert text a worker
+reads (the whole report: who, where, the signs, the resident's own words, how to answer).
+What happens to an alert afterwards (accept, decline, close, escalate) is
+bot/alert_lifecycle.py."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.catalog import load_catalog
+from bot import labels, outbox
+from bot.areas import AreaTree
+from bot.catalog import Catalog, load_catalog
 from bot.clock import to_db
-from bot.models import Alert, Area, Contact, Person, Worker
+from bot.models import Alert, Contact, Person, Report, Worker
 from flows.base import PersonInfo
 from flows.lifestage import age_days, life_stage, weeks_pregnant
 
-log = logging.getLogger(__name__)
-STAGE_WORDS = {
-    "pregnant": "ibu hamil",
-    "postpartum": "ibu nifas",
-    "newborn": "bayi baru lahir",
-    "infant": "bayi",
-    "child": "balita",
-    "school_age": "anak sekolah",
-    "adult": "dewasa",
-    "elderly": "lansia",
-}
-SYMPTOM_WORDS = {
-    "fever": "demam",
-    "diarrhoea": "diare",
-    "convulsion": "kejang",
-    "bleeding": "perdarahan",
-    "shortness_of_breath": "sesak napas",
-    "cough": "batuk",
-    "vomiting": "muntah",
-    "chest_pain": "nyeri dada",
-    "unconscious": "tidak sadar",
-    "not_feeding": "tidak mau menyusu",
-    "headache": "sakit kepala",
-}
+WORDS_MAX = 300  # the resident's own words in an alert, at most
 
 
 def escalation_delay(settings: dict[str, Any], urgency: str) -> timedelta:
@@ -50,20 +29,16 @@ def escalation_delay(settings: dict[str, Any], urgency: str) -> timedelta:
     return timedelta(hours=a["escalate_routine_hours"])
 
 
-def area_chain(session: Session, area_id: int | None) -> list[int]:
-    """The area and its ancestors (RT -> RW -> dusun -> desa)."""
-    chain: list[int] = []
-    while area_id is not None and area_id not in chain:
-        chain.append(area_id)
-        area_id = session.execute(select(Area.parent_id).where(Area.id == area_id)).scalar()
-    return chain
-
-
 def responsible(
-    session: Session, area_id: int | None, roles: tuple[str, ...], exclude: set[int] = frozenset()
+    session: Session,
+    area_id: int | None,
+    roles: tuple[str, ...],
+    exclude: set[int] = frozenset(),
+    tree: AreaTree | None = None,
 ) -> list[Worker]:
-    """Active workers with one of `roles` covering the area (or an ancestor of it)."""
-    chain = area_chain(session, area_id)
+    """Active workers with one of `roles` covering the area (the area is inside one of theirs;
+    with no area: all of them)."""
+    chain = (tree or AreaTree(session)).chain_ids(area_id)
     workers = session.execute(
         select(Worker).where(Worker.active.is_(True), Worker.role.in_(roles)).order_by(Worker.id)
     ).scalars()
@@ -74,52 +49,91 @@ def responsible(
     ]
 
 
-def describe(session: Session, alert: Alert, now: datetime) -> dict[str, str]:
-    """who / area / what / phone for the alert text, in a few words each."""
-    cat = load_catalog("id")
+def who(cat: Catalog, person: Person | None, about: str | None, today: date) -> str:
+    """'Bayu Pratama (bayi, umur 6 bulan)'; else what the message says ('istri, hamil 8
+    bulan'); else 'tidak diketahui'."""
+    if person is None:
+        return (about or "").strip()[:120] or cat.t("alert.who_unknown")
+    info = PersonInfo(
+        person.id,
+        person.name,
+        person.sex,
+        person.birth_date,
+        person.hpht,
+        person.edd,
+        person.delivery_date,
+    )
+    parts = []
+    weeks = weeks_pregnant(info, today)
+    days = age_days(info, today)
+    if weeks is not None:
+        parts.append(cat.t("age.pregnant", n=weeks))
+    else:
+        stage = life_stage(info, today)
+        if stage:
+            parts.append(labels.word(cat, "stage", stage))
+    if days is not None and days >= 0:
+        if days < 60:
+            parts.append(cat.t("age.days", n=days))
+        elif days < 365 * 2:
+            parts.append(cat.t("age.months", n=days // 30))
+        else:
+            parts.append(cat.t("age.years", n=days // 365))
+    return f"{person.name} ({', '.join(parts)})" if parts else person.name
+
+
+def signs_of(cat: Catalog, signs: list[str] | None, symptoms: list[str] | None) -> list[str]:
+    """The danger signs as the flow worded them, else the NLU symptoms in the catalog's words."""
+    worded = [str(s).strip() for s in signs or [] if str(s).strip()]
+    return worded or labels.symptoms(cat, symptoms or [])
+
+
+def describe(
+    session: Session,
+    alert: Alert,
+    now: datetime,
+    cat: Catalog | None = None,
+    tree: AreaTree | None = None,
+) -> dict[str, str]:
+    """The alert's placeholders: ref, who, area, what, phone, and `body`, the whole report on
+    a few lines (who, where, signs, the resident's words, phone)."""
+    cat = cat or load_catalog("id")
+    tree = tree or AreaTree(session)
     contact = session.get(Contact, alert.contact_id)
     person = session.get(Person, alert.person_id) if alert.person_id else None
-    area = session.get(Area, alert.area_id) if alert.area_id else None
-    who = cat.t("alert.unknown_person")
-    if person is not None:
-        info = PersonInfo(
-            person.id,
-            person.name,
-            person.sex,
-            person.birth_date,
-            person.hpht,
-            person.edd,
-            person.delivery_date,
-        )
-        today = now.date()
-        stage = life_stage(info, today)
-        parts = [person.name]
-        if stage:
-            parts.append(STAGE_WORDS[stage])
-        weeks = weeks_pregnant(info, today)
-        days = age_days(info, today)
-        if weeks is not None:
-            parts.append(f"hamil {weeks} mgg")
-        elif days is not None and days < 365 * 2:
-            parts.append(f"umur {days // 30} bln" if days >= 60 else f"umur {days} hr")
-        elif days is not None:
-            parts.append(f"umur {days // 365} th")
-        who = ", ".join(parts)
-    return {
+    report = session.get(Report, alert.report_id) if alert.report_id else None
+    values = {
         "ref": alert.ref,
-        "who": who,
-        "area": area.name if area else cat.t("alert.unknown_area"),
+        "who": who(cat, person, alert.about, now.date()),
+        "area": tree.name(alert.area_id, cat.t("alert.unknown_area")),
         "what": alert.summary or "-",
         "phone": contact.phone if contact else "-",
     }
+    signs = signs_of(cat, alert.signs, report.symptoms if report else None)
+    words = labels.clip(report.text if report else "", WORDS_MAX)
+    lines = [cat.t("alert.line.who", **values), cat.t("alert.line.area", **values)]
+    if signs:
+        key = "alert.line.signs" if alert.urgency == "emergency" else "alert.line.complaint"
+        lines.append(cat.t(key, signs=", ".join(signs)))
+    if words:
+        lines.append(cat.t("alert.line.words", words=words))
+    elif not signs:
+        lines.append(cat.t("alert.line.what", **values))
+    lines.append(cat.t("alert.line.phone", **values))
+    return {**values, "body": "\n".join(lines)}
 
 
-def summary(symptoms: list[str], text: str) -> str:
-    words = [SYMPTOM_WORDS.get(s, s.replace("_", " ")) for s in symptoms]
+def summary(cat: Catalog, symptoms: list[str], text: str, signs: list[str] | None = None) -> str:
+    """A few words for lists (dashboard, JADWAL): the signs, else the start of the text."""
+    words = signs_of(cat, signs, symptoms)
     if words:
         return ", ".join(words)[:80]
-    snippet = " ".join(text.split())
-    return (snippet[:77] + "...") if len(snippet) > 80 else snippet
+    return labels.clip(text, 80)
+
+
+def alert_key(alert: Alert) -> str:
+    """The catalog text of a new alert to a worker."""
+    return "alert.emergency" if alert.urgency == "emergency" else "alert.routine"
 
 
 def notify(
@@ -129,10 +143,12 @@ def notify(
     key: str,
     now: datetime,
     tag: str,
+    cat: Catalog | None = None,
     **extra: str,
 ) -> list[int]:
     """Queue the alert text to each worker (WhatsApp; SMS fallback is the outbox's job)."""
-    text = load_catalog("id").t(key, **describe(session, alert, now), **extra)
+    cat = cat or load_catalog("id")
+    text = cat.t(key, **describe(session, alert, now, cat), **extra)
     ids = []
     for w in workers:
         msg = outbox.queue(
@@ -149,52 +165,19 @@ def notify(
 
 
 def raise_alert(
-    session: Session, alert: Alert, now: datetime, settings: dict[str, Any]
+    session: Session,
+    alert: Alert,
+    now: datetime,
+    settings: dict[str, Any],
+    cat: Catalog | None = None,
 ) -> list[int]:
     """Send a new alert to the area's kader and bidan and set its escalation time."""
     # unknown area (an unregistered resident): the puskesmas on duty, until the area is known
-    workers = responsible(session, alert.area_id, ("kader", "bidan")) if alert.area_id else []
+    tree = AreaTree(session)
+    workers = (
+        responsible(session, alert.area_id, ("kader", "bidan"), tree=tree) if alert.area_id else []
+    )
     if not workers:
-        workers = responsible(session, alert.area_id, ("admin",))
+        workers = responsible(session, alert.area_id, ("admin",), tree=tree)
     alert.escalate_at = to_db(now + escalation_delay(settings, alert.urgency))
-    key = "alert.emergency" if alert.urgency == "emergency" else "alert.routine"
-    return notify(session, alert, workers, key, now, f"l{alert.level}")
-
-
-def escalate_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
-    """Alerts nobody accepted in time go to the puskesmas on duty; everyone is told."""
-    due = session.execute(
-        select(Alert)
-        .where(Alert.status == "open", Alert.escalate_at <= to_db(now))
-        .order_by(Alert.id)
-        .with_for_update(skip_locked=True)
-    ).scalars()
-    ids: list[int] = []
-    cat = load_catalog("id")
-    for alert in list(due):
-        minutes = int(escalation_delay(settings, alert.urgency).total_seconds() // 60)
-        first = responsible(session, alert.area_id, ("kader", "bidan"))
-        duty = responsible(session, alert.area_id, ("admin",)) or responsible(
-            session, None, ("admin",)
-        )
-        ids += notify(session, alert, duty, "alert.escalated", now, "esc", minutes=str(minutes))
-        ids += notify(session, alert, first, "alert.escalated_notice", now, "escnote")
-        contact = session.get(Contact, alert.contact_id)
-        if contact is not None and not contact.opted_out:
-            msg = outbox.queue(
-                session,
-                key=f"alert:{alert.ref}:resident-esc",
-                to_phone=contact.phone,
-                channel=contact.channel,
-                body=cat.t("alert.resident_escalated", ref=alert.ref),
-                now=now,
-                contact_id=contact.id,
-                kind="alert",
-            )
-            ids.append(msg.id)
-        alert.status = "escalated"
-        alert.level = 2
-        alert.escalate_at = None
-        alert.updated_at = to_db(now)
-        log.info("alert %s escalated to %d on-duty worker(s)", alert.ref, len(duty))
-    return ids
+    return notify(session, alert, workers, alert_key(alert), now, f"l{alert.level}", cat)

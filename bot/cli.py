@@ -77,7 +77,7 @@ def alerts_group() -> None:
     "escalate", help="Escalate alerts nobody accepted in time (run every minute)."
 )
 def alerts_escalate() -> None:
-    from bot.alerts import escalate_due
+    from bot.alert_lifecycle import escalate_due
     from bot.db import transaction
 
     rt = _rt()

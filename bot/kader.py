@@ -1,5 +1,7 @@
 """Kader commands as a service: the parser (flows/kader_commands.py) builds the command, this
-applies it in the pipeline's transaction and returns the replies."""
+applies it in the pipeline's transaction and returns the replies. What the alert commands do
+is bot/alert_lifecycle.py, the same as the dashboard's buttons; a worker acts only on her own
+areas (bot/areas.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import alerts, outbox
-from bot.catalog import load_catalog
+from bot import alert_lifecycle as lifecycle
+from bot import labels
+from bot.areas import AreaTree, resident_area_id
+from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db, to_db
-from bot.models import Alert, Contact, DoseRecord, Person, Reminder, Report, Visit, Worker
+from bot.handlers.visits import visit_who
+from bot.models import Alert, Contact, DoseRecord, Person, Reminder, Visit, Worker
+from flows.booking import purpose_name
 from flows.kader_commands import USAGE, Command, outcome_of
+from scheduler.reminders import places
 from scheduler.rules import DOSE_ITEMS
 
-CLOSED = ("done", "referred", "closed")
-OUTCOME_WORDS = {"visited": "dikunjungi", "referred": "dirujuk", "no_one_home": "tidak ada orang"}
+CLOSED = lifecycle.CLOSED
 
 
 def find_worker(session: Session, phone: str) -> Worker | None:
@@ -28,94 +34,62 @@ def find_worker(session: Session, phone: str) -> Worker | None:
 
 
 def handle(
-    session: Session, worker: Worker, cmd: Command, now: datetime, settings: dict[str, Any]
+    session: Session,
+    worker: Worker,
+    cmd: Command,
+    now: datetime,
+    settings: dict[str, Any],
+    cat: Catalog | None = None,
 ) -> tuple[list[str], list[int]]:
     """Apply a command; returns (replies to the worker, other outbound ids to send)."""
-    t = load_catalog("id").t
+    cat = cat or load_catalog("id")
+    t = cat.t
     if cmd.name == "BANTUAN":
         return [t("kader.help")], []
     if cmd.error == "usage":
         return [t("kader.usage", usage=USAGE.get(cmd.name, cmd.name))], []
+    tree = AreaTree(session)
+    actor = lifecycle.worker_actor(tree, worker)
     if cmd.name == "JADWAL":
-        return [_schedule(session, worker, now, settings, t)], []
+        return [_schedule(session, actor, now, settings, cat)], []
     if cmd.name == "IMUN":
-        return [_imun(session, worker, cmd, now, settings, t)], []
+        return [_imun(session, worker, actor, cmd, now, settings, t)], []
     alert = session.execute(select(Alert).where(Alert.ref == cmd.ref)).scalar_one_or_none()
     if alert is None:
         return [t("kader.not_found", ref=cmd.ref)], []
-    if alert.status in CLOSED:
-        return [t("kader.already_closed", ref=alert.ref, status=alert.status)], []
-    contact = session.get(Contact, alert.contact_id)
+    try:
+        return _alert_command(session, alert, actor, cmd, now, settings, cat)
+    except lifecycle.Refused as refused:
+        return [refused.text(cat, "kader")], []
+
+
+def _alert_command(session, alert, actor, cmd: Command, now, settings, cat: Catalog):
+    t = cat.t
     if cmd.name == "TERIMA":
-        if alert.accepted_by and alert.accepted_by != worker.id:
-            other = session.get(Worker, alert.accepted_by)
-            return [t("kader.already_taken", ref=alert.ref, worker=other.name)], []
-        alert.status, alert.accepted_by, alert.escalate_at = "accepted", worker.id, None
-        alert.updated_at = to_db(now)
-        ids = []
-        if contact is not None and not contact.opted_out:
-            body = t("alert.resident_accepted", worker=worker.name, role=worker.role, ref=alert.ref)
-            ids.append(
-                outbox.queue(
-                    session,
-                    key=f"alert:{alert.ref}:accepted:{worker.id}",
-                    to_phone=contact.phone,
-                    channel=contact.channel,
-                    body=body,
-                    now=now,
-                    contact_id=contact.id,
-                    kind="alert",
-                ).id
-            )
+        ids = lifecycle.accept(session, alert, actor, now, cat)
+        contact = session.get(Contact, alert.contact_id)
         return [t("kader.accepted", ref=alert.ref, phone=contact.phone if contact else "-")], ids
     if cmd.name == "TOLAK":
-        if not cmd.rest.strip():
-            return [t("kader.need_reason", ref=alert.ref)], []
-        declined = set(alert.declined_by or []) | {worker.id}
-        alert.declined_by = sorted(declined)
-        alert.note = f"ditolak oleh {worker.name}: {cmd.rest[:200]}"
-        if alert.accepted_by == worker.id:
-            alert.accepted_by, alert.status = None, "open"
-        alert.updated_at = to_db(now)
-        others = alerts.responsible(session, alert.area_id, ("kader",), exclude=declined)
-        if others:
-            key = "alert.emergency" if alert.urgency == "emergency" else "alert.routine"
-            ids = alerts.notify(session, alert, others[:1], key, now, f"next{len(declined)}")
-        else:
-            alert.escalate_at = to_db(now)  # nobody left: the next escalation run takes it
-            ids = alerts.escalate_due(session, now, settings)
-        return [t("kader.declined", ref=alert.ref)], ids
+        ids, escalated = lifecycle.decline(session, alert, actor, cmd.rest, now, settings, cat)
+        return [
+            t("kader.declined_escalated" if escalated else "kader.declined", ref=alert.ref)
+        ], ids
     if cmd.name == "SELESAI":
         outcome = outcome_of(cmd.rest)
-        alert.status = "referred" if outcome == "referred" else "done"
-        alert.outcome, alert.note = outcome, cmd.rest[:500] or None
-        alert.accepted_by = alert.accepted_by or worker.id
-        alert.escalate_at = None
-        alert.updated_at = to_db(now)
-        _close_linked(session, alert, now)
-        return [t("kader.done", ref=alert.ref, outcome=OUTCOME_WORDS[outcome])], []
+        lifecycle.close(session, alert, actor, outcome, cmd.rest, now, cat)
+        return [t("kader.done", ref=alert.ref, outcome=labels.word(cat, "outcome", outcome))], []
     if cmd.name == "RUJUK":
-        alert.status, alert.outcome, alert.escalate_at = "referred", "referred", None
-        alert.accepted_by = alert.accepted_by or worker.id
-        alert.updated_at = to_db(now)
-        _close_linked(session, alert, now)
+        lifecycle.refer(session, alert, actor, cmd.rest, now, cat)
         return [t("kader.referred", ref=alert.ref)], []
     return [t("kader.help")], []
 
 
-def _close_linked(session: Session, alert: Alert, now: datetime) -> None:
-    if alert.report_id:
-        report = session.get(Report, alert.report_id)
-        report.status, report.updated_at = alert.status, to_db(now)
-    if alert.visit_id:
-        visit = session.get(Visit, alert.visit_id)
-        visit.status, visit.updated_at = "done", to_db(now)
-
-
-def _imun(session, worker, cmd: Command, now, settings, t) -> str:
+def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
     person = session.get(Person, int(cmd.ref)) if cmd.ref.isdigit() else None
     if person is None or person.status != "active":
         return t("kader.imun_person_not_found", ref=cmd.ref)
+    if not actor.may_act(resident_area_id(person, person.contact)):
+        return t("kader.imun_not_your_area", ref=cmd.ref)
     today = now.astimezone(ZoneInfo(settings["timezone"])).date()
     given_on = today
     if cmd.date:
@@ -160,37 +134,47 @@ def _imun(session, worker, cmd: Command, now, settings, t) -> str:
     return t("kader.imun_recorded", name=person.name, items=", ".join(cmd.items))
 
 
-def _schedule(session, worker, now, settings, t) -> str:
+def _schedule(session, actor: lifecycle.Actor, now, settings, cat: Catalog) -> str:
+    """JADWAL: the active alerts and today's visits of the worker's own areas."""
+    t = cat.t
     tz = ZoneInfo(settings["timezone"])
     today = now.astimezone(tz).date()
-    area_ids = {a.id for a in worker.areas}
-    for a in list(worker.areas):
-        area_ids |= _descendants(session, a.id)
     lines = []
     for alert in session.execute(
-        select(Alert).where(Alert.status.in_(("open", "accepted", "escalated"))).order_by(Alert.id)
+        select(Alert).where(Alert.status.in_(lifecycle.ACTIVE)).order_by(Alert.id)
     ).scalars():
-        if alert.area_id in area_ids:
-            lines.append(f"- ref {alert.ref} {alert.urgency}: {alert.summary[:40]}")
-    for visit in session.execute(
-        select(Visit).where(Visit.status.in_(("requested", "booked"))).order_by(Visit.scheduled_at)
-    ).scalars():
-        when = from_db(visit.scheduled_at)
-        if when is not None and when.astimezone(tz).date() == today:
-            lines.append(f"- {when.astimezone(tz):%H:%M} {visit.place} ref {visit.ref}")
+        if actor.may_act(alert.area_id):
+            lines.append(
+                t(
+                    "kader.schedule_alert",
+                    ref=alert.ref,
+                    urgency=labels.word(cat, "urgency", alert.urgency),
+                    status=labels.word(cat, "alert_status", alert.status),
+                    what=labels.clip(alert.summary, 60) or "-",
+                )
+            )
+    district_places = places(settings)
+    rows = session.execute(
+        select(Visit, Contact, Person)
+        .join(Contact, Visit.contact_id == Contact.id)
+        .outerjoin(Person, Visit.person_id == Person.id)
+        .where(Visit.status.in_(("requested", "booked")), Visit.scheduled_at.is_not(None))
+        .order_by(Visit.scheduled_at)
+    ).all()
+    for visit, contact, person in rows:
+        when = from_db(visit.scheduled_at).astimezone(tz)
+        if when.date() != today or not actor.may_act(resident_area_id(person, contact)):
+            continue
+        lines.append(
+            t(
+                "kader.schedule_visit",
+                time=f"{when:%H.%M}",
+                place=labels.place(district_places, visit.place, cat),
+                who=visit_who(session, contact, visit, t),
+                purpose=purpose_name(visit.purpose, t),
+                ref=visit.ref,
+            )
+        )
     if not lines:
         return t("kader.schedule_empty")
-    return t("kader.schedule", date=today.isoformat(), lines="\n" + "\n".join(lines[:15]))
-
-
-def _descendants(session: Session, area_id: int) -> set[int]:
-    from bot.models import Area
-
-    out, frontier = set(), {area_id}
-    while frontier:
-        children = set(
-            session.execute(select(Area.id).where(Area.parent_id.in_(frontier))).scalars()
-        )
-        frontier = children - out
-        out |= children
-    return out
+    return t("kader.schedule", date=today.strftime("%d-%m-%Y"), lines="\n".join(lines[:15]))

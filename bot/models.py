@@ -22,6 +22,9 @@ from bot.db import Base
 
 CHANNELS = ("whatsapp", "sms", "simulator")
 WORKER_ROLES = ("kader", "bidan", "perawat", "mantri", "admin")
+ALERT_KINDS = ("symptom", "visit", "birth", "number_check", "question", "help")
+ALERT_STATUSES = ("open", "accepted", "escalated", "done", "referred", "closed")
+URGENCIES = ("emergency", "routine")
 OUTBOUND_STATUSES = (
     "queued",
     "sending",
@@ -178,6 +181,7 @@ class Report(Base):
     symptoms = Column(JSON, nullable=False, default=list)
     text = Column(Text, nullable=False, default="")
     status = Column(String(12), nullable=False, default="open")
+    # open | in_progress | resolved | referred | closed (its alert's outcome, or the dashboard)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
 
@@ -254,21 +258,25 @@ class Alert(Base):
     __tablename__ = "alert"
     id = Column(Integer, primary_key=True)
     ref = Column(String(20), nullable=False, unique=True)
-    kind = Column(String(12), nullable=False)  # symptom | visit | birth | number_check
+    kind = Column(String(12), nullable=False)  # ALERT_KINDS
     urgency = Column(String(10), nullable=False)  # emergency | routine
     report_id = Column(Integer, ForeignKey("report.id"))
     visit_id = Column(Integer, ForeignKey("visit.id"))
     contact_id = Column(Integer, ForeignKey("contact.id"), nullable=False, index=True)
     person_id = Column(Integer, ForeignKey("person.id"))
     area_id = Column(Integer, ForeignKey("area.id"))
-    status = Column(String(10), nullable=False, default="open")
-    # open | accepted | done | referred | escalated | closed
+    status = Column(String(10), nullable=False, default="open")  # ALERT_STATUSES
     level = Column(Integer, nullable=False, default=1)  # 1 kader+bidan, 2 puskesmas on duty
     summary = Column(Text, nullable=False, default="")
+    about = Column(String(200))  # who is affected, in the resident's words, when not a member
+    signs = Column(JSON)  # danger signs as the flow worded them for workers (Indonesian)
     accepted_by = Column(Integer, ForeignKey("worker.id"))
+    accepted_at = Column(DateTime)
     declined_by = Column(JSON, nullable=False, default=list)  # worker ids
-    outcome = Column(String(20))
+    outcome = Column(String(20))  # visited | referred | no_one_home | cancelled
     note = Column(Text)
+    closed_by = Column(Integer, ForeignKey("worker.id"))
+    closed_at = Column(DateTime)
     escalate_at = Column(DateTime, index=True)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)

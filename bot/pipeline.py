@@ -126,7 +126,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
         kader_ids: list[int] = []
         if command is not None:
             # a registered worker's command; residents typing the same words get the flows
-            replies, kader_ids = kader.handle(s, worker, command, now, rt.settings)
+            replies, kader_ids = kader.handle(s, worker, command, now, rt.settings, rt.catalog)
             event = {"type": "kader_command", "command": command.name, "ref": command.ref}
             step = Step(state, tuple(replies), (event,))
             msg = Message(text=text, intent="kader_command", confidence=1.0)

@@ -36,7 +36,7 @@ def _ask(step: str, slots: dict[str, Any], text: str) -> Step:
 def _again(state: State, ctx: Context, text: str) -> Step:
     asked = int(state.slots.get("asked", 0)) + 1
     if asked >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": BIRTH_FLOW, "step": state.step}
+        event = {"type": "help_needed", "flow": BIRTH_FLOW, "step": state.step, "ref": ctx.ref}
         return Step(IDLE, (ctx.t("menu.human"),), (event,))
     return Step(State(BIRTH_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
 

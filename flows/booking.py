@@ -140,7 +140,7 @@ def _ask(step: str, slots: Mapping[str, Any], *replies: str) -> Step:
 
 
 def _human(state: State, ctx: Context, *before: str) -> Step:
-    event = {"type": "help_needed", "flow": FLOW, "step": state.step}
+    event = {"type": "help_needed", "flow": FLOW, "step": state.step, "ref": ctx.ref}
     return Step(IDLE, (*before, ctx.t("menu.human")), (event,))
 
 

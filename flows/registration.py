@@ -91,7 +91,12 @@ def _again(state: State, ctx: Context, text: str) -> Step:
     """Ask the same question again, or hand over to a person after the third time."""
     asked = int(state.slots.get("asked", 0)) + 1
     if asked >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": REGISTRATION_FLOW, "step": state.step}
+        event = {
+            "type": "help_needed",
+            "flow": REGISTRATION_FLOW,
+            "step": state.step,
+            "ref": ctx.ref,
+        }
         return Step(IDLE, (ctx.t("menu.human"),), (event,))
     return Step(State(REGISTRATION_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.areas import AreaTree, resident_area_id, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
-from bot.kader import _descendants
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
 from scheduler.planner import Given, plan
 from scheduler.reminders import Zones, facts, places
@@ -87,12 +87,11 @@ def kader_digests(session: Session, now: datetime, settings: dict[str, Any]) -> 
     zones = Zones(session, settings["timezone"], places(settings))
     top = settings["digest"]["top"]
     ids = []
+    tree = AreaTree(session)
     for worker in session.execute(
         select(Worker).where(Worker.role == "kader", Worker.active.is_(True))
     ).scalars():
-        area_ids = set()
-        for a in worker.areas:
-            area_ids |= {a.id} | _descendants(session, a.id)
+        area_ids = worker_scope(tree, worker)
         first_area = worker.areas[0].id if worker.areas else None
         tz = ZoneInfo(zones.tz(first_area))
         local_now = now.astimezone(tz)
@@ -124,7 +123,8 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
     ).scalars():
         when = from_db(visit.scheduled_at)
         contact = session.get(Contact, visit.contact_id)
-        if when is None or contact is None or contact.area_id not in area_ids:
+        person = session.get(Person, visit.person_id) if visit.person_id else None
+        if when is None or contact is None or resident_area_id(person, contact) not in area_ids:
             continue
         if when.astimezone(tz).date() == today:
             lines.append(t("daily.line_visit", time=f"{when.astimezone(tz):%H.%M}", ref=visit.ref))

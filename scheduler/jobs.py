@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.alerts import escalate_due
+from bot.alert_lifecycle import escalate_due
 from bot.config import database_url
 from bot.db import transaction
 from scheduler import reminders

@@ -308,7 +308,9 @@ def test_three_unclear_answers_hand_over_to_a_person(step_name, answers):
             assert step.state.step == step_name and step.events == ()
     assert step.state.idle
     assert step.replies[-1] == CAT.t("menu.human")
-    assert step.events == ({"type": "help_needed", "flow": "booking", "step": step_name},)
+    assert step.events == (
+        {"type": "help_needed", "flow": "booking", "step": step_name, "ref": "100042"},
+    )
 
 
 def test_three_refused_times_hand_over_to_a_person():

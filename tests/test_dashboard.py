@@ -9,6 +9,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from bot.clock import to_db
 from bot.dashboard.core import _cell
 from bot.db import transaction
 from bot.models import (
@@ -16,6 +17,7 @@ from bot.models import (
     AuditLog,
     DoseRecord,
     OutboundMessage,
+    Person,
     Reminder,
     Report,
     StaffUser,
@@ -325,6 +327,56 @@ def test_take_and_close_an_alert_like_the_kader(dash_app, dash_client, seed):
     html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Peringatan ini sudah ditutup." in html
     assert [a.action for a in audit_rows(dash_app, "alert_close")] == ["alert_close"]
+
+
+def test_tangani_moves_the_report_and_the_pages_show_who_and_when(
+    dash_app, dash_client, clock, seed
+):
+    login(dash_client, "ani")
+    post(dash_client, f"/dashboard/peringatan/{seed.alert_id}/terima")
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Report, seed.report_id).status == "in_progress"  # was left "Baru"
+    overview = dash_client.get("/dashboard/").get_data(as_text=True)
+    assert "Ditangani oleh Kader Ani, 22-11-2026 10:00" in overview
+    clock.advance(minutes=25)
+    post(
+        dash_client,
+        f"/dashboard/peringatan/{seed.alert_id}/selesai",
+        {"hasil": "no_one_home", "catatan": "rumah kosong"},
+    )
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Report, seed.report_id).status == "resolved"
+    page = dash_client.get(f"/dashboard/peringatan/{seed.alert_id}").get_data(as_text=True)
+    assert "Kader Ani, 22-11-2026 10:00" in page  # accepted
+    assert "Kader Ani, 22-11-2026 10:25 &middot; Tidak ada orang / tidak datang" in page
+    assert "DARURAT ref 200001" in page and "Bayu Pratama (bayi, umur 6 bulan)" in page
+    assert "Tanda bahaya: kejang, demam" in page and "anak kejang panas tinggi" in page
+    report = dash_client.get(f"/dashboard/laporan/{seed.report_id}").get_data(as_text=True)
+    assert "Ditutup oleh Kader Ani, 22-11-2026 10:25" in report
+
+
+def test_alert_page_is_scoped(dash_app, dash_client, seed):
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        dimas = s.get(Person, seed.dimas)
+        other = Alert(
+            ref="200009", kind="help", urgency="routine", contact_id=dimas.contact_id,
+            area_id=dimas.area_id, status="open", level=1,
+            summary="Warga butuh bantuan saat pendaftaran keluarga", declined_by=[],
+            created_at=to_db(rt.clock.now()), updated_at=to_db(rt.clock.now()),
+        )  # fmt: skip
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    login(dash_client, "ani")
+    assert dash_client.get(f"/dashboard/peringatan/{seed.alert_id}").status_code == 200
+    assert dash_client.get(f"/dashboard/peringatan/{other_id}").status_code == 404
+    assert post(dash_client, f"/dashboard/peringatan/{other_id}/terima").status_code == 404
+    admin = dash_app.test_client()
+    login(admin, "admin")
+    page = admin.get(f"/dashboard/peringatan/{other_id}").get_data(as_text=True)
+    assert "Isi: Warga butuh bantuan saat pendaftaran keluarga" in page
+    assert "Wilayah: Cirumput, Mekarsari" in page and "Ditangani</dt><dd>belum ada" in page
 
 
 def test_visits_board_and_outcome(dash_app, dash_client, seed):

@@ -7,12 +7,23 @@ from sqlalchemy import select
 
 from bot.clock import to_db
 from bot.db import transaction
-from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder, Worker
+from bot.models import (
+    Alert,
+    Area,
+    Contact,
+    DoseRecord,
+    OutboundMessage,
+    Person,
+    Reminder,
+    Worker,
+)
 from flows.kader_commands import outcome_of, parse
 
 ANI = "+6281100000001"  # kader, SKM-KLR
 BUDI = "+6281100000002"  # kader, SKM-KDL
 SARI = "+6281100000003"  # bidan, SKM
+CICI = "+6281100000004"  # kader, MKS (Mekarsari)
+PIKET = "+6281100000009"  # admin, the puskesmas on duty
 RESIDENT = "+6281234567100"
 
 
@@ -112,14 +123,55 @@ def test_unknown_ref_and_usage(client, rt):
     assert "Perintah kader" in say(client, ANI, "BANTUAN")[0]
 
 
+def add_kader(rt, phone: str, name: str, area: str) -> None:
+    with transaction(rt.session_factory) as s:
+        s.add(
+            Worker(
+                phone=phone,
+                name=name,
+                role="kader",
+                active=True,
+                created_at=to_db(rt.clock.now()),
+                areas=[s.execute(select(Area).where(Area.code == area)).scalar_one()],
+            )
+        )
+
+
+def outbox_to(rt, phone: str) -> list[str]:
+    with rt.session_factory() as s:
+        return list(
+            s.execute(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.to_phone == phone)
+                .order_by(OutboundMessage.id)
+            ).scalars()
+        )
+
+
 def test_tolak_needs_reason_then_goes_to_next_kader(client, rt):
-    make_alert(rt, area="SKM")
+    add_kader(rt, "+6281100000011", "Kader Euis", "SKM-KLR")
+    make_alert(rt, area="SKM-KLR")
     assert "TOLAK 555001 <alasan>" in say(client, ANI, "TOLAK 555001")[0]
-    assert "Kami teruskan" in say(client, ANI, "TOLAK 555001 sedang sakit")[0]
+    assert "Kami teruskan ke petugas lain" in say(client, ANI, "TOLAK 555001 sedang sakit")[0]
     a = alert(rt)
     with rt.session_factory() as s:
         ani = s.execute(select(Worker).where(Worker.phone == ANI)).scalar_one()
-    assert ani.id in a.declined_by
+    assert ani.id in a.declined_by and a.status == "open"
+    assert a.note == "Ditolak oleh Kader Ani: sedang sakit"
+    (sent,) = outbox_to(rt, "+6281100000011")
+    assert sent.startswith("DARURAT ref 555001") and "TOLAK 555001 <alasan>" in sent
+    assert outbox_to(rt, PIKET) == []  # not escalated: another kader has it
+
+
+def test_tolak_after_terima_gives_the_alert_back(client, rt):
+    add_kader(rt, "+6281100000011", "Kader Euis", "SKM-KLR")
+    make_alert(rt, area="SKM-KLR")
+    say(client, ANI, "TERIMA 555001")
+    assert "sudah diterima oleh Kader Ani" in say(client, "+6281100000011", "TOLAK 555001 x")[0]
+    say(client, ANI, "TOLAK 555001 anak saya sakit")
+    a = alert(rt)
+    assert (a.status, a.accepted_by, a.accepted_at) == ("open", None, None)
+    assert a.escalate_at is not None  # the next kader has until the alert's own deadline
 
 
 def test_tolak_by_last_kader_escalates(client, rt):
@@ -134,10 +186,11 @@ def test_rujuk(client, rt):
     assert alert(rt).status == "referred"
 
 
-def add_child(rt) -> int:
+def add_child(rt, area="SKM-KLR", phone="+6281234567101") -> int:
     now = rt.clock.now()
     with transaction(rt.session_factory) as s:
-        contact = Contact(phone="+6281234567101", channel="simulator", created_at=to_db(now))
+        area_id = s.execute(select(Area.id).where(Area.code == area)).scalar_one()
+        contact = Contact(phone=phone, channel="simulator", area_id=area_id, created_at=to_db(now))
         s.add(contact)
         s.flush()
         child = Person(
@@ -145,6 +198,7 @@ def add_child(rt) -> int:
             name="Budi Kecil",
             sex="L",
             birth_date=date(2026, 9, 1),
+            area_id=area_id,
             created_at=to_db(now),
             updated_at=to_db(now),
         )
@@ -206,3 +260,36 @@ def test_resident_typing_a_command_gets_the_normal_flows(client, rt):
     replies = say(client, RESIDENT, "TERIMA 555001")
     assert not any("Anda terima" in r for r in replies)
     assert alert(rt).status == "open"
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def test_kader_of_another_desa_cannot_take_an_alert(client, rt):
+    make_alert(rt, area="SKM-KLR")  # Kaler, Sukamaju
+    reply = say(client, CICI, "TERIMA 555001")[0]
+    assert "bukan wilayah Anda" in reply and "Anda terima" not in reply
+    a = alert(rt)
+    assert (a.status, a.accepted_by) == ("open", None)
+    for command in ("TOLAK 555001 jauh", "SELESAI 555001 sudah dikunjungi", "RUJUK 555001"):
+        assert "bukan wilayah Anda" in say(client, CICI, command)[0]
+    a = alert(rt)
+    assert (a.status, a.declined_by, a.outcome) == ("open", [], None)
+
+
+def test_bidan_of_the_desa_and_the_puskesmas_can_take_it(client, rt):
+    make_alert(rt, area="SKM-KLR-01")  # an RW below Ani's dusun, below Sari's desa
+    assert "Anda terima" in say(client, ANI, "TERIMA 555001")[0]
+    make_alert(rt, ref="555002", area="MKS-GNT")
+    assert "Anda terima" in say(client, PIKET, "TERIMA 555002")[0]
+    assert "bukan wilayah Anda" in say(client, SARI, "RUJUK 555002")[0]
+
+
+def test_imun_for_a_child_of_another_dusun_is_refused(client, rt):
+    cid = add_child(rt, area="SKM-KDL")  # Kidul: Budi's dusun, not Ani's
+    reply = say(client, ANI, f"IMUN {cid} BCG")[0]
+    assert reply == f"Nomor {cid} bukan warga wilayah Anda. Minta bidan atau puskesmas mencatatnya."
+    with rt.session_factory() as s:
+        assert s.execute(select(DoseRecord)).scalars().all() == []
+    assert say(client, BUDI, f"IMUN {cid} BCG")[0] == "Tercatat untuk Budi Kecil: BCG."
+    assert "bukan warga wilayah Anda" in say(client, CICI, f"IMUN {cid} OPV1")[0]

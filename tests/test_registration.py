@@ -334,7 +334,9 @@ def test_fourth_repetition_hands_over_to_a_person():
     assert step.state.idle
     assert step.replies == (CAT.t("menu.human"),)
     assert "Kader akan menghubungi Anda" in step.replies[0]
-    assert step.events == ({"type": "help_needed", "flow": "registration", "step": "m_birth"},)
+    assert step.events == (
+        {"type": "help_needed", "flow": "registration", "step": "m_birth", "ref": "100001"},
+    )
 
 
 def test_a_new_question_starts_the_count_again():

@@ -1,5 +1,6 @@
 """Run every YAML transcript in tests/transcripts against the real pipeline and NLU."""
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -7,13 +8,16 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.alerts import escalate_due
+from bot.alert_lifecycle import escalate_due
 from bot.catalog import load_catalog
+from bot.clock import to_db
+from bot.dashboard.auth import hash_password
 from bot.db import transaction
-from bot.models import OutboundMessage
+from bot.models import Alert, OutboundMessage, Report, StaffUser, Worker
 from bot.phones import to_e164
 
 FILES = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
+STAFF_PASSWORD = "transkrip-rahasia-1"
 
 
 def check_reply(expect: dict, replies: list[str], where: str) -> None:
@@ -65,6 +69,80 @@ def check_outbox(expected: list[dict], sent: list[OutboundMessage], where: str) 
             ), f"{where}: no message to {to} with {want}: {[(m.to_phone, m.body) for m in sent]}"
 
 
+def dashboard_client(app, rt, phone: str):
+    """A browser logged in to the dashboard as the worker with this phone (a login is created
+    for her: her own role, the puskesmas admin as admin)."""
+    username = "staf" + to_e164(phone)[-6:]
+    with transaction(rt.session_factory) as s:
+        worker = s.execute(select(Worker).where(Worker.phone == to_e164(phone))).scalar_one()
+        if s.execute(select(StaffUser).where(StaffUser.username == username)).first() is None:
+            s.add(
+                StaffUser(
+                    username=username,
+                    password_hash=hash_password(STAFF_PASSWORD),
+                    role=worker.role if worker.role in ("bidan", "kader") else "admin",
+                    worker_id=worker.id,
+                    active=True,
+                    created_at=to_db(rt.clock.now()),
+                    updated_at=to_db(rt.clock.now()),
+                )
+            )
+    browser = app.test_client()
+    resp = browser.post(
+        "/dashboard/masuk",
+        data={"username": username, "password": STAFF_PASSWORD, "csrf_token": csrf(browser)},
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    return browser
+
+
+def csrf(browser, path: str = "/dashboard/masuk") -> str:
+    html = browser.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def run_dashboard(step: dict, app, rt, where: str) -> None:
+    """`dashboard: {as: phone, do: accept|close|report_status, ref, ...form fields}` (`do` left
+    out: only look) then `page: {alert|report: ref, contains: [...]}`: a change made on the
+    dashboard by that worker's login, and what the dashboard shows afterwards."""
+    spec = dict(step["dashboard"])
+    browser = dashboard_client(app, rt, spec.pop("as"))
+    action, ref = spec.pop("do", None), str(spec.pop("ref", ""))
+    with rt.session_factory() as s:
+        alert = s.execute(select(Alert).where(Alert.ref == ref)).scalar_one_or_none()
+        report = s.execute(select(Report).where(Report.ref == ref)).scalar_one_or_none()
+    if action is not None:
+        path = {
+            "accept": f"/dashboard/peringatan/{alert.id}/terima",
+            "close": f"/dashboard/peringatan/{alert.id}/selesai",
+            "report_status": f"/dashboard/laporan/{report.id}/status",
+        }[action]
+        form = {k: str(v) for k, v in spec.items()}
+        resp = browser.post(path, data={**form, "csrf_token": csrf(browser, "/dashboard/")})
+        assert resp.status_code == 302, f"{where}: {resp.status_code}"
+        flashed = browser.get(resp.headers["Location"]).get_data(as_text=True)
+        assert 'class="flash error' not in flashed, f"{where}: refused: {html_text(flashed)}"
+    page = step.get("page")
+    if page:
+        model = Alert if "alert" in page else Report
+        with rt.session_factory() as s:
+            ref = str(page.get("alert", page.get("report")))
+            row_id = s.execute(select(model.id).where(model.ref == ref)).scalar_one()
+        url = f"/dashboard/{'peringatan' if model is Alert else 'laporan'}/{row_id}"
+        html = html_text(browser.get(url).get_data(as_text=True))
+        for text in page.get("contains", []):
+            assert text in html, f"{where}: {text!r} not on {url}: {html}"
+
+
+def html_text(html: str) -> str:
+    """The page's text: tags removed, entities decoded, spaces collapsed."""
+    import html as html_lib
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def run_job(name: str, rt) -> None:
     if name == "escalate":
         with transaction(rt.session_factory) as s:
@@ -79,12 +157,17 @@ def test_transcript(path, client, clock, rt):
     script = yaml.safe_load(path.read_text())
     clock.set(datetime.fromisoformat(script["clock"]))
     for i, step in enumerate(script["steps"], 1):
-        where = f"{path.name} step {i} ({step.get('send', step.get('run'))!r})"
+        what = step.get("send", step.get("run", step.get("dashboard")))
+        where = f"{path.name} step {i} ({what!r})"
         if "advance" in step:
             clock.advance(**step["advance"])
         last_id = max([m.id for m in outbox_since(rt, 0)] or [0])
         if "run" in step:
             run_job(step["run"], rt)
+            check_outbox(step.get("outbox", []), outbox_since(rt, last_id), where)
+            continue
+        if "dashboard" in step:
+            run_dashboard(step, client.application, rt, where)
             check_outbox(step.get("outbox", []), outbox_since(rt, last_id), where)
             continue
         sender = step.get("from", script["from"])

@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, request
-from sqlalchemy import false, select, true
+from sqlalchemy import false, true
 from sqlalchemy.orm import Session
 
+from bot.areas import AreaTree, in_scope, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Area, StaffUser
@@ -114,47 +115,7 @@ def twilio_error(code: str | None) -> str:
 # --------------------------------------------------------------------------- areas and scope
 
 
-class AreaIndex:
-    """All areas by id, with the desa and dusun above each one."""
-
-    def __init__(self, session: Session) -> None:
-        self.rows: dict[int, Area] = {a.id: a for a in session.execute(select(Area)).scalars()}
-
-    def chain(self, area_id: int | None) -> list[Area]:
-        out: list[Area] = []
-        area = self.rows.get(area_id) if area_id is not None else None
-        while area is not None and area not in out:
-            out.append(area)
-            area = self.rows.get(area.parent_id) if area.parent_id else None
-        return out
-
-    def level(self, area_id: int | None, level: str) -> Area | None:
-        return next((a for a in self.chain(area_id) if a.level == level), None)
-
-    def name(self, area_id: int | None) -> str:
-        area = self.rows.get(area_id) if area_id is not None else None
-        if area is None:
-            return "-"
-        desa = self.level(area_id, "desa")
-        return area.name if desa is None or desa is area else f"{area.name}, {desa.name}"
-
-    def descendants(self, ids: Iterable[int]) -> set[int]:
-        out = set(ids)
-        changed = True
-        while changed:
-            children = {a.id for a in self.rows.values() if a.parent_id in out} - out
-            out |= children
-            changed = bool(children)
-        return out
-
-    def desa_list(self) -> list[Area]:
-        return sorted((a for a in self.rows.values() if a.level == "desa"), key=lambda a: a.name)
-
-    def dusun_of(self, desa_id: int) -> list[Area]:
-        return sorted(
-            (a for a in self.rows.values() if a.level == "dusun" and a.parent_id == desa_id),
-            key=lambda a: a.name,
-        )
+AreaIndex = AreaTree  # all areas by id, with the desa and dusun above each one
 
 
 @dataclass(frozen=True)
@@ -165,19 +126,15 @@ class Scope:
 
     @classmethod
     def for_staff(cls, session: Session, staff: StaffUser, areas: AreaIndex) -> Scope:
-        if staff.role == "admin":
-            return cls(None)
-        worker = staff.worker
-        if worker is None or not worker.active:
-            return cls(frozenset())
-        return cls(frozenset(areas.descendants(a.id for a in worker.areas)))
+        """The same rule as the kader commands (bot.areas.worker_scope)."""
+        return cls(worker_scope(areas, staff.worker, staff.role))
 
     @property
     def everything(self) -> bool:
         return self.area_ids is None
 
     def allows(self, area_id: int | None) -> bool:
-        return self.area_ids is None or (area_id is not None and area_id in self.area_ids)
+        return in_scope(self.area_ids, area_id)
 
     def clause(self, column) -> Any:
         """A WHERE clause limiting `column` (an area id) to the scope."""

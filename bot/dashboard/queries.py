@@ -6,10 +6,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.alerts import SYMPTOM_WORDS
+from bot import labels
+from bot.catalog import load_catalog
 from bot.dashboard import core
-from bot.models import Alert, Contact, Person, Report, Visit
+from bot.models import Alert, Contact, Person, Report, Visit, Worker
 from flows.base import PersonInfo
+from flows.booking import purpose_name
 from flows.lifestage import life_stage
 
 
@@ -76,7 +78,7 @@ def persons_query(scope: core.Scope):
 
 
 def report_text(r: Report) -> str:
-    words = [SYMPTOM_WORDS.get(s, s.replace("_", " ")) for s in r.symptoms or []]
+    words = labels.symptoms(load_catalog("id"), r.symptoms or [])
     parts = [", ".join(words)] if words else []
     if r.text:
         parts.append(r.text)
@@ -109,7 +111,7 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaIndex) -> 
         "ref": v.ref,
         "tanggal": when.date().isoformat() if when else "",
         "jam": when.strftime("%H:%M") if when else "",
-        "tujuan": v.purpose,
+        "tujuan": purpose_name(v.purpose, load_catalog("id").t),
         "tempat": core.place_name(v.place),
         "status": core.label("visit_status", v.status),
         "status_kode": v.status,
@@ -139,4 +141,21 @@ def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaIndex) -> 
         "wilayah": areas.name(a.area_id),
         "laporan_id": a.report_id,
         "catatan": a.note or "",
+        "ditangani": _handled(a.accepted_by, a.accepted_at),
+        "ditutup": _handled(a.closed_by, a.closed_at) if a.status in core.CLOSED_ALERT else "",
+        "hasil": core.label("outcome", a.outcome) if a.outcome else "",
     }
+
+
+def _handled(worker_id: int | None, at) -> str:
+    """'Kader Ani, 22-11-2026 10:05': who took or closed an alert and when ('' when nobody);
+    a puskesmas login without a worker shows as the puskesmas."""
+    if worker_id is None and at is None:
+        return ""
+    if worker_id is None:
+        name = load_catalog("id").t("alert.staff_name")
+    else:
+        worker = core.db().get(Worker, worker_id)
+        name = worker.name if worker is not None else "-"
+    when = core.local(at)
+    return f"{name}, {when:%d-%m-%Y %H:%M}" if when else name

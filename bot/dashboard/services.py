@@ -1,5 +1,5 @@
-"""What the dashboard changes, done like the kader commands (bot/kader.py): the same model
-updates, the same resident notice on acceptance, reminders stopped when a dose is recorded."""
+"""What the dashboard changes, done like the kader commands: alerts through the same lifecycle
+(bot/alert_lifecycle.py), reminders stopped when a dose is recorded."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import alert_lifecycle as lifecycle
+from bot.areas import AreaTree
 from bot.catalog import load_catalog
 from bot.clock import to_db
-from bot.kader import CLOSED, _close_linked
 from bot.models import (
     Alert,
     Contact,
@@ -28,7 +28,7 @@ from scheduler.rules import DOSE_ITEMS, VISIT_ITEMS
 
 RECORDABLE = DOSE_ITEMS + VISIT_ITEMS
 REPORT_STATUSES = ("open", "in_progress", "resolved")
-VISIT_OUTCOMES = ("visited", "referred", "no_one_home", "cancelled")
+VISIT_OUTCOMES = lifecycle.OUTCOMES
 
 
 class ChangeError(ValueError):
@@ -85,60 +85,53 @@ def record_dose(
     return dose
 
 
+def _actor(session: Session, staff: StaffUser) -> lifecycle.Actor:
+    return lifecycle.staff_actor(AreaTree(session), staff)
+
+
+def _refused(exc: lifecycle.Refused) -> ChangeError:
+    return ChangeError(exc.text(load_catalog("id"), "dashboard.refused"))
+
+
 def accept_alert(session: Session, alert: Alert, staff: StaffUser, now: datetime) -> list[int]:
-    """Like TERIMA: the alert is taken (no escalation) and the resident is told who took it."""
-    if alert.status in CLOSED:
-        raise ChangeError("Peringatan ini sudah ditutup.")
-    worker = staff.worker
-    alert.status, alert.escalate_at = "accepted", None
-    alert.accepted_by = worker.id if worker is not None else alert.accepted_by
-    alert.updated_at = to_db(now)
-    contact = session.get(Contact, alert.contact_id)
-    if contact is None or contact.opted_out:
-        return []
-    body = load_catalog("id").t(
-        "alert.resident_accepted",
-        worker=worker.name if worker else "Petugas puskesmas",
-        role=worker.role if worker else "puskesmas",
-        ref=alert.ref,
-    )
-    tag = worker.id if worker else f"staff{staff.id}"
-    msg = outbox.queue(
-        session,
-        key=f"alert:{alert.ref}:accepted:{tag}",
-        to_phone=contact.phone,
-        channel=contact.channel,
-        body=body,
-        now=now,
-        contact_id=contact.id,
-        kind="alert",
-    )
-    return [msg.id]
+    """Tangani = TERIMA: the alert is taken (no escalation), its report in progress, and the
+    resident is told who took it."""
+    try:
+        return lifecycle.accept(session, alert, _actor(session, staff), now)
+    except lifecycle.Refused as exc:
+        raise _refused(exc) from exc
 
 
 def close_alert(
     session: Session, alert: Alert, outcome: str, note: str, staff: StaffUser, now: datetime
 ) -> None:
-    """Like SELESAI/RUJUK: done or referred, with the outcome and note; the linked report
-    and visit are closed too."""
-    if alert.status in CLOSED:
-        raise ChangeError("Peringatan ini sudah ditutup.")
-    if outcome not in ("visited", "referred", "no_one_home"):
-        raise ChangeError("Pilih hasilnya.")
-    alert.status = "referred" if outcome == "referred" else "done"
-    alert.outcome, alert.note = outcome, note[:500] or None
-    if alert.accepted_by is None and staff.worker_id:
-        alert.accepted_by = staff.worker_id
-    alert.escalate_at = None
-    alert.updated_at = to_db(now)
-    _close_linked(session, alert, now)
+    """Selesai = SELESAI/RUJUK: the outcome and note; the linked report and visit follow."""
+    try:
+        lifecycle.close(session, alert, _actor(session, staff), outcome, note, now)
+    except lifecycle.Refused as exc:
+        raise _refused(exc) from exc
+
+
+def _active_alert(session: Session, **link: int) -> Alert | None:
+    column = Alert.report_id if "report_id" in link else Alert.visit_id
+    return (
+        session.execute(
+            select(Alert)
+            .where(column == next(iter(link.values())), Alert.status.in_(lifecycle.ACTIVE))
+            .order_by(Alert.id)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def set_report_status(
     session: Session, report: Report, status: str, note: str, staff: StaffUser, now: datetime
-) -> str:
-    """open -> in_progress -> resolved (a note is required to resolve); a linked alert is
-    taken when work starts and closed on resolution. Returns the previous status."""
+) -> tuple[str, list[int]]:
+    """open -> in_progress -> resolved (a note is required to resolve). A linked alert is
+    taken when work starts (like Tangani) and closed on resolution (the outcome read from the
+    note, like SELESAI), and the report then follows its alert. Returns (the previous status,
+    outbound ids to send)."""
     if status not in REPORT_STATUSES:
         raise ChangeError("Status tidak dikenal.")
     if status == report.status:
@@ -146,43 +139,39 @@ def set_report_status(
     if status == "resolved" and not note:
         raise ChangeError("Tulis catatan penyelesaian.")
     previous = report.status
-    report.status, report.updated_at = status, to_db(now)
-    alert = session.execute(select(Alert).where(Alert.report_id == report.id)).scalar_one_or_none()
-    if alert is not None and alert.status not in CLOSED:
-        if status == "in_progress":
-            alert.status, alert.escalate_at = "accepted", None
-            alert.accepted_by = alert.accepted_by or staff.worker_id
-            alert.updated_at = to_db(now)
-        elif status == "resolved":
+    alert = _active_alert(session, report_id=report.id)
+    ids: list[int] = []
+    try:
+        if alert is not None and status == "in_progress" and alert.status != "accepted":
+            ids = lifecycle.accept(session, alert, _actor(session, staff), now)
+        elif alert is not None and status == "resolved":
             from flows.kader_commands import outcome_of
 
-            outcome = outcome_of(note)
-            alert.status = "referred" if outcome == "referred" else "done"
-            alert.outcome, alert.note = outcome, note[:500]
-            alert.accepted_by = alert.accepted_by or staff.worker_id
-            alert.escalate_at = None
-            alert.updated_at = to_db(now)
-    return previous
+            lifecycle.close(session, alert, _actor(session, staff), outcome_of(note), note, now)
+    except lifecycle.Refused as exc:
+        raise _refused(exc) from exc
+    if status != "resolved" or alert is None:
+        report.status = status
+    report.updated_at = to_db(now)
+    return previous, ids
 
 
 def visit_outcome(
     session: Session, visit: Visit, outcome: str, note: str, staff: StaffUser, now: datetime
 ) -> str:
     """The result of a visit: done (visited or referred), no_show or cancelled; a linked open
-    alert is closed like SELESAI. Returns the previous status."""
+    alert is closed with the same outcome (like SELESAI). Returns the previous status."""
     if outcome not in VISIT_OUTCOMES:
         raise ChangeError("Pilih hasil kunjungan.")
-    if visit.status in ("done", "no_show", "cancelled"):
+    if visit.status in lifecycle.VISIT_FINAL:
         raise ChangeError("Kunjungan ini sudah dicatat hasilnya.")
     previous = visit.status
-    visit.status = {"no_one_home": "no_show", "cancelled": "cancelled"}.get(outcome, "done")
+    visit.status = lifecycle.VISIT_STATUS[outcome]
     visit.updated_at = to_db(now)
-    alert = session.execute(select(Alert).where(Alert.visit_id == visit.id)).scalar_one_or_none()
-    if alert is not None and alert.status not in CLOSED:
-        alert.status = {"referred": "referred", "cancelled": "closed"}.get(outcome, "done")
-        alert.outcome = None if outcome == "cancelled" else outcome
-        alert.note = note[:500] or None
-        alert.accepted_by = alert.accepted_by or staff.worker_id
-        alert.escalate_at = None
-        alert.updated_at = to_db(now)
+    alert = _active_alert(session, visit_id=visit.id)
+    if alert is not None:
+        try:
+            lifecycle.close(session, alert, _actor(session, staff), outcome, note, now)
+        except lifecycle.Refused as exc:
+            raise _refused(exc) from exc
     return previous

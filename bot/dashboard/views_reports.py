@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.alerts import alert_key, describe
+from bot.catalog import load_catalog
 from bot.dashboard import bp, core
 from bot.dashboard.audit import record
 from bot.dashboard.queries import alert_row, alerts_query, report_row, reports_query
@@ -86,7 +88,7 @@ def report_status(report_id: int):
     status = request.form.get("status", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous = set_report_status(s, r, status, note, g.staff, core.now())
+        previous, ids = set_report_status(s, r, status, note, g.staff, core.now())
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(url_for("dashboard.report", report_id=r.id))
@@ -96,11 +98,12 @@ def report_status(report_id: int):
         person_id=r.person_id,
         target=f"report:{r.ref}",
         dari=previous,
-        ke=status,
+        ke=r.status,
         catatan=note,
     )
     s.commit()
-    flash(f"Status laporan {r.ref}: {core.label('report_status', status)}.", "ok")
+    core.rt().outbox.deliver_many(ids)
+    flash(f"Status laporan {r.ref}: {core.label('report_status', r.status)}.", "ok")
     return redirect(url_for("dashboard.report", report_id=r.id))
 
 
@@ -118,6 +121,18 @@ def _back() -> str:
         if target.startswith("/dashboard") and "//" not in target
         else url_for("dashboard.overview")
     )
+
+
+@bp.get("/peringatan/<int:alert_id>")
+def alert(alert_id: int):
+    """One alert: the message the workers got, who took and closed it and when, actions."""
+    row = core.db().execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    if row is None:
+        abort(404)
+    a, c, p = row
+    cat = load_catalog("id")
+    message = cat.t(alert_key(a), **describe(core.db(), a, core.now(), cat))
+    return render_template("dashboard/alert.html", a=alert_row(a, c, p, g.areas), message=message)
 
 
 @bp.post("/peringatan/<int:alert_id>/terima")

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import alerts
+from bot import alerts, labels
 from bot.clock import to_db
 from bot.events import register
-from bot.models import Alert, Area, Contact, Person, Report
+from bot.models import Alert, Area, Contact, Person, Report, Visit
 
 
 def _person_area(session: Session, contact: Contact, person_id: int | None) -> int | None:
@@ -41,11 +41,29 @@ def report_filed(session: Session, contact: Contact, event: dict[str, Any], now:
     session.flush()
 
 
-@register("alert_raised")
-def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def _runtime():
+    """Settings, catalog and reference codes of the running app (handlers get no runtime)."""
     from flask import current_app
 
+    return current_app.extensions["jemput_bola"]
+
+
+def _signs(event: dict[str, Any]) -> list[str]:
+    """The optional `signs` of the event: Indonesian labels, as a list of non-empty texts."""
+    raw = event.get("signs") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    return [str(s).strip()[:80] for s in raw if str(s).strip()][:10]
+
+
+@register("alert_raised")
+def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    rt = _runtime()
     report = session.execute(select(Report).where(Report.ref == event["ref"])).scalar_one_or_none()
+    text = event.get("text") or (report.text if report else "")
+    symptoms = event.get("symptoms") or (report.symptoms if report else [])
+    if report is not None and not report.text and text:
+        report.text = text  # an older report_filed without the whole text
     alert = Alert(
         ref=event["ref"],
         kind=event.get("kind", "symptom"),
@@ -56,15 +74,16 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
         area_id=_person_area(session, contact, event.get("person_id")),
         status="open",
         level=1,
-        summary=alerts.summary(event.get("symptoms") or [], event.get("text", "")),
+        summary=alerts.summary(rt.catalog, symptoms, text, _signs(event)),
+        about=(event.get("about") or "").strip()[:200] or None,
+        signs=_signs(event) or None,
         declined_by=[],
         created_at=to_db(now),
         updated_at=to_db(now),
     )
     session.add(alert)
     session.flush()
-    settings = current_app.extensions["jemput_bola"].settings
-    return alerts.raise_alert(session, alert, now, settings)
+    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
 
 
 @register("alert_area_given")
@@ -78,8 +97,7 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
         return None
     alert.area_id = area.id
     workers = alerts.responsible(session, area.id, ("kader", "bidan"))
-    key = "alert.emergency" if alert.urgency == "emergency" else "alert.routine"
-    return alerts.notify(session, alert, workers, key, now, "area")
+    return alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
 
 
 @register("complaint_filed")
@@ -103,8 +121,8 @@ def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], n
 @register("question_forwarded")
 def question_forwarded(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A question the bot cannot answer goes to the kader/bidan as a routine alert."""
-    from flask import current_app
-
+    rt = _runtime()
+    text = rt.catalog.t("alert.question_summary", text=labels.clip(event.get("text", ""), 200))
     alert = Alert(
         ref=event["ref"],
         kind="question",
@@ -113,24 +131,36 @@ def question_forwarded(session: Session, contact: Contact, event: dict[str, Any]
         area_id=contact.area_id,
         status="open",
         level=1,
-        summary=alerts.summary([], "Tanya: " + event.get("text", "")),
+        summary=text,
         declined_by=[],
         created_at=to_db(now),
         updated_at=to_db(now),
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, current_app.extensions["jemput_bola"].settings)
+    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+
+
+def new_ref(session: Session, rt) -> str:
+    """A fresh 6-digit reference from the runtime (like a flow's ctx.ref), unused so far."""
+    for _ in range(10):
+        ref = rt.new_ref()
+        if not any(
+            session.execute(select(model.id).where(model.ref == ref)).first()
+            for model in (Alert, Report, Visit)
+        ):
+            return ref
+    return ref  # the database's unique constraint decides (the pipeline retries)
 
 
 @register("help_needed")
 def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The bot gave up after asking three times: a kader takes over (routine alert)."""
-    from flask import current_app
-
-    ref = event.get("ref") or f"H{contact.id}-{now:%y%m%d%H%M%S}"[:20]
+    rt = _runtime()
+    ref = str(event.get("ref") or "") or new_ref(session, rt)
     if session.execute(select(Alert.id).where(Alert.ref == ref)).first():
         return None
+    flow = labels.word(rt.catalog, "flow", event.get("flow") or "other")
     alert = Alert(
         ref=ref,
         kind="help",
@@ -139,11 +169,11 @@ def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: 
         area_id=contact.area_id,
         status="open",
         level=1,
-        summary=f"Butuh bantuan ({event.get('flow') or '-'})",
+        summary=rt.catalog.t("alert.help_summary", flow=flow),
         declined_by=[],
         created_at=to_db(now),
         updated_at=to_db(now),
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, current_app.extensions["jemput_bola"].settings)
+    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)

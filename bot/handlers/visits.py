@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import alert_lifecycle as lifecycle
 from bot import alerts, outbox
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
@@ -201,6 +202,11 @@ def _who(session: Session, contact: Contact, visit: Visit, name: str | None, t) 
     return (person.name if person else name) or contact.name or t("alert.unknown_person")
 
 
+def visit_who(session: Session, contact: Contact, visit: Visit, t) -> str:
+    """Who a visit is for, as workers read it (JADWAL, the kader's visit messages)."""
+    return _who(session, contact, visit, None, t)
+
+
 @register("visit_booked")
 def visit_booked(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """An appointment at a pustu, posyandu or puskesmas."""
@@ -229,7 +235,7 @@ def visit_requested(session: Session, contact: Contact, event: dict[str, Any], n
             area_id=area_id,
             status="open",
             level=1,
-            summary=f"Kunjungan rumah: {purpose}",
+            summary=t("alert.visit_summary", purpose=purpose),
             declined_by=[],
             created_at=to_db(now),
             updated_at=to_db(now),
@@ -288,8 +294,7 @@ def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], n
     alert = _home_alert(session, visit)
     if alert is None:
         return None
-    alert.status, alert.outcome, alert.escalate_at = "closed", "cancelled", None
-    alert.updated_at = to_db(now)
+    lifecycle.finish(session, alert, "cancelled", None, now)
     t = load_catalog("id").t
     body = t("booking.kader.cancelled", ref=visit.ref, who=_who(session, contact, visit, None, t))
     return [

@@ -1,0 +1,329 @@
+"""The life of an alert, in one place for the WhatsApp commands (bot/kader.py), the dashboard
+(bot/dashboard/services.py) and the scheduler: accept, decline, close with an outcome, refer,
+escalate. Its report and visit follow it.
+
+    open --accept--> accepted --close/refer--> done | referred | closed
+      |  \\--decline--> (next kader of the area, else) escalated --accept--> accepted ...
+      \\--nobody in time--> escalated
+
+Who may act: a worker on the alerts of her own areas and the areas below them, the puskesmas
+admin on all (bot.areas.worker_scope). A refused action raises Refused; the caller words it
+from the catalog (`kader.<reason>` on WhatsApp, `dashboard.refused.<reason>` on the web)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import alerts, labels, outbox
+from bot.areas import AreaTree, in_scope, worker_scope
+from bot.catalog import Catalog, load_catalog
+from bot.clock import from_db, to_db
+from bot.models import Alert, Contact, Report, StaffUser, Visit, Worker
+
+log = logging.getLogger(__name__)
+ACTIVE = ("open", "accepted", "escalated")
+CLOSED = ("done", "referred", "closed")
+OUTCOMES = ("visited", "referred", "no_one_home", "cancelled")
+# what each outcome makes of the alert, its report and its visit
+ALERT_STATUS = {
+    "visited": "done",
+    "no_one_home": "done",
+    "referred": "referred",
+    "cancelled": "closed",
+}
+REPORT_STATUS = {  # the dashboard's report statuses: open, in_progress, resolved, referred, closed
+    "visited": "resolved",
+    "no_one_home": "resolved",
+    "referred": "referred",
+    "cancelled": "closed",
+}
+VISIT_STATUS = {
+    "visited": "done",
+    "referred": "done",
+    "no_one_home": "no_show",
+    "cancelled": "cancelled",
+}
+VISIT_FINAL = ("done", "no_show", "cancelled")
+
+
+class Refused(Exception):
+    """The action is not allowed: `reason` names the catalog text, `values` fill it in."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+    def text(self, cat: Catalog, prefix: str) -> str:
+        return cat.t(f"{prefix}.{self.reason}", **self.values)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a worker (WhatsApp, or a dashboard login linked to one) or a puskesmas login
+    without a worker (worker_id None)."""
+
+    worker_id: int | None
+    name: str
+    role: str
+    scope: frozenset[int] | None  # area ids; None = every area
+    tag: str  # part of outbox idempotency keys
+
+    def may_act(self, area_id: int | None) -> bool:
+        return in_scope(self.scope, area_id)
+
+
+def worker_actor(tree: AreaTree, worker: Worker) -> Actor:
+    return Actor(worker.id, worker.name, worker.role, worker_scope(tree, worker), str(worker.id))
+
+
+def staff_actor(tree: AreaTree, staff: StaffUser, cat: Catalog | None = None) -> Actor:
+    """A dashboard login acts as its linked worker, with the login's role."""
+    worker = staff.worker
+    if worker is not None:
+        return Actor(
+            worker.id,
+            worker.name,
+            worker.role,
+            worker_scope(tree, worker, staff.role),
+            str(worker.id),
+        )
+    cat = cat or load_catalog("id")
+    scope = worker_scope(tree, None, staff.role)
+    return Actor(None, cat.t("alert.staff_name"), "admin", scope, f"staff{staff.id}")
+
+
+def check(alert: Alert, actor: Actor, tree: AreaTree, cat: Catalog) -> None:
+    """Refused unless the actor may act on this alert and it is still active."""
+    if not actor.may_act(alert.area_id):
+        raise Refused(
+            "not_your_area",
+            ref=alert.ref,
+            area=tree.name(alert.area_id, cat.t("alert.unknown_area")),
+        )
+    if alert.status in CLOSED:
+        raise Refused(
+            "already_closed", ref=alert.ref, status=labels.word(cat, "alert_status", alert.status)
+        )
+
+
+def _taken_by_other(session: Session, alert: Alert, actor: Actor) -> None:
+    if alert.accepted_by and alert.accepted_by != actor.worker_id:
+        other = session.get(Worker, alert.accepted_by)
+        raise Refused("already_taken", ref=alert.ref, worker=other.name if other else "-")
+
+
+def _report(session: Session, alert: Alert) -> Report | None:
+    return session.get(Report, alert.report_id) if alert.report_id else None
+
+
+def accept(
+    session: Session, alert: Alert, actor: Actor, now: datetime, cat: Catalog | None = None
+) -> list[int]:
+    """TERIMA / Tangani: the alert is the actor's, no escalation, its report in progress, and
+    the resident is told who is coming. Returns the outbound ids to send."""
+    cat = cat or load_catalog("id")
+    check(alert, actor, AreaTree(session), cat)
+    _taken_by_other(session, alert, actor)
+    if alert.status != "accepted" or alert.accepted_at is None:
+        alert.accepted_at = to_db(now)
+    alert.status, alert.escalate_at = "accepted", None
+    alert.accepted_by = actor.worker_id or alert.accepted_by
+    alert.updated_at = to_db(now)
+    report = _report(session, alert)
+    if report is not None and report.status == "open":
+        report.status, report.updated_at = "in_progress", to_db(now)
+    contact = session.get(Contact, alert.contact_id)
+    if contact is None or contact.opted_out:
+        return []
+    if actor.role == "admin":  # "Puskesmas (piket) menerima ...", no role after the name
+        body = cat.t("alert.resident_accepted_puskesmas", worker=actor.name, ref=alert.ref)
+    else:
+        role = labels.word(cat, "role", actor.role)
+        body = cat.t("alert.resident_accepted", worker=actor.name, role=role, ref=alert.ref)
+    msg = outbox.queue(
+        session,
+        key=f"alert:{alert.ref}:accepted:{actor.tag}",
+        to_phone=contact.phone,
+        channel=contact.channel,
+        body=body,
+        now=now,
+        contact_id=contact.id,
+        kind="alert",
+    )
+    return [msg.id]
+
+
+def decline(
+    session: Session,
+    alert: Alert,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    settings: dict[str, Any],
+    cat: Catalog | None = None,
+) -> tuple[list[int], bool]:
+    """TOLAK with a reason: the next kader of the area gets the alert; when there is none left,
+    the puskesmas on duty at once. Returns (outbound ids, escalated)."""
+    cat = cat or load_catalog("id")
+    tree = AreaTree(session)
+    check(alert, actor, tree, cat)
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise Refused("need_reason", ref=alert.ref)
+    _taken_by_other(session, alert, actor)
+    declined = set(alert.declined_by or [])
+    if actor.worker_id is not None:
+        declined.add(actor.worker_id)
+    alert.declined_by = sorted(declined)
+    alert.note = cat.t("alert.declined_note", worker=actor.name, reason=reason)
+    if alert.status == "accepted":  # she took it, now gives it back
+        alert.status = "escalated" if alert.level > 1 else "open"
+        alert.accepted_by = alert.accepted_at = None
+        report = _report(session, alert)
+        if report is not None and report.status == "in_progress":
+            report.status, report.updated_at = "open", to_db(now)
+    alert.updated_at = to_db(now)
+    if alert.level > 1:  # already with the puskesmas: nobody further to pass it to
+        return [], True
+    others = []
+    if alert.area_id is not None:  # an unknown area is the puskesmas's, not every kader's
+        others = alerts.responsible(session, alert.area_id, ("kader",), declined, tree)
+    if others:
+        # the next kader has until the alert's own deadline, like the first ones had
+        deadline = from_db(alert.created_at) + alerts.escalation_delay(settings, alert.urgency)
+        alert.escalate_at = to_db(max(deadline, now))
+        ids = alerts.notify(
+            session, alert, others[:1], alerts.alert_key(alert), now, f"next{len(declined)}", cat
+        )
+        return ids, False
+    return escalate(session, alert, now, cat, declined=(actor.name, reason)), True
+
+
+def close(
+    session: Session,
+    alert: Alert,
+    actor: Actor,
+    outcome: str,
+    note: str,
+    now: datetime,
+    cat: Catalog | None = None,
+) -> None:
+    """SELESAI / RUJUK / Selesai: the alert ends with an outcome (visited, referred,
+    no_one_home, cancelled) and a note; its report and visit follow."""
+    cat = cat or load_catalog("id")
+    check(alert, actor, AreaTree(session), cat)
+    if outcome not in OUTCOMES:
+        raise Refused("bad_outcome", ref=alert.ref)
+    finish(session, alert, outcome, note, now, actor.worker_id)
+
+
+def refer(
+    session: Session,
+    alert: Alert,
+    actor: Actor,
+    note: str,
+    now: datetime,
+    cat: Catalog | None = None,
+) -> None:
+    """RUJUK: closed as referred to the puskesmas or a hospital."""
+    close(session, alert, actor, "referred", note, now, cat)
+
+
+def finish(
+    session: Session,
+    alert: Alert,
+    outcome: str,
+    note: str | None,
+    now: datetime,
+    worker_id: int | None = None,
+) -> None:
+    """Close the alert with `outcome` (no checks: for the resident cancelling her own visit, or
+    after close() checked), then its report and visit."""
+    alert.status = ALERT_STATUS[outcome]
+    alert.outcome, alert.note = outcome, (note or "")[:500] or alert.note
+    if worker_id is not None:
+        alert.accepted_by = alert.accepted_by or worker_id
+        alert.accepted_at = alert.accepted_at or to_db(now)
+    alert.closed_by, alert.closed_at = worker_id, to_db(now)
+    alert.escalate_at = None
+    alert.updated_at = to_db(now)
+    report = _report(session, alert)
+    if report is not None:
+        report.status, report.updated_at = REPORT_STATUS[outcome], to_db(now)
+    visit = session.get(Visit, alert.visit_id) if alert.visit_id else None
+    if visit is not None and visit.status not in VISIT_FINAL:
+        visit.status, visit.updated_at = VISIT_STATUS[outcome], to_db(now)
+
+
+def escalate(
+    session: Session,
+    alert: Alert,
+    now: datetime,
+    cat: Catalog | None = None,
+    declined: tuple[str, str] | None = None,
+) -> list[int]:
+    """To the puskesmas on duty, with the real time since the alert was raised; the area's
+    kader/bidan and the resident are told."""
+    cat = cat or load_catalog("id")
+    tree = AreaTree(session)
+    since = labels.elapsed(cat, now - from_db(alert.created_at))
+    first = (
+        alerts.responsible(session, alert.area_id, ("kader", "bidan"), tree=tree)
+        if alert.area_id is not None
+        else []
+    )
+    duty = alerts.responsible(session, alert.area_id, ("admin",), tree=tree) or (
+        alerts.responsible(session, None, ("admin",), tree=tree)
+    )
+    key, extra = "alert.escalated", {"elapsed": since}
+    if declined is not None:  # (who, why): the last kader of the area said no
+        key, extra = (
+            "alert.escalated_declined",
+            {**extra, "worker": declined[0], "reason": declined[1]},
+        )
+    ids = alerts.notify(session, alert, duty, key, now, "esc", cat, **extra)
+    ids += alerts.notify(
+        session, alert, first, "alert.escalated_notice", now, "escnote", cat, elapsed=since
+    )
+    contact = session.get(Contact, alert.contact_id)
+    if contact is not None and not contact.opted_out:
+        msg = outbox.queue(
+            session,
+            key=f"alert:{alert.ref}:resident-esc",
+            to_phone=contact.phone,
+            channel=contact.channel,
+            body=cat.t("alert.resident_escalated", ref=alert.ref),
+            now=now,
+            contact_id=contact.id,
+            kind="alert",
+        )
+        ids.append(msg.id)
+    alert.status = "escalated"
+    alert.level = 2
+    alert.escalate_at = None
+    alert.updated_at = to_db(now)
+    log.info("alert %s escalated to %d on-duty worker(s) after %s", alert.ref, len(duty), since)
+    return ids
+
+
+def escalate_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
+    """Alerts nobody accepted in time go to the puskesmas on duty (the scheduler, every
+    minute)."""
+    due = session.execute(
+        select(Alert)
+        .where(Alert.status == "open", Alert.escalate_at <= to_db(now))
+        .order_by(Alert.id)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    cat = load_catalog("id")
+    ids: list[int] = []
+    for alert in list(due):
+        ids += escalate(session, alert, now, cat)
+    return ids

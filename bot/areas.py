@@ -1,0 +1,86 @@
+"""The area tree (desa > dusun > RW > RT) and the one rule of who acts where: a worker acts on
+the alerts, visits and doses of her own areas and everything below them; the puskesmas admin
+acts everywhere. Every walk of the tree goes through AreaTree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Area, Contact, Person, Worker
+
+EVERYWHERE = None  # an area scope of None: every area, and residents without one
+
+
+class AreaTree:
+    """All areas by id (one small table per puskesmas, read in one query)."""
+
+    def __init__(self, session: Session) -> None:
+        self.rows: dict[int, Area] = {a.id: a for a in session.execute(select(Area)).scalars()}
+
+    def chain(self, area_id: int | None) -> list[Area]:
+        """The area and its ancestors, nearest first (RT -> RW -> dusun -> desa)."""
+        out: list[Area] = []
+        area = self.rows.get(area_id) if area_id is not None else None
+        while area is not None and area not in out:
+            out.append(area)
+            area = self.rows.get(area.parent_id) if area.parent_id else None
+        return out
+
+    def chain_ids(self, area_id: int | None) -> list[int]:
+        return [a.id for a in self.chain(area_id)]
+
+    def level(self, area_id: int | None, level: str) -> Area | None:
+        return next((a for a in self.chain(area_id) if a.level == level), None)
+
+    def name(self, area_id: int | None, unknown: str = "-") -> str:
+        """'Kaler, Sukamaju': the area and, below desa level, its desa."""
+        area = self.rows.get(area_id) if area_id is not None else None
+        if area is None:
+            return unknown
+        desa = self.level(area_id, "desa")
+        return area.name if desa is None or desa is area else f"{area.name}, {desa.name}"
+
+    def descendants(self, ids: Iterable[int]) -> set[int]:
+        """The given areas and every area below them."""
+        out = set(ids)
+        changed = True
+        while changed:
+            children = {a.id for a in self.rows.values() if a.parent_id in out} - out
+            out |= children
+            changed = bool(children)
+        return out
+
+    def desa_list(self) -> list[Area]:
+        return sorted((a for a in self.rows.values() if a.level == "desa"), key=lambda a: a.name)
+
+    def dusun_of(self, desa_id: int) -> list[Area]:
+        return sorted(
+            (a for a in self.rows.values() if a.level == "dusun" and a.parent_id == desa_id),
+            key=lambda a: a.name,
+        )
+
+
+def worker_scope(tree: AreaTree, worker: Worker | None, role: str | None = None):
+    """The area ids a worker acts on (her areas and their descendants); EVERYWHERE for the
+    puskesmas admin (`role` overrides the worker's own, for a dashboard login)."""
+    if (role or (worker.role if worker is not None else None)) == "admin":
+        return EVERYWHERE
+    if worker is None or not worker.active:
+        return frozenset()
+    return frozenset(tree.descendants(a.id for a in worker.areas))
+
+
+def in_scope(scope: frozenset[int] | None, area_id: int | None) -> bool:
+    """Whether an alert, visit or resident in `area_id` is inside `scope` (an unknown area is
+    only the puskesmas's)."""
+    return scope is EVERYWHERE or (area_id is not None and area_id in scope)
+
+
+def resident_area_id(person: Person | None, contact: Contact | None) -> int | None:
+    """Where a resident's data belongs: the person's own area, else the household's."""
+    if person is not None and person.area_id:
+        return person.area_id
+    return contact.area_id if contact is not None else None

@@ -1,0 +1,313 @@
+"""The alert a worker reads (the flows' events in, the outbox out, no NLU) and the lifecycle
+around it: the report and visit follow the alert, escalation states the real elapsed time."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot import alert_lifecycle as lifecycle
+from bot import events
+from bot.areas import AreaTree
+from bot.clock import to_db
+from bot.db import transaction
+from bot.models import Alert, Area, Contact, OutboundMessage, Person, Report, Visit, Worker
+from tests.conftest import make_app
+from tests.test_labels import problems
+
+RESIDENT = "+6281234567200"
+SARI = "+6281100000003"  # bidan, SKM
+PIKET = "+6281100000009"  # admin
+
+
+@pytest.fixture
+def app(db_url, clock):
+    """The app without the NLU model: events are applied directly."""
+    app = make_app(db_url, clock, None)
+    yield app
+    app.extensions["jemput_bola"].engine.dispose()
+
+
+@pytest.fixture
+def rt(app):
+    return app.extensions["jemput_bola"]
+
+
+def apply(app, rt, *evts: dict, area: str | None = "SKM-KDL", phone: str = RESIDENT) -> None:
+    with app.app_context(), transaction(rt.session_factory) as s:
+        contact = s.execute(select(Contact).where(Contact.phone == phone)).scalar_one_or_none()
+        if contact is None:
+            area_id = s.execute(select(Area.id).where(Area.code == area)).scalar() if area else None
+            contact = Contact(
+                phone=phone, channel="whatsapp", area_id=area_id, created_at=to_db(rt.clock.now())
+            )
+            s.add(contact)
+            s.flush()
+        events.apply(s, contact, evts, rt.clock.now(), None)
+
+
+def sent_to(rt, phone: str) -> list[str]:
+    with rt.session_factory() as s:
+        return list(
+            s.execute(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.to_phone == phone)
+                .order_by(OutboundMessage.id)
+            ).scalars()
+        )
+
+
+def all_worker_messages(rt) -> list[str]:
+    with rt.session_factory() as s:
+        phones = set(s.execute(select(Worker.phone)).scalars())
+        return [
+            m.body
+            for m in s.execute(select(OutboundMessage).order_by(OutboundMessage.id)).scalars()
+            if m.to_phone in phones
+        ]
+
+
+def emergency(ref: str = "300001", **extra) -> tuple[dict, dict]:
+    details = {"ref": ref, "urgency": "emergency", "person_id": None, **extra}
+    return {"type": "report_filed", **details}, {
+        "type": "alert_raised",
+        "kind": "symptom",
+        **details,
+    }
+
+
+def test_the_alert_carries_the_whole_report(app, rt):
+    text = "istri saya hamil 8 bulan keluar darah banyak / sudah 1 jam / 1"
+    apply(
+        app,
+        rt,
+        *emergency(
+            symptoms=["bleeding"],
+            matched=["pregnancy_bleeding"],
+            text=text,
+            about="istri, hamil 8 bulan",
+            signs=["perdarahan saat hamil", "perdarahan banyak"],
+        ),
+    )
+    (body,) = sent_to(rt, SARI)
+    assert body.splitlines() == [
+        "DARURAT ref 300001",
+        "Siapa: istri, hamil 8 bulan",
+        "Wilayah: Kidul, Sukamaju",
+        "Tanda bahaya: perdarahan saat hamil, perdarahan banyak",
+        f'Kata warga: "{text}"',
+        f"Telepon: {RESIDENT}",
+        "Balas TERIMA 300001 bila Anda tangani, atau TOLAK 300001 <alasan>.",
+    ]
+    assert sent_to(rt, "+6281100000002")  # Kader Budi, Kidul
+    assert not sent_to(rt, "+6281100000001")  # Kader Ani, Kaler
+
+
+def test_older_events_read_their_symptom_codes_in_indonesian(app, rt):
+    apply(app, rt, *emergency(symptoms=["snake_bite", "ruptured_membranes", "suicidal"], text="x"))
+    (body,) = sent_to(rt, SARI)
+    assert "Tanda bahaya: digigit ular, ketuban pecah, ingin mengakhiri hidup" in body
+    assert "Siapa: tidak diketahui" in body
+    with rt.session_factory() as s:
+        alert = s.execute(select(Alert)).scalar_one()
+        assert alert.summary == "digigit ular, ketuban pecah, ingin mengakhiri hidup"
+
+
+def test_a_household_member_with_stage_and_age_and_long_words_trimmed(app, rt):
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        area_id = s.execute(select(Area.id).where(Area.code == "SKM-KLR")).scalar_one()
+        contact = Contact(
+            phone=RESIDENT, channel="whatsapp", area_id=area_id, created_at=to_db(now)
+        )
+        s.add(contact)
+        s.flush()
+        baby = Person(
+            contact_id=contact.id, name="Bayu", sex="L", birth_date=date(2026, 5, 10),
+            area_id=area_id, created_at=to_db(now), updated_at=to_db(now),
+        )  # fmt: skip
+        s.add(baby)
+        s.flush()
+        baby_id = baby.id
+    words = "anak saya demam tinggi dan kejang " * 20
+    apply(app, rt, *emergency(person_id=baby_id, symptoms=["fever", "convulsion"], text=words))
+    (body,) = sent_to(rt, "+6281100000001")
+    assert "Siapa: Bayu (bayi, umur 6 bulan)" in body
+    assert "Wilayah: Kaler, Sukamaju" in body and "Tanda bahaya: demam, kejang" in body
+    said = re.search(r'Kata warga: "(.*)"', body).group(1)
+    assert len(said) <= 300 and said.endswith("...") and said.startswith("anak saya demam")
+
+
+def test_routine_report_text(app, rt):
+    details = {"ref": "300002", "urgency": "routine", "symptoms": ["cough", "runny_nose"]}
+    apply(
+        app,
+        rt,
+        {"type": "report_filed", **details, "text": "anak batuk pilek / dari kemarin"},
+        {"type": "alert_raised", "kind": "symptom", **details, "text": "anak batuk pilek"},
+    )
+    (body,) = sent_to(rt, SARI)
+    assert body.startswith("Laporan ref 300002 (tidak darurat)\n")
+    assert "Keluhan: batuk, pilek" in body
+    assert 'Kata warga: "anak batuk pilek / dari kemarin"' in body  # the report's whole text
+
+
+def test_help_needed_gets_a_short_numeric_ref(app, rt):
+    apply(app, rt, {"type": "help_needed", "flow": "registration", "step": "m_birth"})
+    apply(app, rt, {"type": "help_needed", "flow": "contact_update", "ref": "100777"})
+    apply(app, rt, {"type": "help_needed", "flow": "something_new"})
+    with rt.session_factory() as s:
+        alerts = list(s.execute(select(Alert).order_by(Alert.id)).scalars())
+    refs = [a.ref for a in alerts]
+    assert refs[1] == "100777"
+    assert all(re.fullmatch(r"\d{6}", r) for r in refs) and len(set(refs)) == 3
+    assert alerts[0].summary == "Warga butuh bantuan saat pendaftaran keluarga"
+    assert alerts[2].summary == "Warga butuh bantuan saat percakapan dengan bot"
+    assert f"Laporan ref {refs[0]} (tidak darurat)" in sent_to(rt, SARI)[0]
+
+
+def test_a_help_ref_already_taken_by_a_report_is_not_reused(app, rt):
+    apply(app, rt, *emergency(ref="100001", symptoms=["fever"], text="panas"))
+    rt._refs = iter([100001, 100001, 100002])  # the runtime's next refs collide first
+    apply(app, rt, {"type": "help_needed", "flow": "booking"})
+    with rt.session_factory() as s:
+        assert sorted(s.execute(select(Alert.ref)).scalars()) == ["100001", "100002"]
+
+
+def test_no_worker_message_reads_like_english_or_a_code(app, rt, clock):
+    apply(app, rt, *emergency(symptoms=["snake_bite", "not_feeding"], text="digigit ular"))
+    apply(app, rt, {"type": "help_needed", "flow": "registration"})
+    apply(app, rt, {"type": "question_forwarded", "ref": "300010", "text": "boleh minum jamu?"})
+    apply(
+        app,
+        rt,
+        *emergency(ref="300011", symptoms=["bleeding"], text="darah"),
+        area=None,
+        phone="+6281234567201",
+    )
+    clock.advance(minutes=20)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)
+    messages = all_worker_messages(rt)
+    assert len(messages) >= 6
+    assert {m: problems(m) for m in messages if problems(m)} == {}
+
+
+def test_escalation_states_the_time_since_the_alert(app, rt, clock):
+    details = {"ref": "300003", "urgency": "routine", "symptoms": ["fever"], "text": "demam"}
+    apply(app, rt, {"type": "report_filed", **details}, {"type": "alert_raised", **details})
+    clock.advance(hours=25)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)
+    (esc,) = sent_to(rt, PIKET)
+    assert esc.startswith("ESKALASI ref 300003: belum ada petugas yang menerima, 1 hari sejak")
+    assert "1440" not in esc and "menit" not in esc
+
+
+def lifecycle_alert(rt, *, visit: bool = False) -> int:
+    """An open alert in Kidul with a report (and, if asked, a visit) linked; returns its id."""
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        area_id = s.execute(select(Area.id).where(Area.code == "SKM-KDL")).scalar_one()
+        contact = Contact(phone=RESIDENT, channel="whatsapp", area_id=area_id, created_at=now)
+        s.add(contact)
+        s.flush()
+        report = Report(
+            ref="300050", kind="symptom", contact_id=contact.id, urgency="routine",
+            symptoms=["fever"], text="demam", status="open", created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(report)
+        v = None
+        if visit:
+            v = Visit(
+                ref="300051", contact_id=contact.id, purpose="general", place="home",
+                status="requested", created_at=now, updated_at=now,
+            )  # fmt: skip
+            s.add(v)
+        s.flush()
+        alert = Alert(
+            ref="300050", kind="symptom", urgency="routine", report_id=report.id,
+            visit_id=v.id if v else None, contact_id=contact.id, area_id=area_id,
+            status="open", level=1, summary="demam", declined_by=[],
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(alert)
+        s.flush()
+        return alert.id
+
+
+def actor(s, phone: str) -> lifecycle.Actor:
+    worker = s.execute(select(Worker).where(Worker.phone == phone)).scalar_one()
+    return lifecycle.worker_actor(AreaTree(s), worker)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "alert_status", "report_status", "visit_status"),
+    [
+        ("visited", "done", "resolved", "done"),
+        ("no_one_home", "done", "resolved", "no_show"),
+        ("referred", "referred", "referred", "done"),
+        ("cancelled", "closed", "closed", "cancelled"),
+    ],
+)
+def test_the_report_and_visit_follow_the_alert(
+    rt, outcome, alert_status, report_status, visit_status
+):
+    alert_id = lifecycle_alert(rt, visit=True)
+    with transaction(rt.session_factory) as s:
+        alert = s.get(Alert, alert_id)
+        lifecycle.accept(s, alert, actor(s, SARI), rt.clock.now())
+        assert s.get(Report, alert.report_id).status == "in_progress"
+        lifecycle.close(s, alert, actor(s, SARI), outcome, "catatan", rt.clock.now())
+        assert alert.status == alert_status and alert.closed_at is not None
+        assert s.get(Report, alert.report_id).status == report_status
+        assert s.get(Visit, alert.visit_id).status == visit_status
+        sari = actor(s, SARI).worker_id
+        assert (alert.accepted_by, alert.closed_by) == (sari, sari)
+
+
+def test_refusals_name_the_reason(rt):
+    alert_id = lifecycle_alert(rt)
+    with transaction(rt.session_factory) as s:
+        alert = s.get(Alert, alert_id)
+        cici = actor(s, "+6281100000004")  # Mekarsari
+        with pytest.raises(lifecycle.Refused) as refused:
+            lifecycle.accept(s, alert, cici, rt.clock.now())
+        assert refused.value.reason == "not_your_area"
+        assert refused.value.values["area"] == "Kidul, Sukamaju"
+        with pytest.raises(lifecycle.Refused) as refused:
+            lifecycle.decline(s, alert, actor(s, SARI), "   ", rt.clock.now(), rt.settings)
+        assert refused.value.reason == "need_reason"
+        with pytest.raises(lifecycle.Refused) as refused:
+            lifecycle.close(s, alert, actor(s, SARI), "went_home", "", rt.clock.now())
+        assert refused.value.reason == "bad_outcome"
+        lifecycle.refer(s, alert, actor(s, PIKET), "", rt.clock.now())
+        with pytest.raises(lifecycle.Refused) as refused:
+            lifecycle.accept(s, alert, actor(s, SARI), rt.clock.now())
+        assert refused.value.reason == "already_closed"
+        assert refused.value.values["status"] == "dirujuk"
+
+
+def test_a_decline_without_a_known_area_goes_to_the_puskesmas_not_every_kader(app, rt, clock):
+    apply(app, rt, *emergency(ref="300060", symptoms=["fever"], text="x"), area=None)
+    clock.advance(minutes=2)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert)).scalar_one()
+        ids, escalated = lifecycle.decline(
+            s, alert, actor(s, PIKET), "salah nomor", rt.clock.now(), rt.settings
+        )
+        assert escalated and alert.level == 2
+    assert sent_to(rt, "+6281100000001") == [] and sent_to(rt, "+6281100000004") == []
+    assert any("2 menit sejak laporan masuk" in m for m in sent_to(rt, PIKET))
+
+
+def test_elapsed_counts_from_the_alert_not_the_setting(app, rt, clock):
+    apply(app, rt, *emergency(ref="300070", symptoms=["fever"], text="x"))
+    clock.advance(minutes=7)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert)).scalar_one()
+        lifecycle.escalate(s, alert, rt.clock.now())
+    assert "7 menit sejak laporan masuk" in sent_to(rt, PIKET)[-1]
