@@ -121,6 +121,7 @@ def validate(s: dict[str, Any]) -> None:
     _require_int(s, ("dashboard", "coverage_target_percent"), 1, 100)
     _require_int(s, ("alerts", "escalate_emergency_minutes"), 1, 24 * 60)
     _require_int(s, ("alerts", "escalate_routine_hours"), 1, 24 * 14)
+    _require_int(s, ("alerts", "followup_hours"), 1, 72)
     _require_int(s, ("reminders", "horizon_days"), 1, 366)
     _require_int(s, ("reminders", "plan_workers"), 0, 64)
     _require_int(s, ("digest", "top"), 1, 50)

@@ -142,7 +142,72 @@ def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = Tr
     elif result.urgency != "emergency":
         return None
     about = slots.get("about") or about_text(msg, ctx)
+    if open_emergency(ctx):
+        return _update(ctx, msg.text, result, symptoms)
     return _emergency(ctx, result, text, symptoms, person, about)
+
+
+def open_emergency(ctx: Context) -> dict | None:
+    """The contact's recent emergency that is still open (its workers get what follows)."""
+    found = ctx.lookups.get("emergency")
+    return found if isinstance(found, dict) and found.get("ref") else None
+
+
+def _update(
+    ctx: Context, text: str, result: TriageResult | None = None, symptoms: list[str] = ()
+) -> Step:
+    """More about an open emergency: it goes to the same alert, not a new one."""
+    found = open_emergency(ctx)
+    assert found is not None
+    ref = str(found["ref"])
+    matched = list(result.matched or result.pending) if result is not None else []
+    event = {
+        "type": "alert_updated",
+        "ref": ref,
+        "n": ctx.ref,
+        "text": text[:MAX_REPORT_TEXT],
+        "symptoms": list(symptoms),
+        "matched": matched,
+        "signs": list(dict.fromkeys(ctx.t(f"danger_sign.{rule_id}") for rule_id in matched)),
+    }
+    replies = []
+    if result is not None:
+        replies.append(ctx.t(result.advice_key or "danger.general"))
+    replies.append(
+        ctx.t("report.emergency_update" if matched else "report.followup_forwarded", ref=ref)
+    )
+    if not found.get("area_known") and ctx.contact.area_code is None and _desa(ctx):
+        replies.append(ctx.t("report.ask_area", options=numbered([a.name for a in _desa(ctx)])))
+        return Step(State(SYMPTOM_FLOW, "area", {"ref": ref, "asked": 1}), tuple(replies), (event,))
+    return Step(IDLE, tuple(replies), (event,))
+
+
+# Intents that start something else even while an emergency is open; anything else the
+# resident writes then (a question, "ga ada yg nganter", "masih kejang") goes to its workers.
+NOT_FOLLOWUP = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "register",
+        "book_visit",
+        "check_schedule",
+        "cancel_visit",
+        "reschedule_visit",
+        "report_birth",
+        "complain_service",
+        "opt_out",
+        "opt_in",
+    }
+)
+
+
+def emergency_followup(state: State, msg: Message, ctx: Context) -> Step | None:
+    """While an emergency is open, a message that starts nothing else is forwarded to it."""
+    if not state.idle or not msg.text.strip() or open_emergency(ctx) is None:
+        return None
+    if msg.intent in NOT_FOLLOWUP or msg.text.strip() in {"1", "2", "3", "4", "5"}:
+        return None
+    return _update(ctx, msg.text)
 
 
 def _emergency(
@@ -326,7 +391,12 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
     desa = _desa(ctx)
     i = pick(msg.text, [a.name for a in desa])
     if i is None:
-        return _reask(state, ctx, "report.reask", options=numbered([a.name for a in desa]))
+        step = _reask(state, ctx, "report.reask", options=numbered([a.name for a in desa]))
+        if open_emergency(ctx) is None or not msg.text.strip() or msg.intent in NOT_FOLLOWUP:
+            return step
+        # "cepet bu, ga ada yg nganter": the words go to the emergency's workers meanwhile
+        forward = _update(ctx, msg.text)
+        return Step(step.state, (*forward.replies[:1], *step.replies), forward.events)
     area = desa[i]
     event = {"type": "alert_area_given", "ref": state.slots.get("ref"), "area_code": area.code}
     return Step(IDLE, (ctx.t("report.area_thanks", area=area.name),), (event,))

@@ -42,11 +42,7 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
     if msg.keyword is None:
         emergency = reports.emergency_check(state, msg, ctx, can_ask=not ctx.contact.opted_out)
     if ctx.contact.opted_out:
-        # an opted-out contact hears nothing until MULAI/START, except the safety advice for an
-        # emergency (whose alert goes out); their conversation state stays as it was
-        if emergency is None:
-            return Step(state)
-        return Step(state, emergency.replies[:2], emergency.events)
+        return _opted_out(state, msg, ctx, emergency)
     if emergency is not None:
         return emergency  # a danger sign interrupts any flow
     if msg.keyword == "menu":
@@ -55,7 +51,11 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         leave = menu.help_menu if state.idle else menu.cancelled
         return leave(state, msg, ctx)
     if state.idle:  # inside a flow, PINDAH or SUDAH is that flow's answer (e.g. why remove)
-        reply = reminder_replies.answer(state, msg, ctx) or contact_update.start(state, msg, ctx)
+        reply = (
+            reminder_replies.answer(state, msg, ctx)
+            or contact_update.start(state, msg, ctx)
+            or (reports.emergency_followup(state, msg, ctx) if msg.keyword is None else None)
+        )
         if reply is not None:
             return reply
     else:
@@ -63,6 +63,21 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         if step is not None:
             return step(state, msg, ctx)
     return start(msg, ctx)
+
+
+def _opted_out(state: State, msg: Message, ctx: Context, emergency: Step | None) -> Step:
+    """An opted-out contact hears nothing until MULAI/START, except what an emergency needs:
+    the safety advice, the alert, the village question and its answer, and follow-ups to the
+    open emergency's workers. They stay opted out (no reminders)."""
+    if emergency is not None:
+        return emergency
+    if state.flow == reports.SYMPTOM_FLOW and state.step == "area" and msg.keyword is None:
+        return reports.step_area(state, msg, ctx)
+    if state.idle and msg.keyword is None:
+        followup = reports.emergency_followup(state, msg, ctx)
+        if followup is not None:
+            return followup
+    return Step(state)
 
 
 # The menu's own words, as written in menu.options, choose the same services as the numbers.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alerts, labels
+from bot.alert_lifecycle import ACTIVE
+from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.events import register
-from bot.models import Alert, Area, Contact, Person, Report, Visit
+from bot.lookups import provider
+from bot.models import Alert, Area, Contact, Person, Report, Visit, Worker
 
 
 def _person_area(session: Session, contact: Contact, person_id: int | None) -> int | None:
@@ -84,6 +87,65 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
     session.add(alert)
     session.flush()
     return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+
+
+@provider("emergency")
+def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[str, Any] | None:
+    """The contact's emergency that is still open and recent: later messages go to it."""
+    if contact.id is None:
+        return None
+    hours = _runtime().settings["alerts"]["followup_hours"]
+    alert = session.execute(
+        select(Alert)
+        .where(
+            Alert.contact_id == contact.id,
+            Alert.urgency == "emergency",
+            Alert.status.in_(ACTIVE),
+            Alert.created_at >= to_db(now - timedelta(hours=hours)),
+        )
+        .order_by(Alert.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if alert is None:
+        return None
+    return {"ref": alert.ref, "area_known": alert.area_id is not None}
+
+
+@register("alert_updated")
+def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """More words (and maybe more signs) for an open emergency: kept with its report and sent
+    to whoever has it (the accepting worker, else the workers it went to)."""
+    rt = _runtime()
+    alert = session.execute(select(Alert).where(Alert.ref == event.get("ref"))).scalar_one_or_none()
+    if alert is None or alert.contact_id != contact.id:
+        return None
+    news = (event.get("text") or "").strip()
+    report = session.get(Report, alert.report_id) if alert.report_id else None
+    if report is not None and news:
+        report.text = f"{report.text} / {news}"[:4000] if report.text else news[:4000]
+        report.symptoms = sorted(set(report.symptoms or []) | set(event.get("symptoms") or []))
+        report.updated_at = to_db(now)
+    signs = list(dict.fromkeys([*(alert.signs or []), *_signs(event)]))
+    if signs:
+        alert.signs = signs
+        alert.summary = alerts.summary(rt.catalog, [], "", signs)
+    alert.updated_at = to_db(now)
+    session.flush()
+    tree = AreaTree(session)
+    if alert.accepted_by:
+        workers = [w for w in [session.get(Worker, alert.accepted_by)] if w is not None]
+    else:
+        workers = (
+            alerts.responsible(session, alert.area_id, ("kader", "bidan"), tree=tree)
+            if alert.area_id
+            else []
+        )
+        if not workers or alert.level > 1:
+            workers += alerts.responsible(session, alert.area_id, ("admin",), tree=tree)
+    tag = f"upd{event.get('n') or now.isoformat()}"
+    return alerts.notify(
+        session, alert, workers, "alert.update", now, tag, rt.catalog, news=labels.clip(news, 300)
+    )
 
 
 @register("alert_area_given")
