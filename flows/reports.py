@@ -8,7 +8,13 @@ from flows.base import IDLE, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
 from flows.lifestage import age_days as age_days_of
 from flows.lifestage import life_stage, weeks_pregnant
-from flows.triage import TriageInput, TriageResult, read_age_days, triage
+from flows.triage import (
+    TriageInput,
+    TriageResult,
+    present_symptoms,
+    read_age_days,
+    triage,
+)
 
 SYMPTOM_FLOW = "symptom"
 COMPLAINT_FLOW = "complaint"
@@ -95,27 +101,90 @@ def _triage_input(
     )
 
 
-def about_text(msg: Message, ctx: Context) -> str:
-    """Who the message says it is about, in the kader's words: "istri, hamil 8 bulan"."""
+# Who a message is about when the NLU finds no person: words residents use (Indonesian,
+# Sundanese, Javanese) -> the NLU's person codes.
+PERSON_TEXT = (
+    ("grandchild", r"cucu\w*|putu\w*|incu\w*"),
+    ("baby", r"bayi\w*|orok\w*|baby|debay"),
+    ("child", r"anak\w*|budak\w*|bocah\w*|arek\w*|murangkalih\w*|putra\w*|putri\w*"),
+    ("wife", r"istri\w*|bojo\w*|pamajikan\w*|garwa\w*"),
+    ("husband", r"suami\w*|salaki\w*"),
+    ("grandmother", r"nenek\w*|nini\w*|mbah putri|eyang putri"),
+    ("grandfather", r"kakek\w*|aki|mbah kakung|eyang kakung"),
+    ("father", r"bapak\w*|ayah\w*|bapa\w*|rama\w*"),
+    ("mother", r"ibu saya|ibu sy|ibuku|emak\w*|mamah\w*|biyung|indung\w*"),
+)
+STAGE_ABOUT = ("pregnant", "postpartum", "newborn")  # stages worth saying when nobody is named
+
+
+def about_text(msg: Message, ctx: Context, stages: tuple[str, ...] = ()) -> str:
+    """Who the message says it is about, in the kader's words: "istri, hamil 8 bulan",
+    "cucu, umur 2 minggu"."""
     parts: list[str] = []
-    for value in _entities(msg, "person"):
-        word = ctx.t(f"person.{value}") if value in PERSON_WORDS else None
-        if word and word not in parts:
+    values = [v for v in _entities(msg, "person") if v in PERSON_WORDS]
+    if not values:
+        lowered = msg.text.lower()
+        values = [code for code, rx in PERSON_TEXT if re.search(rf"\b(?:{rx})\b", lowered)][:1]
+    for value in values:
+        word = ctx.t(f"person.{value}")
+        if word not in parts:
             parts.append(word)
     for kind in ("gestational_age", "age"):
         for value in _entities(msg, kind):
             if value and value not in parts:
                 parts.append(value[:40])
+    if not any(k in parts for k in _entities(msg, "age")):
+        days = read_age_days(msg.text)
+        if days is not None and not _entities(msg, "gestational_age"):
+            parts.append(_age_words(ctx, days))
+    for stage in stages:
+        if stage in STAGE_ABOUT and not _entities(msg, "gestational_age"):
+            word = ctx.t(f"stage.{stage}")
+            if word not in parts:
+                parts.append(word)
     return ", ".join(parts)[:120]
+
+
+def _age_words(ctx: Context, days: int) -> str:
+    if days < 60:
+        return ctx.t("age.days", n=days)
+    if days < 730:
+        return ctx.t("age.months", n=days // 30)
+    return ctx.t("age.years", n=days // 365)
+
+
+def _symptoms(msg: Message) -> set[str]:
+    """The NLU's symptom codes, without those the text negates ("tp ga kejang")."""
+    return set(present_symptoms(msg.text, _entities(msg, "symptom")))
+
+
+# "dr kemaren", "sejak tadi pagi", "3 hari", "barusan": a duration the NLU may miss
+DURATION = re.compile(
+    r"\b(?:dari|dr|sejak|sjk|mulai|semenjak|ti|wiwit|kawit|ket)\s+(?:\w+\s+)?"
+    r"(?:kemarin|kemaren|kmrn|kmren|kmarin|tadi|td|semalam|semalem|smlm|pagi|siang|sore|malam|"
+    r"kamari|wingi|isuk|subuh|minggu|bulan|tahun|\d+)\b"
+    r"|(?<!hamil )(?<!umur )(?<!usia )(?<!kandungan )(?<!meteng )(?<!reuneuh )(?<!umurnya )"
+    r"\b\d+\s*(?:hari|hr|minggu|mgg|bulan|bln|jam|poe|dinten|dino|days?|weeks?)\b"
+    r"|\b(?:barusan|baru saja|tadi (?:pagi|siang|sore|malam)|semalam|kemarin|kemaren|kmrn)\b",
+    re.IGNORECASE,
+)
+
+
+def _duration(msg: Message) -> str | None:
+    found = _entities(msg, "duration")
+    if found:
+        return found[0]
+    m = DURATION.search(msg.text)
+    return m.group()[:60] if m else None
 
 
 PERSON_WORDS = frozenset({*PERSON_MATCH, "self"})
 
 
-def report_text(slots: dict, *more: str) -> str:
+def report_text(slots: dict, *more: str, limit: int | None = MAX_REPORT_TEXT) -> str:
     """The original complaint and every follow-up answer, as the alert carries them."""
     pieces = [p.strip() for p in (slots.get("text") or "", *(slots.get("answers") or ()), *more)]
-    return " / ".join(p for p in pieces if p)[:MAX_REPORT_TEXT]
+    return " / ".join(p for p in pieces if p)[:limit]
 
 
 def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = True) -> Step | None:
@@ -130,10 +199,12 @@ def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = Tr
     in_report = state.flow == SYMPTOM_FLOW and state.step != "area"
     slots = dict(state.slots) if in_report else {}
     person = find_person(msg, ctx) or _slot_person(state, ctx)
-    symptoms = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
-    text = report_text(slots, msg.text) if in_report else msg.text[:MAX_REPORT_TEXT]
+    symptoms = sorted(set(slots.get("symptoms") or []) | _symptoms(msg))
+    # the whole text is triaged (a danger sign may come at the end of a long message)
+    whole = report_text(slots, msg.text, limit=None) if in_report else msg.text
+    text = whole[:MAX_REPORT_TEXT]
     age = slots.get("age_days") if in_report else None
-    result = triage(_triage_input(text, symptoms, msg, ctx, person, age))
+    result = triage(_triage_input(whole, symptoms, msg, ctx, person, age))
     if result.ask == "age":
         if in_report and state.step == "age":
             return None  # the age step reads the answer
@@ -141,7 +212,7 @@ def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = Tr
             return _ask_age(msg, ctx, person, symptoms, result)
     elif result.urgency != "emergency":
         return None
-    about = slots.get("about") or about_text(msg, ctx)
+    about = slots.get("about") or about_text(msg, ctx, result.stages)
     if open_emergency(ctx):
         return _update(ctx, msg.text, result, symptoms)
     return _emergency(ctx, result, text, symptoms, person, about)
@@ -256,7 +327,7 @@ def _ask_age(
         "text": msg.text[:500],
         "answers": [],
         "symptoms": symptoms,
-        "duration": (_entities(msg, "duration") or [None])[0],
+        "duration": _duration(msg),
         "person_id": person.id if person else None,
         "about": about_text(msg, ctx),
         "pending": list(result.pending),
@@ -271,7 +342,7 @@ def step_age(state: State, msg: Message, ctx: Context) -> Step:
     slots = dict(state.slots)
     days = read_age_days(msg.text)
     person = _slot_person(state, ctx)
-    symptoms = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
+    symptoms = sorted(set(slots.get("symptoms") or []) | _symptoms(msg))
     slots["answers"] = [*(slots.get("answers") or []), msg.text[:200]]
     text = report_text(slots)
     if days is None:
@@ -301,8 +372,8 @@ def start_symptom(state: State, msg: Message, ctx: Context) -> Step:
     slots = {
         "text": msg.text[:500],
         "answers": [],
-        "symptoms": sorted(set(_entities(msg, "symptom"))),
-        "duration": (_entities(msg, "duration") or [None])[0],
+        "symptoms": sorted(_symptoms(msg)),
+        "duration": _duration(msg),
         "person_id": person.id if person else None,
         "about": about_text(msg, ctx),
         "asked": 0,
@@ -371,10 +442,10 @@ def step_symptoms(state: State, msg: Message, ctx: Context) -> Step:
         slots["answers"] = [*(slots.get("answers") or []), msg.text[:300]]
     else:
         slots["text"] = msg.text[:500]
-    slots["symptoms"] = sorted(set(slots.get("symptoms") or []) | set(_entities(msg, "symptom")))
+    slots["symptoms"] = sorted(set(slots.get("symptoms") or []) | _symptoms(msg))
     slots["about"] = slots.get("about") or about_text(msg, ctx)
-    if _entities(msg, "duration"):
-        slots["duration"] = _entities(msg, "duration")[0]
+    if _duration(msg):
+        slots["duration"] = _duration(msg)
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
@@ -382,8 +453,14 @@ def step_since(state: State, msg: Message, ctx: Context) -> Step:
     answer = msg.text.strip()
     if not answer:
         return _reask(state, ctx, "report.ask_since")
-    slots = dict(state.slots, asked=0, duration=(_entities(msg, "duration") or [answer[:60]])[0])
+    slots = dict(state.slots)
     slots["answers"] = [*(slots.get("answers") or []), answer[:300]]
+    duration = _duration(msg)
+    if duration is None and not slots.get("since_asked"):
+        # not a time ("sy sendiri, umur 30an"): kept with the report, and asked once more
+        slots["since_asked"] = True
+        return Step(State(SYMPTOM_FLOW, "since", slots), (ctx.t("report.ask_since"),))
+    slots.update(asked=0, duration=duration or answer[:60])
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 

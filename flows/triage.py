@@ -154,6 +154,7 @@ class TriageResult:
     # asks once (urgency stays routine until then); ``pending`` lists the rules that wait on it
     ask: str | None = None
     pending: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()  # the life stages the message and the profile point to
 
 
 @dataclass(frozen=True)
@@ -1137,10 +1138,13 @@ def triage(inp: TriageInput, rules: DangerRules | None = None) -> TriageResult:
             "An emergency at some ages; the age is unknown: ask it.",
             ask="age",
             pending=tuple(r.id for r in waiting),
+            stages=tuple(sorted(stages)),
         )
     if not fired:
         stage_note = f" (life stage: {', '.join(sorted(stages))})" if stages else ""
-        return TriageResult(ROUTINE, (), None, f"No danger sign matched{stage_note}.")
+        return TriageResult(
+            ROUTINE, (), None, f"No danger sign matched{stage_note}.", stages=tuple(sorted(stages))
+        )
     fired.sort(key=lambda r: (-r.priority, r.order))
     top = fired[0]
     titles = "; ".join(r.title for r in fired[:3])
@@ -1150,7 +1154,30 @@ def triage(inp: TriageInput, rules: DangerRules | None = None) -> TriageResult:
         tuple(r.id for r in fired),
         top.advice_key,
         f"Danger sign: {titles}{more}.",
+        stages=tuple(sorted(stages)),
     )
+
+
+def present_symptoms(
+    text: str, codes: Iterable[str], rules: DangerRules | None = None
+) -> tuple[str, ...]:
+    """The NLU symptom codes without those the text only mentions negated or as history
+    ("tp ga kejang, ga sesak" keeps fever, drops convulsion and breathlessness)."""
+    rules = rules or load_rules()
+    variants, raw = _normalise(text, rules)
+    ev = _Evaluation(rules, variants, frozenset(), asks="?" in raw)
+    kept = []
+    for code in codes:
+        found = {
+            ev._text_status(c, v)
+            for c in rules.concepts.values()
+            if code in c.symptoms and c.regex is not None
+            for v in variants
+        }
+        if _NEGATED in found and _POSITIVE not in found:
+            continue
+        kept.append(code)
+    return tuple(kept)
 
 
 def iter_rule_examples(
