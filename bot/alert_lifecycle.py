@@ -113,10 +113,16 @@ def check(alert: Alert, actor: Actor, tree: AreaTree, cat: Catalog) -> None:
         )
 
 
-def _taken_by_other(session: Session, alert: Alert, actor: Actor) -> None:
+def _taken_by_other(
+    session: Session, alert: Alert, actor: Actor, cat: Catalog | None = None
+) -> None:
     if alert.accepted_by and alert.accepted_by != actor.worker_id:
         other = session.get(Worker, alert.accepted_by)
         raise Refused("already_taken", ref=alert.ref, worker=other.name if other else "-")
+    if alert.status == "accepted" and alert.accepted_by is None and actor.worker_id is not None:
+        # taken on the dashboard by a puskesmas login without a worker: it is theirs too
+        staff = (cat or load_catalog("id")).t("alert.staff_name")
+        raise Refused("already_taken", ref=alert.ref, worker=staff)
 
 
 def _report(session: Session, alert: Alert) -> Report | None:
@@ -130,7 +136,7 @@ def accept(
     the resident is told who is coming. Returns the outbound ids to send."""
     cat = cat or load_catalog("id")
     check(alert, actor, AreaTree(session), cat)
-    _taken_by_other(session, alert, actor)
+    _taken_by_other(session, alert, actor, cat)
     if alert.status != "accepted" or alert.accepted_at is None:
         alert.accepted_at = to_db(now)
     alert.status, alert.escalate_at = "accepted", None

@@ -311,3 +311,17 @@ def test_elapsed_counts_from_the_alert_not_the_setting(app, rt, clock):
         alert = s.execute(select(Alert)).scalar_one()
         lifecycle.escalate(s, alert, rt.clock.now())
     assert "7 menit sejak laporan masuk" in sent_to(rt, PIKET)[-1]
+
+
+def test_a_puskesmas_claim_on_the_dashboard_is_not_overwritten_from_whatsapp(rt):
+    """Found by trying the dashboard: 'Tangani' by a puskesmas login, then TERIMA by a bidan."""
+    alert_id = lifecycle_alert(rt)
+    with transaction(rt.session_factory) as s:
+        alert = s.get(Alert, alert_id)
+        puskesmas = lifecycle.Actor(None, "Petugas puskesmas", "admin", None, "staff1")
+        lifecycle.accept(s, alert, puskesmas, rt.clock.now())
+        with pytest.raises(lifecycle.Refused) as refused:
+            lifecycle.accept(s, alert, actor(s, SARI), rt.clock.now())
+        assert refused.value.reason == "already_taken"
+        assert refused.value.values["worker"] == "Petugas puskesmas"
+        assert alert.accepted_by is None and alert.status == "accepted"

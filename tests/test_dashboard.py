@@ -687,3 +687,13 @@ def test_idle_window_moves_with_activity(dash_client, clock, seed):
         assert dash_client.get("/dashboard/pesan").status_code == 200
     clock.advance(minutes=31)
     assert dash_client.get("/dashboard/pesan").status_code == 302
+
+
+def test_closing_an_alert_on_the_dashboard_needs_a_note(dash_client, seed):
+    """One click must not close an emergency: the outcome and a note are both required."""
+    login(dash_client, "ani")
+    resp = post(dash_client, f"/dashboard/peringatan/{seed.alert_id}/selesai", {"hasil": "visited"})
+    html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Tulis catatan apa yang sudah dilakukan" in html
+    page = dash_client.get(f"/dashboard/peringatan/{seed.alert_id}").get_data(as_text=True)
+    assert "Tangani" in page  # still open

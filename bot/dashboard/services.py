@@ -105,7 +105,10 @@ def accept_alert(session: Session, alert: Alert, staff: StaffUser, now: datetime
 def close_alert(
     session: Session, alert: Alert, outcome: str, note: str, staff: StaffUser, now: datetime
 ) -> None:
-    """Selesai = SELESAI/RUJUK: the outcome and note; the linked report and visit follow."""
+    """Selesai = SELESAI/RUJUK: the outcome and note; the linked report and visit follow.
+    On the dashboard both are required (a closed emergency needs a record of what was done)."""
+    if alert.status in lifecycle.ACTIVE and not (note or "").strip():
+        raise ChangeError(load_catalog("id").t("dashboard.refused.need_note"))
     try:
         lifecycle.close(session, alert, _actor(session, staff), outcome, note, now)
     except lifecycle.Refused as exc:

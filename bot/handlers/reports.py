@@ -154,12 +154,25 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
     area = session.execute(select(Area).where(Area.code == event["area_code"])).scalar_one()
     if contact.area_id is None:
         contact.area_id = area.id
-    alert = session.execute(select(Alert).where(Alert.ref == event.get("ref"))).scalar_one_or_none()
-    if alert is None or alert.area_id is not None:
-        return None
-    alert.area_id = area.id
-    workers = alerts.responsible(session, area.id, ("kader", "bidan"))
-    return alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
+    given = session.execute(select(Alert).where(Alert.ref == event.get("ref"))).scalar_one_or_none()
+    # that alert, and any other open alert of hers still without an area (told in two messages)
+    pending = session.execute(
+        select(Alert)
+        .where(
+            Alert.contact_id == contact.id,
+            Alert.area_id.is_(None),
+            Alert.status.in_(ACTIVE),
+        )
+        .order_by(Alert.id)
+    ).scalars()
+    ids: list[int] = []
+    for alert in {a.id: a for a in [*([given] if given else []), *pending]}.values():
+        if alert.area_id is not None or alert.contact_id != contact.id:
+            continue
+        alert.area_id = area.id
+        workers = alerts.responsible(session, area.id, ("kader", "bidan"))
+        ids += alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
+    return ids
 
 
 @register("complaint_filed")
