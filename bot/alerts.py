@@ -49,6 +49,20 @@ def responsible(
     ]
 
 
+def below(
+    session: Session, area_id: int, tree: AreaTree, exclude: set[int] = frozenset()
+) -> list[Worker]:
+    """The kader of the areas inside this one: an emergency known only by its desa goes to
+    the kader of every dusun of that desa too (one of them is nearest)."""
+    inside = tree.descendants([area_id])
+    if not inside:
+        return []
+    workers = session.execute(
+        select(Worker).where(Worker.active.is_(True), Worker.role == "kader").order_by(Worker.id)
+    ).scalars()
+    return [w for w in workers if w.id not in exclude and any(a.id in inside for a in w.areas)]
+
+
 def who(cat: Catalog, person: Person | None, about: str | None, today: date) -> str:
     """'Bayu Pratama (bayi, umur 6 bulan)'; else what the message says ('istri, hamil 8
     bulan'); else 'tidak diketahui'."""
@@ -177,6 +191,8 @@ def raise_alert(
     workers = (
         responsible(session, alert.area_id, ("kader", "bidan"), tree=tree) if alert.area_id else []
     )
+    if alert.urgency == "emergency" and alert.area_id:
+        workers += below(session, alert.area_id, tree, exclude={w.id for w in workers})
     if not workers:
         workers = responsible(session, alert.area_id, ("admin",), tree=tree)
     alert.escalate_at = to_db(now + escalation_delay(settings, alert.urgency))

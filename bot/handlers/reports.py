@@ -170,7 +170,10 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
         if alert.area_id is not None or alert.contact_id != contact.id:
             continue
         alert.area_id = area.id
-        workers = alerts.responsible(session, area.id, ("kader", "bidan"))
+        tree = AreaTree(session)
+        workers = alerts.responsible(session, area.id, ("kader", "bidan"), tree=tree)
+        if alert.urgency == "emergency":
+            workers += alerts.below(session, area.id, tree, exclude={w.id for w in workers})
         ids += alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
     return ids
 
