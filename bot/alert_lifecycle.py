@@ -196,8 +196,16 @@ def decline(
         if report is not None and report.status == "in_progress":
             report.status, report.updated_at = "open", to_db(now)
     alert.updated_at = to_db(now)
-    if alert.level > 1:  # already with the puskesmas: nobody further to pass it to
-        return [], True
+    if alert.level > 1:  # already with the puskesmas: they hear she gave it back
+        duty = alerts.responsible(session, alert.area_id, ("admin",), tree=tree) or (
+            alerts.responsible(session, None, ("admin",), tree=tree)
+        )
+        since = labels.elapsed(cat, now - from_db(alert.created_at))
+        ids = alerts.notify(
+            session, alert, duty, "alert.escalated_declined", now, f"redecl{len(declined)}",
+            cat, elapsed=since, worker=actor.name, reason=reason,
+        )  # fmt: skip
+        return ids, True
     others = []
     if alert.area_id is not None:  # an unknown area is the puskesmas's, not every kader's
         others = alerts.responsible(session, alert.area_id, ("kader",), declined, tree)

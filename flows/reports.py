@@ -305,11 +305,14 @@ def _emergency(
         ctx.t(result.advice_key or "danger.general"),
         ctx.t("report.emergency_sent", ref=ref),
     ]
+    named = None if ctx.contact.area_code else area_in_text(text, ctx)
+    if named is not None:
+        details["area_code"] = named  # "di desa Mekarsari": no need to ask
     events = (
         {"type": "report_filed", **details},
         {"type": "alert_raised", "kind": "symptom", **details},
     )
-    if ctx.contact.area_code is None and _desa(ctx):
+    if ctx.contact.area_code is None and named is None and _desa(ctx):
         options = numbered([a.name for a in _desa(ctx)])
         replies.append(ctx.t("report.ask_area", options=options))
         return Step(State(SYMPTOM_FLOW, "area", {"ref": ref, "asked": 1}), tuple(replies), events)
@@ -400,11 +403,44 @@ def _next_question(state: State, ctx: Context) -> Step:
         "about": s.get("about") or "",
         "text": report_text(s),
     }
+    area = _area_of(ctx, s.get("person_id"), details["text"])
+    if area is not None:
+        details["area_code"] = area
     events = (
         {"type": "report_filed", **details},
         {"type": "alert_raised", "kind": "symptom", **details},
     )
-    return Step(IDLE, (ctx.t("report.filed", ref=ctx.ref),), events)
+    # honest about where it goes: with no area known only the puskesmas gets it
+    key = "report.filed" if area is not None else "report.filed_puskesmas"
+    return Step(IDLE, (ctx.t(key, ref=ctx.ref),), events)
+
+
+AREA_PREFIX = r"(?:dusun|dsn|kampung|kp|blok|lingkungan|rw|rt)"
+
+
+def area_in_text(text: str, ctx: Context) -> str | None:
+    """The area a message names ("rumah kami di desa Mekarsari dusun Cirumput"): the most
+    specific one; a dusun name counts only after "dusun"/"kampung" (Kaler and Kidul are also
+    plain Sundanese words)."""
+    lowered = " ".join(text.lower().split())
+    found = None
+    for area in ctx.areas:
+        name = re.escape(area.name.lower())
+        if area.level == "desa":
+            hit = re.search(rf"\b{name}\b", lowered)
+        else:
+            hit = re.search(rf"\b{AREA_PREFIX}\s+{name}\b", lowered)
+        if hit and (found is None or area.level != "desa"):
+            found = area
+    return found.code if found else None
+
+
+def _area_of(ctx: Context, person_id: int | None, text: str) -> str | None:
+    """Where the report belongs: the person's or contact's area, else the one it names."""
+    person = next((p for p in ctx.household if p.id == person_id), None)
+    return (
+        (person.area_code if person else None) or ctx.contact.area_code or area_in_text(text, ctx)
+    )
 
 
 def _who(ctx: Context) -> str:

@@ -17,11 +17,19 @@ from bot.lookups import provider
 from bot.models import Alert, Area, Contact, Person, Report, Visit, Worker
 
 
-def _person_area(session: Session, contact: Contact, person_id: int | None) -> int | None:
+def _person_area(
+    session: Session, contact: Contact, person_id: int | None, named: str | None = None
+) -> int | None:
+    """The person's area, else the contact's, else the area the message named (which then
+    becomes the contact's)."""
     if person_id:
         person = session.get(Person, person_id)
         if person is not None and person.area_id:
             return person.area_id
+    if contact.area_id is None and named:
+        area = session.execute(select(Area).where(Area.code == named)).scalar_one_or_none()
+        if area is not None:
+            contact.area_id = area.id
     return contact.area_id
 
 
@@ -74,7 +82,7 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
         report_id=report.id if report else None,
         contact_id=contact.id,
         person_id=event.get("person_id"),
-        area_id=_person_area(session, contact, event.get("person_id")),
+        area_id=_person_area(session, contact, event.get("person_id"), event.get("area_code")),
         status="open",
         level=1,
         summary=alerts.summary(rt.catalog, symptoms, text, _signs(event)),
