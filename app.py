@@ -8,8 +8,10 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, redirect
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import load_settings
+from bot.db import is_transient
 from bot.runtime import Runtime
 
 
@@ -60,6 +62,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.errorhandler(413)
     def too_large(_err):
         return jsonify({"error": "request too large"}), 413
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(err):
+        """The database stayed unreachable after the retry: nothing was stored, say so."""
+        if not is_transient(err):
+            raise err
+        app.logger.error("database unavailable: %s", type(err.orig).__name__)
+        resp = jsonify({"error": "database unavailable, try again shortly"})
+        resp.headers["Retry-After"] = "30"
+        return resp, 503
 
     if os.environ.get("NLU_PRELOAD") == "1":
         rt.preload_nlu()

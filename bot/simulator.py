@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
@@ -11,9 +12,11 @@ from bot.db import transaction
 from bot.models import OutboundMessage
 from bot.phones import to_e164
 from bot.pipeline import InboundCommand, handle_inbound
+from bot.sanitize import valid_message_id
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 MAX_TEXT = 10_000
+_AFTER = re.compile(r"\d{1,18}", re.ASCII)  # a message id: fits a 64-bit integer
 
 
 def _rt():
@@ -36,7 +39,10 @@ def page():
 @bp.post("/send")
 def send():
     rt = _rt()
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested thousands of levels deep
+        data = None
     if not isinstance(data, dict):
         return _error('send JSON like {"from": "+6281234567890", "text": "halo"}')
     sender, text = data.get("from"), data.get("text")
@@ -49,8 +55,8 @@ def send():
     if to_e164(sender, rt.settings["default_region"]) is None:
         return _error(f"'from' is not a valid phone number: {sender[:40]!r}")
     msg_id = data.get("id")
-    if msg_id is not None and (not isinstance(msg_id, str) or not 0 < len(msg_id) <= 60):
-        return _error("'id' must be a short string")
+    if msg_id is not None and not valid_message_id(msg_id, 60):
+        return _error("'id' must be 1-60 printable ASCII characters without spaces")
     cmd = InboundCommand("simulator", sender, text or "", msg_id or f"SIM{uuid.uuid4().hex}")
     result = handle_inbound(cmd, rt)
     return jsonify({"replies": result.replies, "events": result.events, "status": result.status})
@@ -63,8 +69,10 @@ def messages():
     phone = to_e164(request.args.get("phone", ""), rt.settings["default_region"])
     if phone is None:
         return _error("'phone' must be a valid phone number")
-    after = request.args.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after = request.args.get("after") or "0"
+    if not _AFTER.fullmatch(after):
+        return _error("'after' must be a message id (a whole number)")
+    after_id = int(after)
     with transaction(rt.session_factory) as s:
         rows = s.execute(
             select(OutboundMessage)
