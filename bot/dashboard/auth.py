@@ -45,8 +45,13 @@ def _csrf_ok() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local dashboard paths are followed after login (no open redirect)."""
-    if target and target.startswith("/dashboard") and "//" not in target and "\\" not in target:
+    """Only local dashboard (and simulator) paths are followed after login (no open redirect)."""
+    if (
+        target
+        and (target.startswith("/dashboard") or target == "/simulator")
+        and "//" not in target
+        and "\\" not in target
+    ):
         return target
     return url_for("dashboard.overview")
 
@@ -90,6 +95,24 @@ def guard():
     g.areas = core.AreaIndex(session_db)
     g.scope = core.Scope.for_staff(session_db, staff, g.areas)
     return None
+
+
+def signed_in_staff(session_db) -> StaffUser | None:
+    """The staff member of this request's dashboard session, for pages outside the dashboard
+    (the simulator): the same checks as the guard (active login, not ended by logout, password
+    change or deactivation, not idle); a valid session's idle clock restarts."""
+    staff_id = session.get("staff_id")
+    if not staff_id:
+        return None
+    staff = session_db.get(StaffUser, staff_id)
+    if not _session_valid(session_db, staff):
+        return None
+    current = core.now().timestamp()
+    seen = session.get("seen")
+    if seen is None or current - float(seen) > int(core.settings()["session_idle_minutes"]) * 60:
+        return None
+    session["seen"] = current
+    return staff
 
 
 def _session_target() -> str:
