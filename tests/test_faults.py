@@ -17,6 +17,8 @@ from werkzeug.datastructures import MultiDict
 from bot import pipeline
 from bot.models import InboundMessage, OutboundMessage
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.dashboard_fixtures import *  # noqa: F403
+from tests.dashboard_fixtures import csrf_of, login
 from tests.test_twilio_webhook import PUBLIC, inbound
 
 PHONE = "+6281234567890"
@@ -356,3 +358,29 @@ def test_nothing_after_the_commit_turns_a_stored_message_into_a_500(
     (row,) = stored(twilio_app)
     assert row.status == "processed"
     assert outbound_count(twilio_app) == 1  # the reply is in the outbox for the dispatcher
+
+
+# ------------------------------------------------------------------- dashboard: odd input
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/dashboard/warga?q=%00", 400),  # NUL: PostgreSQL refuses it in a query parameter
+        ("/dashboard/audit?pengguna=%00&aksi=%00&warga=%00", 400),
+        ("/dashboard/warga?%00=1", 400),
+        ("/dashboard/warga/99999999999999999999999", 404),  # SQLite: int too large
+        ("/dashboard/laporan/99999999999999999999999", 404),
+        ("/dashboard/warga?q=%ED%A0%80", 200),
+        ("/dashboard/cakupan?tahun=99999999999999999999", 200),
+    ],
+)
+def test_odd_dashboard_requests(dash_client, seed, path, status):
+    login(dash_client, "admin")
+    assert dash_client.get(path).status_code == status
+
+
+def test_a_nul_in_the_login_form_is_a_400(dash_client, seed):
+    token = csrf_of(dash_client)
+    data = {"username": "ad\x00min", "password": "x", "csrf_token": token}
+    assert dash_client.post("/dashboard/masuk", data=data).status_code == 400
