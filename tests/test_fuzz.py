@@ -23,7 +23,7 @@ from tests.test_twilio_webhook import PUBLIC
 FUZZ = settings(
     max_examples=60,
     deadline=None,
-    database=None,  # no .hypothesis/ folder in the work tree
+    database=None,  # no example database: every run draws fresh examples
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 _serial = itertools.count(1)
