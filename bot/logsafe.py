@@ -19,7 +19,7 @@ from bot.phones import mask
 # key=value pairs of a query string: the values are masked (search terms, phones, ids)
 _QUERY_VALUE = re.compile(r"([?&][^=&\s\"'#?]{1,64}=)([^&\s\"'#]+)")
 # +62 812-3456-7890, whatsapp:+6281..., %2B6281..., or a bare run of 9-15 digits
-_PHONE = re.compile(r"(?:\+|%2[bB])\d(?:[ .-]?\d){7,14}(?!\d)" r"|(?<![\w.%+])\d{9,15}(?!\w)")
+_PHONE = re.compile(r"(?:\+|%2[bB])\d(?:[ .-]?\d){7,14}(?!\d)|(?<![\w.%+])\d{9,15}(?!\w)")
 LOGGERS = ("", "werkzeug", "gunicorn.access", "gunicorn.error")
 _formatter = logging.Formatter()
 
