@@ -8,8 +8,12 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, redirect
+from sqlalchemy.exc import DBAPIError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.config import load_settings
+from bot import logsafe
+from bot.config import load_settings, simulator_mode
+from bot.db import is_transient
 from bot.runtime import Runtime
 
 
@@ -29,12 +33,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # twilio logs every request with the recipient's number at INFO: keep it out of the logs
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logsafe.install()  # phones and query-string values masked, access logs included
     secret = settings.get("secret_key")
     if not secret:
         secret = secrets.token_hex(32)
         app.logger.info("SECRET_KEY is not set; using a random key for this process")
     app.config.update(SECRET_KEY=secret, MAX_CONTENT_LENGTH=1024 * 1024, JSON_AS_ASCII=False)
+    # the session cookie only travels over HTTPS when the app is served over HTTPS
+    https = settings["channels"]["public_base_url"].startswith("https://")
+    app.config.update(SESSION_COOKIE_SECURE=https, SESSION_COOKIE_HTTPONLY=True)
     app.config.update(flask_keys)
+    if simulator_mode(settings) == "open" and https:
+        app.logger.warning("the simulator is open to anyone (SENDER_BACKEND=log): development only")
+    hops = settings["web"]["proxy_hops"]
+    if hops:  # trust X-Forwarded-* from exactly this many proxies; none by default
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     rt = Runtime(settings, clock=flask_keys.get("CLOCK"))
     app.extensions["jemput_bola"] = rt
@@ -48,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        if settings["channels"]["simulator"]:
+        if simulator_mode(settings) == "open":
             return redirect("/simulator")
         return jsonify({"service": "jemput-bola"})
 
@@ -60,6 +73,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.errorhandler(413)
     def too_large(_err):
         return jsonify({"error": "request too large"}), 413
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(err):
+        """The database stayed unreachable after the retry: nothing was stored, say so."""
+        if not is_transient(err):
+            raise err
+        app.logger.error("database unavailable: %s", type(err.orig).__name__)
+        resp = jsonify({"error": "database unavailable, try again shortly"})
+        resp.headers["Retry-After"] = "30"
+        return resp, 503
 
     if os.environ.get("NLU_PRELOAD") == "1":
         rt.preload_nlu()

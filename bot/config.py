@@ -27,6 +27,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "TWILIO_WHATSAPP_FROM": ("channels", "whatsapp_from"),
     "TWILIO_SMS_FROM": ("channels", "sms_from"),
     "SENDER_BACKEND": ("sending", "backend"),
+    "SIMULATOR_ENABLED": ("channels", "simulator"),
+    "PROXY_HOPS": ("web", "proxy_hops"),
     "TWILIO_ACCOUNT_SID": ("twilio", "account_sid"),
     "TWILIO_API_BASE_URL": ("twilio", "api_base_url"),
 }
@@ -35,6 +37,7 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
     "NLU_SERVER_TOKEN": ("nlu", "server_token"),
 }
+_BOOLS = {"true", "false", "1", "0"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -93,7 +96,14 @@ def validate(s: dict[str, Any]) -> None:
             "config key 'channels.public_base_url': must look like https://host[:port]"
         )
     _require_bool(s, ("channels", "validate_signature"))
-    _require_bool(s, ("channels", "simulator"))
+    simulator = _get(s, ("channels", "simulator"))
+    if isinstance(simulator, str) and simulator.strip().lower() == "auto":
+        _set(s, ("channels", "simulator"), "auto")
+    elif not isinstance(simulator, bool) and str(simulator).lower() not in _BOOLS:
+        raise ConfigError("config key 'channels.simulator': expected auto, true or false")
+    else:
+        _require_bool(s, ("channels", "simulator"))
+    _require_int(s, ("web", "proxy_hops"), 0, 5)
     _require_str(s, ("channels", "whatsapp_from"))
     _require_str(s, ("channels", "sms_from"))
     _require_choice(s, ("sending", "backend"), {"log", "twilio"})
@@ -118,6 +128,7 @@ def validate(s: dict[str, Any]) -> None:
     _require_int(s, ("dashboard", "session_idle_minutes"), 1, 24 * 60)
     _require_int(s, ("dashboard", "login_max_failures"), 1, 100)
     _require_int(s, ("dashboard", "login_window_minutes"), 1, 24 * 60)
+    _require_int(s, ("dashboard", "login_max_failures_per_ip"), 1, 10_000)
     _require_int(s, ("dashboard", "coverage_target_percent"), 1, 100)
     _require_int(s, ("alerts", "escalate_emergency_minutes"), 1, 24 * 60)
     _require_int(s, ("alerts", "escalate_routine_hours"), 1, 24 * 14)
@@ -184,11 +195,23 @@ def _require_int(s: dict[str, Any], key: tuple[str, ...], low: int, high: int) -
 
 def _require_bool(s: dict[str, Any], key: tuple[str, ...]) -> None:
     value = _get(s, key)
-    if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+    if isinstance(value, str) and value.lower() in _BOOLS:
         value = value.lower() in {"true", "1"}
         _set(s, key, value)
     if not isinstance(value, bool):
         raise ConfigError(f"config key '{'.'.join(key)}': expected true or false")
+
+
+def simulator_mode(settings: dict[str, Any]) -> str:
+    """Who may use /simulator: 'open' (development: the log sender, nothing leaves the
+    machine), 'staff' (explicitly enabled next to the Twilio sender: logged-in dashboard staff
+    only) or 'off' (the default with the Twilio sender, or disabled)."""
+    enabled = settings["channels"]["simulator"]
+    if enabled is False:
+        return "off"
+    if settings["sending"]["backend"] == "log":
+        return "open"
+    return "staff" if enabled is True else "off"
 
 
 def get(settings: dict[str, Any], dotted: str) -> Any:

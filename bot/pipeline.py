@@ -9,21 +9,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import events as event_handlers
 from bot import kader, lookups, outbox
 from bot.clock import from_db, to_db
-from bot.db import transaction
+from bot.db import is_transient, retry_transient, transaction
 from bot.district import area_infos
 from bot.models import Area, Contact, Conversation, InboundMessage, OutboundMessage, Person
 from bot.phones import mask, to_e164
+from bot.sanitize import MAX_BODY, clean_text
 from flows import kader_commands, keywords, router
 from flows.base import ContactInfo, Context, Message, PersonInfo, State, Step
 
 log = logging.getLogger(__name__)
-MAX_BODY = 20_000  # stored as received up to this size
 
 
 @dataclass(frozen=True)
@@ -46,32 +46,58 @@ class InboundResult:
 
 
 def handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
-    """Process one inbound message end to end; replies are sent after the commit."""
+    """Process one inbound message end to end; replies are sent after the commit.
+
+    A transient database error runs the whole transaction once more (the provider message id
+    keeps it idempotent); any other failure stores the message as failed and apologises.
+    Nothing after the commit (delivery, re-planning) can fail the request."""
     now = rt.clock.now()
     phone = to_e164(cmd.from_raw, rt.settings["default_region"])
     if phone is None:
         log.warning("inbound %s from an invalid number ignored", cmd.provider_message_id[:40])
         return InboundResult("invalid_sender")
     result = None
-    for _attempt in range(3):
+    retried = False
+    attempts = 0
+    while attempts < 3:
+        attempts += 1
         try:
             result = _process(cmd, phone, now, rt)
             break
         except IntegrityError:
-            duplicate = _duplicate(cmd, rt)
+            duplicate = retry_transient(lambda: _duplicate(cmd, rt))
             if duplicate is not None:  # the same message committed by a concurrent request
                 return duplicate
             # otherwise a fresh reference code collided: run again with a new one
+        except DBAPIError as exc:
+            if is_transient(exc) and not retried:
+                retried, attempts = True, attempts - 1
+                log.warning("inbound from %s: transient database error; retrying", mask(phone))
+                continue
+            log.exception("inbound from %s failed; stored for follow-up", mask(phone))
+            break
         except Exception:
             log.exception("inbound from %s failed; stored for follow-up", mask(phone))
             break
     if result is None:
-        result = _store_failed(cmd, phone, now, rt)
-    if result.outbound_ids:
-        rt.outbox.deliver_many(result.outbound_ids)
-    if any(e.get("type") in REPLAN_EVENTS for e in result.events):
-        _replan(phone, rt)
+        result = retry_transient(lambda: _store_failed(cmd, phone, now, rt))
+    _after_commit(result, phone, rt)
     return result
+
+
+def _after_commit(result: InboundResult, phone: str, rt) -> None:
+    """Send the replies and re-plan; a failure here leaves the queued replies to the
+    dispatcher and the planning to the daily job, never fails the stored message."""
+    try:
+        if result.outbound_ids:
+            rt.outbox.deliver_many(result.outbound_ids)
+    except Exception:
+        log.exception("delivery after inbound from %s failed; left to the dispatcher", mask(phone))
+    try:
+        if any(e.get("type") in REPLAN_EVENTS for e in result.events):
+            _replan(phone, rt)
+    except Exception:
+        log.exception("re-planning after inbound from %s failed", mask(phone))
 
 
 # After these, the contact's household gets its reminders re-planned at once.
@@ -335,5 +361,6 @@ def _save_state(
 
 
 def _storable(text: str | None) -> str:
-    """The body as we keep it: NUL bytes removed (PostgreSQL refuses them), bounded size."""
-    return (text or "").replace("\x00", "")[:MAX_BODY]
+    """The body as we keep it and hand it to the NLU (bot/sanitize.py: no lone surrogates,
+    NUL or control characters except newline and tab; bounded size)."""
+    return clean_text(text, MAX_BODY)

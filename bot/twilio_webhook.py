@@ -7,9 +7,10 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
 
-from bot.db import transaction
+from bot.db import retry_transient, transaction
 from bot.outbox import record_status
 from bot.pipeline import InboundCommand, handle_inbound
+from bot.sanitize import error_code, valid_message_id
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 log = logging.getLogger(__name__)
@@ -46,11 +47,13 @@ def inbound() -> Response:
     sender = request.form.get("From", "")
     if not sid or not sender:
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
+    if not valid_message_id(sid):
+        return Response("MessageSid is malformed", status=400, mimetype="text/plain")
     channel = "whatsapp" if sender.lower().startswith("whatsapp:") else "sms"
     body = request.form.get("Body")
     if body is None and request.form.get("ButtonPayload"):
         body = request.form["ButtonPayload"]
-    cmd = InboundCommand(channel, sender, body or "", sid[:64])
+    cmd = InboundCommand(channel, sender, body or "", sid)
     handle_inbound(cmd, _rt())
     return _twiml()  # replies go through the outbox, not inline TwiML
 
@@ -63,7 +66,14 @@ def status() -> Response:
     new_status = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
     if not sid or not new_status:
         return Response("MessageSid and MessageStatus are required", status=400)
+    if not valid_message_id(sid):
+        return Response("MessageSid is malformed", status=400, mimetype="text/plain")
     rt = _rt()
-    with transaction(rt.session_factory) as s:
-        record_status(s, sid, new_status, request.form.get("ErrorCode") or None, rt.clock.now())
+    code = error_code(request.form.get("ErrorCode"))
+
+    def apply() -> None:
+        with transaction(rt.session_factory) as s:
+            record_status(s, sid, new_status, code, rt.clock.now())
+
+    retry_transient(apply)  # idempotent: a status only moves forward
     return Response("", status=204)

@@ -65,12 +65,37 @@ def _failures(session: Session, username: str, ip: str | None, now: datetime) ->
     )
 
 
-def blocked_minutes(session: Session, username: str, ip: str | None, now: datetime) -> int:
-    """Minutes until this username + IP may try again; 0 when not blocked."""
+def _ip_failures(session: Session, ip: str, now: datetime) -> list[datetime]:
+    """Times of failed logins from this IP address for any username inside the window,
+    newest first (a successful login does not reset them: one good account must not let
+    a password be sprayed over the others)."""
     conf = core.settings()
-    failures = _failures(session, username, ip, now)
-    if len(failures) < int(conf["login_max_failures"]):
+    since = to_db(now - timedelta(minutes=int(conf["login_window_minutes"])))
+    return list(
+        session.execute(
+            select(AuditLog.at)
+            .where(AuditLog.action == "login_failed", AuditLog.ip == ip, AuditLog.at >= since)
+            .order_by(AuditLog.id.desc())
+            .limit(int(conf["login_max_failures_per_ip"]))
+        ).scalars()
+    )
+
+
+def _wait(failures: list[datetime], limit: int, now: datetime) -> int:
+    """Minutes until the oldest of `limit` failures leaves the window; 0 below the limit."""
+    if len(failures) < limit:
         return 0
-    free_at = failures[-1] + timedelta(minutes=int(conf["login_window_minutes"]))
+    free_at = failures[-1] + timedelta(minutes=int(core.settings()["login_window_minutes"]))
     seconds = (free_at - to_db(now)).total_seconds()
     return max(1, int(seconds // 60) + (1 if seconds % 60 else 0))
+
+
+def blocked_minutes(session: Session, username: str, ip: str | None, now: datetime) -> int:
+    """Minutes until this username + IP may try again; 0 when not blocked. Both the failures
+    for this username from this address and all failures from this address count."""
+    conf = core.settings()
+    wait = _wait(_failures(session, username, ip, now), int(conf["login_max_failures"]), now)
+    if ip:
+        per_ip = int(conf["login_max_failures_per_ip"])
+        wait = max(wait, _wait(_ip_failures(session, ip, now), per_ip, now))
+    return wait

@@ -7,7 +7,17 @@ import hmac
 import secrets
 from functools import lru_cache, wraps
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,17 +55,42 @@ def _csrf_ok() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local dashboard paths are followed after login (no open redirect)."""
-    if target and target.startswith("/dashboard") and "//" not in target and "\\" not in target:
+    """Only local dashboard (and simulator) paths are followed after login (no open redirect)."""
+    if (
+        target
+        and (target.startswith("/dashboard") or target == "/simulator")
+        and "//" not in target
+        and "\\" not in target
+    ):
         return target
     return url_for("dashboard.overview")
 
 
+_MAX_ID = 2**63 - 1  # ids in URLs beyond this cannot exist (SQLite refuses to compare them)
+
+
+def _unusable_input():
+    """A 400 for a NUL anywhere in the query or form (PostgreSQL refuses it in text), a 404 for
+    an id in the URL that no row can have; None otherwise."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        return Response("Permintaan berisi karakter yang tidak valid.", 400, mimetype="text/plain")
+    if any(
+        isinstance(v, int) and not -_MAX_ID <= v <= _MAX_ID
+        for v in (request.view_args or {}).values()
+    ):
+        return render_template("dashboard/error.html", code=404, message="not_found"), 404
+    return None
+
+
 @bp.before_request
 def guard():
-    """CSRF on POST, then login, idle timeout and the staff member's scope."""
+    """Unusable input, CSRF on POST, then login, idle timeout and the staff member's scope."""
     if request.endpoint == "dashboard.static":
         return None
+    bad = _unusable_input()
+    if bad is not None:
+        return bad
     if request.method == "POST" and not _csrf_ok():
         return render_template("dashboard/error.html", code=400, message="csrf"), 400
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -90,6 +125,24 @@ def guard():
     g.areas = core.AreaIndex(session_db)
     g.scope = core.Scope.for_staff(session_db, staff, g.areas)
     return None
+
+
+def signed_in_staff(session_db) -> StaffUser | None:
+    """The staff member of this request's dashboard session, for pages outside the dashboard
+    (the simulator): the same checks as the guard (active login, not ended by logout, password
+    change or deactivation, not idle); a valid session's idle clock restarts."""
+    staff_id = session.get("staff_id")
+    if not staff_id:
+        return None
+    staff = session_db.get(StaffUser, staff_id)
+    if not _session_valid(session_db, staff):
+        return None
+    current = core.now().timestamp()
+    seen = session.get("seen")
+    if seen is None or current - float(seen) > int(core.settings()["session_idle_minutes"]) * 60:
+        return None
+    session["seen"] = current
+    return staff
 
 
 def _session_target() -> str:

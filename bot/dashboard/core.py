@@ -24,6 +24,7 @@ DEFAULTS = {
     "session_idle_minutes": 30,  # log out after this long without a request
     "login_max_failures": 5,  # failed logins per username + IP address ...
     "login_window_minutes": 15,  # ... within this window block further attempts
+    "login_max_failures_per_ip": 20,  # failed logins from one IP address, any usernames
     "coverage_target_percent": 95,  # PWS target line for immunization and ANC coverage
 }
 ROLES = ("admin", "bidan", "kader")
