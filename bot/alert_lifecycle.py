@@ -148,10 +148,11 @@ def accept(
     contact = session.get(Contact, alert.contact_id)
     if contact is None or contact.opted_out:
         return []
-    if actor.role == "admin":  # "Puskesmas (piket) menerima ...", no role after the name
+    role = labels.word(cat, "role", actor.role)
+    if actor.role == "admin" or role.lower() in actor.name.lower():
+        # "Puskesmas (piket) menerima ...", "Kader Cici menerima ...": no role after the name
         body = cat.t("alert.resident_accepted_puskesmas", worker=actor.name, ref=alert.ref)
     else:
-        role = labels.word(cat, "role", actor.role)
         body = cat.t("alert.resident_accepted", worker=actor.name, role=role, ref=alert.ref)
     msg = outbox.queue(
         session,

@@ -14,6 +14,10 @@ USAGE = {
     "IMUN": "IMUN <no anak> <vaksin...> [2026-03-01]",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# what kader really type for a command word ("trima", "Terima:", "selesai.")
+ALIASES = {"TRIMA": "TERIMA", "TERIMAH": "TERIMA", "TERIMAA": "TERIMA", "SELSAI": "SELESAI"}
+_EDGE_PUNCT = ".,:;!?#*"
+_REF_WORDS = {"REF", "REF.", "NO", "NO.", "NOMOR", "NOMER"}
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,23 @@ class Command:
 def parse(text: str) -> Command | None:
     """'terima  123' -> Command('TERIMA', '123'); None when the text is not a command."""
     words = (text or "").split()
-    if not words or words[0].upper() not in COMMANDS:
+    if not words:
         return None
-    name, args = words[0].upper(), words[1:]
+    first = words[0].upper().strip(_EDGE_PUNCT)
+    first = ALIASES.get(first, first)
+    if first not in COMMANDS:
+        return None
+    name, args = first, words[1:]
+    if name not in ("IMUN",) and args and args[0].upper() in _REF_WORDS:
+        args = args[1:]  # "TERIMA ref 123"
+    if args:
+        args = [args[0].strip(_EDGE_PUNCT), *args[1:]]
+        if not args[0]:
+            args = args[1:]
     if name in ("JADWAL", "BANTUAN"):
         return Command(name)
+    if name == "TERIMA" and args and args[0].lower() in ("kasih", "ksh", "kasi", "kasihh"):
+        return None  # "terima kasih": thanks, not a command
     if not args:
         return Command(name, error="usage")
     ref = args[0].lstrip("#")

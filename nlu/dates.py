@@ -445,7 +445,7 @@ _RULES: list[tuple[re.Pattern, _Handler]] = [
         re.compile(
             r"(?<!\w)(?:(?P<p2>besok\s+lusa|lusa)|(?P<m2>kemarin\s+(?:lusa|dulu))"
             r"|(?P<z>hari\s*ini|hr\s+ini|hri\s+ini|sekarang|skrg|skrng|skarang|saat\s+ini)"
-            r"|(?P<p1>besok|bsk|(?<!jam\s)besuk|esok|sesuk|[eé]njing|benjing|mbenjing)"
+            r"|(?P<p1>besok|bsk|(?<!jam\s)besuk|esok|sesuk|isukan|[eé]njing|benjing|mbenjing)"
             r"|(?P<m1>kemarin|kemaren|kemar[eé]n|kmrn|kmrin|kmren|wingi|kamari))(?!\w)",
             _FLAGS,
         ),

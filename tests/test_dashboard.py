@@ -309,7 +309,7 @@ def test_take_and_close_an_alert_like_the_kader(dash_app, dash_client, seed):
             select(OutboundMessage).where(OutboundMessage.idempotency_key.like("alert:200001:%"))
         ).scalar_one()
         assert notice.to_phone == "+6281234567001"
-        assert notice.body == "Kader Ani (kader) menerima laporan 200001 dan akan menghubungi Anda."
+        assert notice.body == "Kader Ani menerima laporan 200001 dan akan menghubungi Anda."
     post(
         dash_client,
         f"/dashboard/peringatan/{seed.alert_id}/selesai",

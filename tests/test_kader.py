@@ -293,3 +293,23 @@ def test_imun_for_a_child_of_another_dusun_is_refused(client, rt):
         assert s.execute(select(DoseRecord)).scalars().all() == []
     assert say(client, BUDI, f"IMUN {cid} BCG")[0] == "Tercatat untuk Budi Kecil: BCG."
     assert "bukan warga wilayah Anda" in say(client, CICI, f"IMUN {cid} OPV1")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "ref"),
+    [
+        ("trima 123", "TERIMA", "123"),
+        ("Terima: 123", "TERIMA", "123"),
+        ("TERIMA ref 123", "TERIMA", "123"),
+        ("terima #123.", "TERIMA", "123"),
+        ("Selesai. 123 sudah dikunjungi", "SELESAI", "123"),
+    ],
+)
+def test_commands_as_kader_type_them(text, name, ref):
+    """Found by a kader's trial: small slips made the command fall through to the menu."""
+    cmd = parse(text)
+    assert (cmd.name, cmd.ref) == (name, ref)
+
+
+def test_terima_kasih_is_thanks_not_a_command():
+    assert parse("Terima kasih bu") is None
