@@ -211,3 +211,66 @@ def test_reminders_due_command(runner, rt, clock):
     assert any(i["item"] == "BCG" and i["status"] == "due" for i in items)
     bad = runner.invoke(args=["reminders", "due", "--on", "2026-02-30"])
     assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+# --------------------------------------------------------------------------- send-time rules
+
+
+def _pending(rt) -> list[Reminder]:
+    return [r for r in rows(rt) if r.status == "pending"]
+
+
+def test_send_run_at_2230_wib_sends_nothing_and_defers_to_the_morning(rt, clock):
+    # planned at 10:00 WIB (overdue items go out at once), then the scheduler was down
+    add_household(rt, date(2026, 9, 1))
+    jobs.job_plan(rt)
+    due_now = [r for r in _pending(rt) if r.send_at <= to_db(clock.now())]
+    assert due_now, "the test needs reminders that were due before the night"
+    clock.set(datetime(2026, 11, 22, 22, 30, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    assert reminder_messages(rt) == []
+    morning = to_db(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    deferred_rows = {r.id: r.send_at for r in _pending(rt) if r.id in {d.id for d in due_now}}
+    assert set(deferred_rows.values()) == {morning}
+    clock.set(datetime(2026, 11, 23, 6, 59, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    local = reminder_messages(rt)[0].created_at.replace(tzinfo=timezone.utc).astimezone(WIB)
+    assert (local.date(), local.hour) == (date(2026, 11, 23), 7)
+
+
+def test_send_run_during_friday_prayer_defers_to_after_it(rt, clock):
+    clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=WIB))  # Friday
+    add_household(rt, date(2026, 9, 1))
+    jobs.job_plan(rt)
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    after_prayer = to_db(datetime(2026, 11, 27, 13, 0, tzinfo=WIB))
+    assert min(r.send_at for r in _pending(rt)) == after_prayer
+    clock.set(datetime(2026, 11, 27, 12, 55, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    clock.set(datetime(2026, 11, 27, 13, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+
+
+def test_send_time_is_checked_in_the_contacts_zone(rt, clock):
+    """At 06:30 WIB it is 08:30 in Papua (WIT): the WIT contact gets its reminder, the WIB one
+    waits for 07:00 WIB."""
+    add_household(rt, date(2026, 9, 1), phone="+6281234560101", name="Bayi Jakarta")
+    wit_pid = add_household(rt, date(2026, 9, 1), phone="+6281234560102", name="Bayi Papua")
+    with transaction(rt.session_factory) as s:
+        papua = Area(code="PAPUA", name="Papua", level="desa", timezone="Asia/Jayapura")
+        s.add(papua)
+        s.flush()
+        person = s.get(Person, wit_pid)
+        person.area_id = papua.id
+        s.get(Contact, person.contact_id).area_id = papua.id
+    jobs.job_plan(rt)
+    clock.set(datetime(2026, 11, 23, 6, 30, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    sent = reminder_messages(rt)
+    assert [m.to_phone for m in sent] == ["+6281234560102"]
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    assert [m.to_phone for m in reminder_messages(rt)][1:] == ["+6281234560101"]
