@@ -16,9 +16,10 @@ from bot.kader import _descendants
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
 from scheduler.planner import Given, plan
 from scheduler.reminders import Zones, facts, places
+from scheduler.rules import ALL_DOSE_ITEMS
 from scheduler.sendtime import allowed
 
-IMMUNIZATION = {"HB0", "BCG", "OPV", "DPT", "PCV", "RV", "IPV", "MR", "JE"}
+IMMUNIZATION = frozenset(ALL_DOSE_ITEMS)  # infant and school (BIAS) doses
 
 
 def _hour_reached(local: datetime, hhmm: str) -> bool:
@@ -147,8 +148,7 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
             ).scalars()
         ]
         for item in plan(facts(person, zones, today), given, today):
-            base = item.item.rstrip("0123456789")
-            if item.status == "overdue" and (base in IMMUNIZATION or item.item == "HB0"):
+            if item.status == "overdue" and item.item in IMMUNIZATION:
                 overdue.append(
                     t("daily.line_overdue", name=person.name, id=person.id, item=item.item)
                 )

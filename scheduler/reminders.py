@@ -133,8 +133,8 @@ def plan_person(
         horizon = settings["reminders"]["horizon_days"]
         person_facts = facts(person, zones, today, contact.area_id)
         for item in plan_memo(person_facts, records, today, horizon_days=horizon):
-            if item.status not in ACTIVE:
-                continue
+            if item.status not in ACTIVE or item.waits_for is not None:
+                continue  # a later dose of a series is reminded once the one before is recorded
             if item.status == "overdue" and item.overdue_from:
                 wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
             else:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from bot.clock import to_db
 from bot.db import transaction
-from bot.models import Area, Contact, OutboundMessage, Person, Reminder
+from bot.models import Area, Contact, DoseRecord, OutboundMessage, Person, Reminder
 from scheduler import jobs
 from scheduler.reminders import Zones, places, plan_all, plan_everyone, plan_person
 
@@ -274,3 +274,38 @@ def test_send_time_is_checked_in_the_contacts_zone(rt, clock):
     clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
     assert jobs.job_send_reminders(rt) == 1
     assert [m.to_phone for m in reminder_messages(rt)][1:] == ["+6281234560101"]
+
+
+# --------------------------------------------------------------------------- series
+
+
+def test_only_the_next_dose_of_a_series_gets_reminder_rows(rt, clock):
+    """A 4-month-old with nothing recorded: DPT1 is reminded, DPT2/DPT3 are not (yet)."""
+    pid = add_household(rt, date(2026, 7, 22))
+    jobs.job_plan(rt)
+    items = {r.item for r in rows(rt)}
+    assert {"OPV1", "DPT1", "PCV1", "RV1", "IPV1"} <= items
+    assert not items & {"OPV2", "OPV3", "OPV4", "DPT2", "DPT3", "PCV2", "RV2", "RV3"}
+
+    # a kader records DPT1 (IMUN): the dose, and its reminders marked done
+    with transaction(rt.session_factory) as s:
+        s.add(DoseRecord(person_id=pid, item="DPT1", occurrence="1", given_on=date(2026, 11, 22),
+                         source="kader", created_at=to_db(clock.now())))  # fmt: skip
+        for r in s.execute(select(Reminder).where(Reminder.item == "DPT1")).scalars():
+            r.status = "done"
+    clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=WIB))
+    jobs.job_plan(rt)  # the nightly re-plan
+    assert jobs.job_plan(rt) == 0  # and again: nothing changes
+    dpt = {(r.item, r.stage): r for r in rows(rt) if r.item.startswith("DPT")}
+    assert dpt[("DPT2", "due")].due_on == date(2026, 12, 20)  # 4 weeks after DPT1
+    assert dpt[("DPT2", "due")].status == "pending"
+    assert not any(item == "DPT3" for item, _ in dpt)
+
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=WIB))
+    jobs.job_send_reminders(rt)
+    body = reminder_messages(rt)[-1].body
+    assert "DPT-HB-Hib 2" not in body  # not the next day
+    clock.set(datetime(2026, 12, 20, 8, 0, tzinfo=WIB))
+    jobs.job_plan(rt)
+    jobs.job_send_reminders(rt)
+    assert "DPT-HB-Hib 2" in reminder_messages(rt)[-1].body
