@@ -489,6 +489,8 @@ def _series(
                     f"{code} after {before} (at least {interval.words} later): "  # type: ignore[union-attr]
                     f"earliest {due.isoformat()}, once {before} is recorded"
                 )
+                if rule.campaign:
+                    reason += " or no longer offered (school dose)"
                 out.append(PlanItem(code, "1", UPCOMING, due, overdue, expires, reason, before))
             state, waiting_since, previous = _WAITING, due, code
             continue

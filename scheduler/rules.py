@@ -44,7 +44,7 @@ DOSE_ITEMS = (
 )  # fmt: skip
 # School-age doses (BIAS, Bulan Imunisasi Anak Sekolah): MR3 = MR in kelas 1, DT in kelas 1,
 # TD1 = Td in kelas 2, TD2 = Td in kelas 5, HPV for girls in kelas 5 (single dose).
-SCHOOL_DOSE_ITEMS: tuple[str, ...] = ()
+SCHOOL_DOSE_ITEMS = ("MR3", "DT", "TD1", "TD2", "HPV")
 ALL_DOSE_ITEMS = DOSE_ITEMS + SCHOOL_DOSE_ITEMS
 VISIT_ITEMS = (
     "ANC1", "ANC2", "ANC3", "ANC4", "ANC5", "ANC6",

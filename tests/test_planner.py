@@ -863,3 +863,81 @@ def test_property_nothing_before_the_minimum_interval_and_one_dose_per_series_du
                 assert item.waits_for in series.doses and item.waits_for not in given
             if item.status in (DUE, OVERDUE) and before in items:
                 assert items[before].status in (DONE, EXPIRED), (code, items[before])
+
+
+# --------------------------------------------------------------------------- school (BIAS)
+
+
+def school(birth: str, on: str, given=(), sex="P", horizon: int = 60, **facts):
+    got = doses(birth, on, given=given, horizon=horizon, sex=sex, **facts)
+    return {k: v for k, v in got.items() if k in ("MR3", "DT", "TD1", "TD2", "HPV")}
+
+
+@pytest.mark.parametrize(
+    "birth, item, due_from, expires_on",
+    [
+        # born before 1 July: 7 on 1 July 2026 -> kelas 1 in 2026/27
+        ("2019-03-10", "MR3", "2026-08-01", "2027-06-30"),
+        ("2019-03-10", "DT", "2026-11-01", "2027-06-30"),
+        ("2019-03-10", "TD1", "2027-11-01", "2028-06-30"),
+        ("2019-03-10", "TD2", "2030-11-01", "2031-06-30"),
+        ("2019-03-10", "HPV", "2030-08-01", "2035-03-09"),  # offered until 15 years
+        ("2019-07-01", "MR3", "2026-08-01", "2027-06-30"),  # 7 on that very day
+        # born after 1 July: still 6 on 1 July 2026 -> kelas 1 in 2027/28
+        ("2019-07-02", "MR3", "2027-08-01", "2028-06-30"),
+        ("2019-09-10", "TD2", "2031-11-01", "2032-06-30"),
+    ],
+)
+def test_bias_doses_by_age_in_august_and_november(birth, item, due_from, expires_on):
+    got = school(birth, birth, horizon=6000)[item]
+    assert (got.due_from, got.expires_on) == (D(due_from), D(expires_on))
+    assert got.due_from.month in (8, 11) and got.due_from.day == 1
+
+
+@pytest.mark.parametrize(
+    "on, status",
+    [
+        ("2026-07-31", UPCOMING),
+        ("2026-08-01", DUE),
+        ("2026-08-31", DUE),
+        ("2026-09-01", OVERDUE),  # the BIAS session was missed: catch up at the puskesmas
+        ("2027-06-30", OVERDUE),
+        ("2027-07-01", EXPIRED),  # the school year is over
+    ],
+)
+def test_bias_window_is_the_campaign_month_then_the_school_year(on, status):
+    assert school("2019-03-10", on)["MR3"].status == status
+
+
+def test_known_grade_wins_over_the_age():
+    got = school("2019-09-10", "2025-08-05", kelas_1_year=2025)
+    assert (got["MR3"].status, got["MR3"].due_from) == (DUE, D("2025-08-01"))
+    assert "kelas 1)" in got["MR3"].reason and "by age" not in got["MR3"].reason
+    assert "by age 7" in school("2019-03-10", "2026-08-05")["MR3"].reason
+
+
+def test_hpv_only_for_girls_and_a_single_dose():
+    assert "HPV" in school("2015-03-10", "2026-08-05", sex="P")
+    assert "HPV" not in school("2015-03-10", "2026-08-05", sex="L")
+    assert "HPV" not in school("2015-03-10", "2026-08-05", sex=None)
+    got = school("2015-03-10", "2027-08-05", sex="P")
+    assert got["HPV"].status == OVERDUE  # kelas 6: catch-up, no second dose
+    got = school("2015-03-10", "2027-08-05", given=[("HPV", "2026-08-10")])
+    assert got["HPV"].status == DONE
+    assert school("2015-03-10", "2030-03-10")["HPV"].status == OVERDUE  # 15 years
+    assert "HPV" not in school("2015-03-10", "2031-03-10")  # 16: no longer tracked
+
+
+def test_school_doses_planned_without_the_earlier_doses_recorded():
+    # a 7-year-old registered with no records at all: the whole class gets MR and DT
+    got = school("2019-03-10", "2026-08-05")
+    assert got["MR3"].status == DUE and got["MR3"].waits_for is None
+    assert "planned by grade" in got["MR3"].reason
+
+
+def test_school_dose_still_respects_the_interval_after_a_recorded_dose():
+    # MR2 given late, on 20 July 2026: MR3 no earlier than 4 weeks later
+    got = school("2019-03-10", "2026-08-05", given=[("MR2", "2026-07-20")])
+    assert (got["MR3"].status, got["MR3"].due_from) == (UPCOMING, D("2026-08-17"))
+    got = school("2019-03-10", "2027-11-05", given=[("DT", "2027-10-20")])
+    assert (got["TD1"].status, got["TD1"].due_from) == (UPCOMING, D("2027-11-17"))

@@ -309,3 +309,15 @@ def test_only_the_next_dose_of_a_series_gets_reminder_rows(rt, clock):
     jobs.job_plan(rt)
     jobs.job_send_reminders(rt)
     assert "DPT-HB-Hib 2" in reminder_messages(rt)[-1].body
+
+
+def test_bias_dose_is_reminded_in_the_bias_month_at_the_local_morning(rt, clock):
+    add_household(rt, date(2019, 3, 10), name="Dimas", sex="L")  # kelas 1 in 2026/27 by age
+    clock.set(datetime(2026, 7, 1, 1, 0, tzinfo=WIB))
+    jobs.job_plan(rt)
+    mr3 = {r.stage: r for r in rows(rt) if r.item == "MR3"}
+    assert mr3["due"].due_on == date(2026, 8, 1)
+    assert mr3["due"].send_at == to_db(datetime(2026, 8, 1, 8, 0, tzinfo=WIB))
+    assert mr3["overdue"].due_on == date(2026, 9, 1)  # the BIAS month is over
+    assert "DT" not in {r.item for r in rows(rt)}  # November is beyond the horizon
+    assert "HPV" not in {r.item for r in rows(rt)}  # a boy

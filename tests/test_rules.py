@@ -14,6 +14,7 @@ import yaml
 from scheduler.rules import (
     ITEM_CODES,
     RULES_DIR,
+    SCHOOL_DOSE_ITEMS,
     DoseRule,
     RuleError,
     VisitRule,
@@ -29,6 +30,7 @@ SHIPPED_FILES = (
     "antenatal.yml",
     "immunization.yml",
     "postnatal.yml",
+    "school.yml",
     "under_five.yml",
 )
 
@@ -44,7 +46,7 @@ def rules():
 def test_shipped_files_load_and_cover_every_item_code_once(rules):
     assert rules.files == SHIPPED_FILES
     assert sorted(rule.item for rule in rules) == sorted(ITEM_CODES)
-    assert len(rules) == len(ITEM_CODES) == 37
+    assert len(rules) == len(ITEM_CODES) == 42
 
 
 def test_default_rules_are_loaded_once():
@@ -69,7 +71,7 @@ def test_every_source_url_comes_from_the_reference_file(rules):
 
 @pytest.mark.parametrize(
     "item",
-    ["HB0", "MR1", "MR2", "CKG"]
+    ["HB0", "MR1", "MR2", "HPV", "CKG"]
     + [f"ANC{i}" for i in range(1, 7)]
     + [f"KF{i}" for i in range(1, 5)],
 )
@@ -93,14 +95,15 @@ SERIES = {
     "PCV": ("PCV1", "PCV2", "PCV3"),
     "RV": ("RV1", "RV2", "RV3"),
     "IPV": ("IPV1", "IPV2"),
-    "MR": ("MR1", "MR2"),
+    "MR": ("MR1", "MR2", "MR3"),
+    "DT-Td": ("DT", "TD1", "TD2"),
 }
 
 
 def test_every_multi_dose_antigen_is_a_series(rules):
     assert {s.name: s.doses for s in rules.series} == SERIES
     single = {r.item for r in rules.doses if r.series is None}
-    assert single == {"HB0", "BCG", "JE"}
+    assert single == {"HB0", "BCG", "JE", "HPV"}  # HPV: one dose from 2025 (school.yml)
     for series in rules.series:
         assert rules.get(series.doses[0]).after is None
         for before, item in zip(series.doses, series.doses[1:], strict=False):
@@ -125,6 +128,9 @@ def test_every_multi_dose_antigen_is_a_series(rules):
         ("OPV4", "OPV3", "4w", "WHO"),
         ("DPT2", "DPT1", "4w", "WHO"),
         ("DPT3", "DPT2", "4w", "WHO"),
+        ("MR3", "MR2", "4w", "WHO"),
+        ("TD1", "DT", "4w", "T-status"),
+        ("TD2", "TD1", "4w", "T-status"),
     ],
 )
 def test_minimum_intervals_come_from_a_cited_source(rules, item, after, minimum, source):
@@ -139,6 +145,44 @@ def test_minimum_intervals_come_from_a_cited_source(rules, item, after, minimum,
 def test_pcv_catch_up_interval_switches_when_pcv1_was_late(rules):
     pcv2 = rules.get("PCV2")
     assert (pcv2.late_from_age, pcv2.late_min_interval) == (parse_offset("12m"), parse_offset("8w"))
+
+
+@pytest.mark.parametrize(
+    "item, grade, month, sex",
+    [
+        ("MR3", 1, 8, None),
+        ("DT", 1, 11, None),
+        ("TD1", 2, 11, None),
+        ("TD2", 5, 11, None),
+        ("HPV", 5, 8, "P"),
+    ],
+)
+def test_school_doses_by_grade_in_the_bias_months(rules, item, grade, month, sex):
+    rule = rules.get(item)
+    assert (rule.school_grade, rule.school_month, rule.sex) == (grade, month, sex)
+    assert rule.campaign
+    assert rule.at == parse_offset(f"{6 + grade}y")  # the usual age of the grade
+    assert month in rules.school.bias_months == (8, 11)
+
+
+def test_school_calendar_maps_grades_to_ages(rules):
+    school = rules.school
+    assert [school.age_for(g) for g in (1, 2, 5, 6)] == [7, 8, 11, 12]
+    assert school.school_year(date(2019, 3, 10), 1) == 2026  # 7 on 1 July 2026
+    assert school.school_year(date(2019, 7, 1), 1) == 2026  # 7 that very day
+    assert school.school_year(date(2019, 7, 2), 1) == 2027  # still 6 on 1 July 2026
+    assert school.school_year(date(2019, 3, 10), 5) == 2030
+    assert set(SCHOOL_DOSE_ITEMS) == {r.item for r in rules.doses if r.campaign}
+
+
+def test_hpv_follows_the_single_dose_source_and_says_so(rules):
+    hpv = rules.get("HPV")
+    assert hpv.until == parse_offset("15y")
+    assert "single dose" in hpv.label.lower() or "single dose" in hpv.note.lower()
+    assert "7756044" in " ".join(hpv.source.urls)  # Direktur Imunisasi, 17 Nov 2025
+    assert "HPV2" not in ITEM_CODES
+    text = (RULES_DIR / "school.yml").read_text(encoding="utf-8")
+    assert "open question" in text and "newest source" in text
 
 
 @pytest.mark.parametrize(
@@ -276,7 +320,7 @@ def _rule(doc: dict, item: str) -> dict:
 
 def test_an_unmodified_copy_loads(tmp_path):
     _write(tmp_path, _copy_shipped(tmp_path))
-    assert len(load_rules(tmp_path)) == 37
+    assert len(load_rules(tmp_path)) == 42
 
 
 def _drop(key):
@@ -318,6 +362,10 @@ BROKEN = [
     ("immunization.yml", "IPV2", _set("until", "fifty"), "IPV2", "until"),
     ("immunization.yml", "OPV2", _set("after", {"item": "OPV1", "min": "4w"}), "OPV2", "unknown"),
     ("immunization.yml", "MR2", _drop("at"), "MR2", "needs either 'at'"),
+    ("school.yml", "DT", _set("school", {"grade": 1, "month": 9}), "DT", "not a BIAS month"),
+    ("school.yml", "DT", _set("at", "7y"), "DT", "needs either 'at'"),
+    ("school.yml", "TD1", _drop("until"), "TD1", "until"),
+    ("school.yml", "HPV", _set("sex", "F"), "HPV", "sex"),
     ("immunization.yml", "BCG", _set("until", "school_year"), "BCG", "school"),
     ("immunization.yml", "IPV2", _set("untill", "59m"), "IPV2", "unknown key"),
     ("immunization.yml", "BCG", _set("kind", "visit"), "BCG", "kind"),
@@ -430,6 +478,14 @@ def test_broken_series_is_rejected_naming_file_and_series(tmp_path, name, mutate
     message = str(info.value)
     assert message.startswith("immunization.yml: series "), message
     assert fragment in message, message
+
+
+def test_a_school_dose_needs_the_school_calendar(tmp_path):
+    docs = _copy_shipped(tmp_path)
+    del docs["school.yml"]["school"]
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError, match=r"^school\.yml: rule MR3: .*top-level 'school:'"):
+        load_rules(tmp_path)
 
 
 def test_duplicate_item_across_files_is_rejected(tmp_path):
