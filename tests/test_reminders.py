@@ -321,3 +321,13 @@ def test_bias_dose_is_reminded_in_the_bias_month_at_the_local_morning(rt, clock)
     assert mr3["overdue"].due_on == date(2026, 9, 1)  # the BIAS month is over
     assert "DT" not in {r.item for r in rows(rt)}  # November is beyond the horizon
     assert "HPV" not in {r.item for r in rows(rt)}  # a boy
+
+
+def test_reminders_due_command_lists_one_dose_per_series(runner, rt, clock):
+    import json
+
+    add_household(rt, date(2026, 7, 22))  # 4 months old, nothing recorded
+    result = runner.invoke(args=["reminders", "due", "--on", "2026-11-22", "--json"])
+    assert result.exit_code == 0, result.output
+    items = {i["item"] for i in json.loads(result.output)}
+    assert items == {"BCG", "OPV1", "DPT1", "PCV1", "RV1", "IPV1"}
