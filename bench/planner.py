@@ -70,7 +70,7 @@ def stage_plan(n: int, settings: dict) -> None:
     started = time.perf_counter()
     for person in district(n):
         for item in plan_memo(person, (), TODAY, rules):
-            if item.status in ("upcoming", "due", "overdue"):
+            if item.status in ("upcoming", "due", "overdue") and item.waits_for is None:
                 day = item.overdue_from if item.status == "overdue" else item.due_from
                 if day not in cache:
                     cache[day] = send_at(day, "Asia/Jakarta", hour, quiet, NOW)

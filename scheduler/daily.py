@@ -16,9 +16,13 @@ from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
 from scheduler.planner import Given, plan
 from scheduler.reminders import Zones, facts, places
+from scheduler.rules import DOSE_ITEMS
 from scheduler.sendtime import allowed
 
-IMMUNIZATION = {"HB0", "BCG", "OPV", "DPT", "PCV", "RV", "IPV", "MR", "JE"}
+# Overdue doses a kader follows up: the infant/baduta doses. School doses (BIAS) are given at
+# school and rarely recorded here, so an "overdue" one mostly means "not recorded": listing
+# them would push overdue babies out of the top N.
+IMMUNIZATION = frozenset(DOSE_ITEMS)
 
 
 def _hour_reached(local: datetime, hhmm: str) -> bool:
@@ -147,8 +151,7 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
             ).scalars()
         ]
         for item in plan(facts(person, zones, today), given, today):
-            base = item.item.rstrip("0123456789")
-            if item.status == "overdue" and (base in IMMUNIZATION or item.item == "HB0"):
+            if item.status == "overdue" and item.item in IMMUNIZATION:
                 overdue.append(
                     t("daily.line_overdue", name=person.name, id=person.id, item=item.item)
                 )

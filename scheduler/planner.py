@@ -9,6 +9,15 @@ No I/O and no clock reads: the date is passed in, the rules are loaded once
   before the person was registered, so it was never reminded);
 * ``done`` - recorded as given (immediately, whatever its date relative to the schedule).
 
+Doses of a series (OPV1-4, DPT1-4, PCV1-3, RV1-3, IPV1-2, MR1-3, DT-TD1-TD2) are planned in
+order: only the *next* dose (the first one not recorded) can be due or overdue, from the later of
+its age and the previous dose's actual date + the minimum interval. The doses after it are
+``upcoming`` at their earliest possible date (the next dose given today at the earliest), with
+``waits_for`` naming the dose that must be recorded first; they are never reminded. A dose
+missing in the records while a later dose of its series is recorded is ``expired`` (the series
+goes on from the later dose; the reason asks to check the Buku KIA). School doses (BIAS) are
+planned by grade in their campaign month, whether or not the earlier doses are recorded.
+
 Doses and visits are always listed while the person is in the rule's tracking age; recurring
 items (WEIGH, VITA, CKG) only when their window overlaps ``on`` +/- ``horizon_days``.
 """
@@ -27,6 +36,7 @@ from scheduler.rules import (
     DoseRule,
     Offset,
     Rules,
+    SchoolCalendar,
     VisitRule,
     VitaminARule,
     WeighingRule,
@@ -80,6 +90,9 @@ class PersonFacts:
     # When reminders could first be sent (registration of the person or of the pregnancy):
     # visit windows that closed before it are "expired", never "overdue".
     registered_on: date | None = None
+    # The calendar year the child started kelas 1 SD, when known; otherwise the grade of the
+    # school doses (BIAS) is estimated from the age (see scheduler/rules/school.yml).
+    kelas_1_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,9 @@ class PlanItem:
     overdue_from: date | None
     expires_on: date | None  # last day on which it is still offered
     reason: str  # short English explanation
+    # A later dose of a series: it is offered only once this earlier dose is recorded, so it is
+    # never "due" and never reminded; due_from is its earliest possible date.
+    waits_for: str | None = None
 
 
 # --------------------------------------------------------------------------- date helpers
@@ -194,9 +210,12 @@ def _explicit_dates(dates: Iterable[date | str], start: date, end: date) -> tupl
 
 @dataclass(frozen=True)
 class _Compiled:
-    """Rules grouped by anchor and tracking age, so a call does a few comparisons per group."""
+    """Rules grouped by anchor and tracking age, so a call does a few comparisons per group;
+    doses as units (a series in order, or a single dose) with the longest tracking age."""
 
-    birth: tuple[tuple[Offset, tuple[DoseRule, ...], tuple[VisitRule, ...]], ...]
+    doses: tuple[tuple[Offset, tuple[DoseRule, ...]], ...]
+    school: SchoolCalendar | None
+    birth: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
     pregnancy: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
     delivery: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
     vitamin_a: VitaminARule | None
@@ -206,19 +225,30 @@ class _Compiled:
 
 @lru_cache(maxsize=16)
 def _compile(rules: Rules) -> _Compiled:
-    birth: dict[Offset, tuple[list[DoseRule], list[VisitRule]]] = {}
+    units: list[tuple[DoseRule, ...]] = []
+    placed: set[str] = set()
+    for dose in rules.doses:
+        if dose.item in placed:
+            continue
+        series = rules.series_of(dose.item)
+        unit = (dose,) if series is None else tuple(rules.by_item[i] for i in series.doses)
+        placed.update(d.item for d in unit)
+        units.append(unit)  # type: ignore[arg-type]
+    birth: dict[Offset, list[VisitRule]] = {}
     pregnancy: dict[Offset, list[VisitRule]] = {}
     delivery: dict[Offset, list[VisitRule]] = {}
-    for dose in rules.doses:
-        birth.setdefault(dose.track_until, ([], []))[0].append(dose)
     for visit in rules.visits:
         if visit.anchor == "birth":
-            birth.setdefault(visit.track_until, ([], []))[1].append(visit)
+            target = birth
         else:
             target = pregnancy if visit.anchor == "pregnancy" else delivery
-            target.setdefault(visit.track_until, []).append(visit)
+        target.setdefault(visit.track_until, []).append(visit)
     return _Compiled(
-        birth=tuple((k, tuple(d), tuple(v)) for k, (d, v) in birth.items()),
+        doses=tuple(
+            (max((d.track_until for d in unit), key=Offset.approx_days), unit) for unit in units
+        ),
+        school=rules.school,
+        birth=tuple((k, tuple(v)) for k, v in birth.items()),
         pregnancy=tuple((k, tuple(v)) for k, v in pregnancy.items()),
         delivery=tuple((k, tuple(v)) for k, v in delivery.items()),
         vitamin_a=rules.vitamin_a,
@@ -282,11 +312,14 @@ def plan(
     birth = person.birth_date
     if birth is not None and birth <= on:
         cache: dict[int, date] = {}
-        for track_until, doses, visits in compiled.birth:
+        school = compiled.school
+        for track_until, unit in compiled.doses:
             if on > _from_birth(cache, birth, *track_until.end_parts):
                 continue
-            for dose in doses:
-                _dose(dose, birth, cache, person, first, on, horizon_end, out)
+            _series(unit, birth, cache, person, first, on, horizon_end, out, school)
+        for track_until, visits in compiled.birth:
+            if on > _from_birth(cache, birth, *track_until.end_parts):
+                continue
             for visit in visits:
                 _visit(visit, birth, None, person, first, on, horizon_end, out)
         if compiled.weighing is not None:
@@ -332,8 +365,12 @@ def _sort_key(item: PlanItem) -> tuple[date, int, str]:
     return item.due_from, ITEM_ORDER.get(item.item, 99), item.occurrence
 
 
-def _dose(
-    rule: DoseRule,
+# A series walk keeps, for the dose before the one being planned, one of these states.
+_FIRST, _GIVEN, _WAITING, _GONE = "first", "given", "waiting", "gone"
+
+
+def _series(
+    rules: tuple[DoseRule, ...],
     birth: date,
     cache: dict[int, date],
     person: PersonFacts,
@@ -341,88 +378,194 @@ def _dose(
     on: date,
     horizon_end: date,
     out: list[PlanItem],
+    school: SchoolCalendar | None,
 ) -> None:
-    code = rule.item
-    if rule.only_if == "je_endemic" and not person.je_endemic:
-        return
-    if rule.born_from is not None and birth < rule.born_from:
-        return
-    if rule.skip_if_item is not None:
-        trigger = first.get(rule.skip_if_item)
-        skip_age = rule.skip_if_from_age
-        if trigger is not None and trigger.on >= _from_birth(
-            cache,
-            birth,
-            skip_age.months,
-            skip_age.days,  # type: ignore[union-attr]
-        ):
-            return  # not needed in this catch-up path (e.g. PCV started late)
-
-    at = rule.at
-    due = _from_birth(cache, birth, at.months, at.days)
-    prev = first.get(rule.after) if rule.after is not None else None
-    earliest = None
-    interval = rule.min_interval
-    if prev is not None and interval is not None:
-        late = rule.late_from_age
-        if late is not None and prev.on >= _from_birth(cache, birth, late.months, late.days):
-            interval = rule.late_min_interval or interval
-        earliest = interval.apply(prev.on)
-        if earliest > due:
-            due = earliest
-    until = rule.until
-    expires = _from_birth(cache, birth, *until.end_parts) if until is not None else None
-    overdue = rule.overdue_after.apply(due)
-    if expires is not None and overdue > expires:
-        overdue = None  # type: ignore[assignment]
-
-    record = first.get(code)
-    if record is not None:
-        reason = f"{code} given {record.on.isoformat()} ({record.source})"
-        if earliest is not None and record.on < earliest:
-            reason += (
-                f"; earlier than {interval.words} after {rule.after}, "  # type: ignore[union-attr]
-                "next dose counted from it"
-            )
-        out.append(PlanItem(code, "1", DONE, due, overdue, expires, reason))
-        return
-    if expires is not None and (on > expires or due > expires):
-        limit = rule.until.words  # type: ignore[union-attr]
-        if on > expires:
-            reason = f"{code} not offered after {limit}"
+    """Plan the doses of one series in order (a single dose is a series of one)."""
+    last_recorded = -1  # index of the last dose of the series that is recorded
+    for index, rule in enumerate(rules):
+        if rule.item in first:
+            last_recorded = index
+    state = _FIRST
+    waiting_since: date | None = None  # _WAITING: earliest date of the previous dose
+    latest: Given | None = None  # the latest-dated dose of the series recorded so far
+    previous: str | None = None
+    pending: tuple[str, date] | None = None  # the next dose, still to be given: (code, earliest)
+    for index, rule in enumerate(rules):
+        code = rule.item
+        record = first.get(code)
+        if not _applies(rule, person, birth) or _skipped(rule, first, birth, cache):
+            if record is not None and (latest is None or record.on > latest.on):
+                latest = record
+            state, previous = (_GIVEN if latest is not None else _FIRST), code
+            continue
+        tracked = on <= _from_birth(cache, birth, *rule.track_until.end_parts)
+        if rule.school_grade is not None:
+            age_due, expires, when = _school_dates(rule, birth, person, school)
         else:
-            reason = (
-                f"{code} not offered after {limit}: earliest date {due.isoformat()} "
-                f"({interval.words} after {rule.after}) is too late"  # type: ignore[union-attr]
-            )
-        out.append(PlanItem(code, "1", EXPIRED, due, overdue, expires, reason))
-        return
-    if on < due:
-        if due > horizon_end:
-            return
-        status = UPCOMING
-    elif overdue is not None and on >= overdue:
-        status = OVERDUE
-    else:
-        status = DUE
+            at = rule.at
+            age_due = _from_birth(cache, birth, at.months, at.days)
+            until = rule.until
+            expires = _from_birth(cache, birth, *until.end_parts) if until is not None else None
+            when = "at birth" if not at.months and not at.days else f"at {at.words}"
 
-    if prev is not None and earliest is not None and earliest >= due:
-        when = f"{interval.words} after {rule.after} ({prev.on.isoformat()})"  # type: ignore[union-attr]
+        # A dose waits while the dose before it is still to be given, counting from that dose's
+        # earliest date (today at the earliest); otherwise it counts from the latest dose of the
+        # series actually given. A school dose whose previous dose can no longer be given is
+        # planned by grade (see _GONE below), unless an earlier dose is still to come.
+        waits_on: tuple[str, date] | None = None
+        if record is None and state == _WAITING:
+            waits_on = (previous, waiting_since)  # type: ignore[assignment]
+        elif record is None and state == _GONE and rule.campaign:
+            waits_on = pending
+        base: date | None = None
+        if waits_on is not None:
+            base = max(waits_on[1], on)
+        elif latest is not None:
+            base = latest.on
+        interval = rule.min_interval
+        if interval is not None and base is not None:
+            late = rule.late_from_age
+            if late is not None and base >= _from_birth(cache, birth, late.months, late.days):
+                interval = rule.late_min_interval or interval
+        earliest = interval.apply(base) if interval is not None and base is not None else None
+        due = earliest if earliest is not None and earliest > age_due else age_due
+        overdue: date | None = rule.overdue_after.apply(due)
+        if expires is not None and overdue > expires:  # type: ignore[operator]
+            overdue = None
+
+        if record is not None:
+            if tracked:
+                reason = f"{code} given {record.on.isoformat()} ({record.source})"
+                if earliest is not None and record.on < earliest:
+                    reason += (
+                        f"; earlier than {interval.words} after {rule.after}, "  # type: ignore[union-attr]
+                        "next dose counted from it"
+                    )
+                if rule.after is not None and rule.after not in first and not rule.campaign:
+                    reason += f"; {rule.after} not recorded: check the Buku KIA"
+                out.append(PlanItem(code, "1", DONE, due, overdue, expires, reason))
+            if latest is None or record.on > latest.on:
+                latest = record
+            state, previous = _GIVEN, code
+            continue
+
+        if index < last_recorded:  # the series went on without this dose
+            later = next(first[r.item] for r in rules[index + 1 :] if r.item in first)
+            if tracked:
+                reason = (
+                    f"{code} not recorded, but {later.item} was given {later.on.isoformat()}: "
+                    f"the series goes on from {later.item}; check the Buku KIA"
+                )
+                out.append(PlanItem(code, "1", EXPIRED, age_due, None, expires, reason))
+            previous = code  # the state stays: the next dose counts from the last one given
+            continue
+        if not tracked:
+            state, previous = _GONE, code
+            continue
+
+        if state == _GONE and not rule.campaign:
+            reason = f"{code} not offered: {previous} can no longer be given"
+            if expires is not None and on > expires:
+                reason = f"{code} not offered after {rule.until.words}"  # type: ignore[union-attr]
+            out.append(PlanItem(code, "1", EXPIRED, due, overdue, expires, reason))
+            state, previous = _GONE, code
+            continue
+        if expires is not None and (on > expires or due > expires):
+            if on > expires:
+                limit = _limit_words(rule)
+                reason = f"{code} not offered after {limit}"
+            else:
+                reason = (
+                    f"{code} not offered after {_limit_words(rule)}: earliest date "
+                    f"{due.isoformat()} ({interval.words} after {rule.after}) is too late"  # type: ignore[union-attr]
+                )
+            out.append(PlanItem(code, "1", EXPIRED, due, overdue, expires, reason))
+            state, previous = _GONE, code
+            continue
+        if waits_on is not None:
+            before = waits_on[0]
+            if due <= horizon_end:
+                reason = (
+                    f"{code} after {before} (at least {interval.words} later): "  # type: ignore[union-attr]
+                    f"earliest {due.isoformat()}, once {before} is recorded"
+                )
+                if rule.campaign:
+                    reason += " or no longer offered (school dose)"
+                out.append(PlanItem(code, "1", UPCOMING, due, overdue, expires, reason, before))
+            state, waiting_since, previous = _WAITING, due, code
+            continue
+
+        if on < due:
+            status = UPCOMING
+        elif overdue is not None and on >= overdue:
+            status = OVERDUE
+        else:
+            status = DUE
+        state, waiting_since, previous = _WAITING, due, code
+        pending = (code, due)
+        if status == UPCOMING and due > horizon_end:
+            continue
+        if latest is not None and earliest is not None and earliest >= age_due:
+            when = f"{interval.words} after {latest.item} ({latest.on.isoformat()})"  # type: ignore[union-attr]
+        if status == OVERDUE:
+            reason = f"{code} overdue since {overdue.isoformat()} (due {when})"  # type: ignore[union-attr]
+            if expires is not None:
+                reason += f"; offered until {_limit_words(rule)}"
+            if rule.overdue_note:
+                reason += f"; {rule.overdue_note}"
+        else:
+            reason = f"{code} due {when}"
+        if rule.campaign and rule.after is not None and rule.after not in first:
+            reason += "; school dose, planned by grade"
+        if rule.only_if == "je_endemic":
+            reason += "; JE-endemic area"
+        out.append(PlanItem(code, "1", status, due, overdue, expires, reason))
+
+
+def _applies(rule: DoseRule, person: PersonFacts, birth: date) -> bool:
+    """The dose is meant for this person (area, programme cohort, sex)."""
+    if rule.only_if == "je_endemic" and not person.je_endemic:
+        return False
+    if rule.born_from is not None and birth < rule.born_from:
+        return False
+    return rule.sex is None or person.sex == rule.sex
+
+
+def _skipped(rule: DoseRule, first: dict[str, Given], birth: date, cache: dict[int, date]) -> bool:
+    """Not needed in this catch-up path (e.g. PCV started late)."""
+    if rule.skip_if_item is None:
+        return False
+    trigger = first.get(rule.skip_if_item)
+    age = rule.skip_if_from_age
+    return trigger is not None and trigger.on >= _from_birth(cache, birth, age.months, age.days)  # type: ignore[union-attr]
+
+
+def _school_dates(
+    rule: DoseRule, birth: date, person: PersonFacts, school: SchoolCalendar | None
+) -> tuple[date, date | None, str]:
+    """(due, last day offered, "when" text) of a BIAS dose: the 1st of its campaign month in
+    the school year of its grade (known, or estimated from the age)."""
+    assert school is not None and rule.school_grade is not None and rule.school_month
+    grade = rule.school_grade
+    if person.kelas_1_year is not None:
+        year, how = person.kelas_1_year + grade - 1, ""
     else:
-        when = "at birth" if not rule.at.months and not rule.at.days else f"at {rule.at.words}"
-    if status == OVERDUE:
-        reason = f"{code} overdue since {overdue.isoformat()} (due {when})"
-        if rule.until is not None:
-            reason += f"; offered until {rule.until.words}"
-        if rule.overdue_note:
-            reason += f"; {rule.overdue_note}"
+        year, how = school.school_year(birth, grade), f", by age {school.age_for(grade)}"
+    start = school.year_start(year)
+    month = rule.school_month
+    due = date(year if month >= start.month else year + 1, month, 1)
+    if rule.until_school_year:
+        expires: date | None = school.year_start(year + 1) - _ONE_DAY
     else:
-        reason = f"{code} due {when}"
-    if prev is None and rule.after is not None and interval is not None:
-        reason += f"; after {rule.after} (at least {interval.words} apart)"
-    if rule.only_if == "je_endemic":
-        reason += "; JE-endemic area"
-    out.append(PlanItem(code, "1", status, due, overdue, expires, reason))
+        expires = rule.until.last_day(birth) if rule.until is not None else None
+    when = f"at BIAS {calendar.month_name[month]} {due.year} (kelas {grade}{how})"
+    return due, expires, when
+
+
+def _limit_words(rule: DoseRule) -> str:
+    if rule.until_school_year:
+        return f"the school year of kelas {rule.school_grade}"
+    return rule.until.words  # type: ignore[union-attr]
 
 
 def _visit(

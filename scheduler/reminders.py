@@ -21,7 +21,7 @@ from bot.clock import to_db
 from bot.db import in_memory, make_engine, make_session_factory
 from bot.models import Area, Contact, DoseRecord, Person, Reminder
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
-from scheduler.sendtime import send_at
+from scheduler.sendtime import deferred, send_at
 
 log = logging.getLogger(__name__)
 ACTIVE = ("upcoming", "due", "overdue")
@@ -133,8 +133,8 @@ def plan_person(
         horizon = settings["reminders"]["horizon_days"]
         person_facts = facts(person, zones, today, contact.area_id)
         for item in plan_memo(person_facts, records, today, horizon_days=horizon):
-            if item.status not in ACTIVE:
-                continue
+            if item.status not in ACTIVE or item.waits_for is not None:
+                continue  # a later dose of a series is reminded once the one before is recorded
             if item.status == "overdue" and item.overdue_from:
                 wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
             else:
@@ -339,7 +339,10 @@ def plan_all(
 
 
 def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
-    """Queue one combined message per contact for the reminders whose time has come."""
+    """Queue one combined message per contact for the reminders whose time has come.
+
+    Quiet hours and Friday prayer are checked again here, in the contact's zone at this
+    moment: what falls outside them is not sent but deferred to the next allowed time."""
     cat = load_catalog("id")
     rows = list(
         session.execute(
@@ -359,10 +362,16 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
             for r in reminders:
                 r.status, r.updated_at = "cancelled", to_db(now)
             continue
+        tz = zones.tz(contact.area_id)
+        later = deferred(now, tz, settings["quiet_hours"])
+        if later is not None:  # quiet hours or Friday prayer where the contact lives: wait
+            for r in reminders:
+                r.send_at, r.updated_at = to_db(later), to_db(now)
+            continue
         if _failing(session, contact, settings["sending"]["failures_before_pause"]):
             ids += _ask_kader_to_check_number(session, contact, reminders, now, settings)
             continue  # paused: they stay pending until a message gets through again
-        local_day = now.astimezone(ZoneInfo(zones.tz(contact.area_id))).date()
+        local_day = now.astimezone(ZoneInfo(tz)).date()
         key = f"reminder:{contact_id}:{local_day.isoformat()}"
         if session.execute(
             select(outbox.OutboundMessage.id).where(outbox.OutboundMessage.idempotency_key == key)

@@ -8,6 +8,12 @@ calendar months (see :func:`add_months`). Two readings are used:
 * a *completed age* (``until``, ``to``, ``track_until``) includes the whole last unit:
   ``until: 6m29d`` ends on birth + 6 months + 29 days, ``until: 59m`` ends the day before
   60 months, ``to: 12w`` ends on 12 weeks 6 days.
+
+Multi-dose antigens are *series* (a top-level ``series:`` block): the doses in order and, for
+each dose after the first, the minimum interval after the previous dose with its own cited
+source (``sources:`` block). The interval fields of a dose (``after``, ``min_interval``,
+``late_*``) come from its series. School doses (BIAS) have ``school: {grade, month}`` instead of
+``at``; their file has a ``school:`` block saying how a grade maps to an age.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ DOSE_ITEMS = (
     "MR1", "MR2",
     "JE",
 )  # fmt: skip
+# School-age doses (BIAS, Bulan Imunisasi Anak Sekolah): MR3 = MR in kelas 1, DT in kelas 1,
+# TD1 = Td in kelas 2, TD2 = Td in kelas 5, HPV for girls in kelas 5 (single dose).
+SCHOOL_DOSE_ITEMS = ("MR3", "DT", "TD1", "TD2", "HPV")
+ALL_DOSE_ITEMS = DOSE_ITEMS + SCHOOL_DOSE_ITEMS
 VISIT_ITEMS = (
     "ANC1", "ANC2", "ANC3", "ANC4", "ANC5", "ANC6",
     "KN1", "KN2", "KN3",
@@ -43,7 +53,7 @@ VISIT_ITEMS = (
 )  # fmt: skip
 ITEM_KINDS: Mapping[str, str] = MappingProxyType(
     {
-        **{code: "dose" for code in DOSE_ITEMS},
+        **{code: "dose" for code in ALL_DOSE_ITEMS},
         **{code: "visit" for code in VISIT_ITEMS},
         "VITA": "vitamin_a",
         "WEIGH": "weighing",
@@ -56,6 +66,7 @@ ITEM_ORDER: Mapping[str, int] = MappingProxyType({code: i for i, code in enumera
 ANCHORS = ("birth", "pregnancy", "delivery")  # pregnancy = HPHT (LMP), delivery = delivery date
 CONDITIONS = ("je_endemic",)
 CONFIDENCE = ("confirmed", "unconfirmed")
+SEXES = ("L", "P")
 _DIM = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _UNIT_ORDER = "ymwd"
 _UNIT_NAMES = {"y": "year", "m": "month", "w": "week", "d": "day"}
@@ -189,19 +200,33 @@ class DoseRule(BaseRule):
     """One vaccine dose, timed from birth and optionally from the previous dose given."""
 
     anchor: str
-    at: Offset  # recommended age
+    at: Offset  # recommended age (school doses: the usual age of the grade)
     overdue_after: Offset  # from the due date
     until: Offset | None  # last completed age at which it is offered (None: while tracked)
     track_until: Offset
+    # From the dose's series (see `Series`); None for single doses and the first of a series.
+    series: str | None = None
     after: str | None = None  # previous dose whose actual date sets the minimum interval
     min_interval: Offset | None = None
     late_from_age: Offset | None = None  # previous dose given at/after this age ...
     late_min_interval: Offset | None = None  # ... uses this minimum interval instead
+    interval_source: Source | None = None
+    school_grade: int | None = None  # BIAS: kelas (1-9) ...
+    school_month: int | None = None  # ... and campaign month; planned by grade, not by age
+    until_school_year: bool = False  # offered until the end of that grade's school year
+    sex: str | None = None  # only for "L" or "P" (HPV: girls)
     skip_if_item: str | None = None  # not needed when this dose was given ...
     skip_if_from_age: Offset | None = None  # ... at/after this age
     only_if: str | None = None  # a PersonFacts flag, e.g. je_endemic
     born_from: date | None = None  # programme cohort start
     overdue_note: str = ""
+
+    @property
+    def campaign(self) -> bool:
+        """A school (BIAS) dose: given to the whole grade, whether or not the previous dose of
+        its series is recorded (the previous dose, when recorded, still sets its earliest
+        date)."""
+        return self.school_grade is not None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,6 +299,53 @@ class CheckupRule(BaseRule):
 AnyRule = DoseRule | VisitRule | VitaminARule | WeighingRule | CheckupRule
 
 
+@dataclass(frozen=True)
+class Interval:
+    """The minimum interval before a dose of a series, counted from the previous dose given."""
+
+    item: str  # the dose it applies to
+    min: Offset
+    source: Source
+    late_from_age: Offset | None = None  # previous dose given at/after this age ...
+    late_min: Offset | None = None  # ... then this minimum instead
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """The doses of one antigen in order: a dose is offered once the previous one is recorded
+    (school doses: by grade), no earlier than the previous dose's date + its interval."""
+
+    name: str
+    label: str
+    doses: tuple[str, ...]
+    intervals: Mapping[str, Interval]
+    file: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """How a grade is derived from the age when it is not known (see school.yml)."""
+
+    year_starts: tuple[int, int]  # (month, day) the school year starts: the age is taken then
+    kelas_1_age: int  # completed age on that day in the kelas 1 year
+    bias_months: tuple[int, ...]
+
+    def age_for(self, grade: int) -> int:
+        """Completed age at the start of the school year of kelas `grade`."""
+        return self.kelas_1_age + grade - 1
+
+    def school_year(self, birth: date, grade: int) -> int:
+        """The calendar year in which the school year of kelas `grade` starts, by age."""
+        month, day = self.year_starts
+        later = 1 if (birth.month, birth.day) > (month, day) else 0
+        return birth.year + self.age_for(grade) + later
+
+    def year_start(self, year: int) -> date:
+        return date(year, *self.year_starts)
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """All schedules, validated; build once with :func:`load_rules` and share."""
@@ -283,6 +355,8 @@ class Rules:
     vitamin_a: VitaminARule | None
     weighing: WeighingRule | None
     checkup: CheckupRule | None
+    series: tuple[Series, ...]
+    school: SchoolCalendar | None
     anc_split: str
     anc_splits: tuple[str, ...]
     files: tuple[str, ...]
@@ -290,6 +364,11 @@ class Rules:
 
     def get(self, item: str) -> AnyRule | None:
         return self.by_item.get(item)
+
+    def series_of(self, item: str) -> Series | None:
+        rule = self.by_item.get(item)
+        name = getattr(rule, "series", None)
+        return next((s for s in self.series if s.name == name), None)
 
     def __iter__(self):
         return iter(self.by_item.values())
@@ -303,10 +382,10 @@ class Rules:
 _COMMON_KEYS = {"item", "kind", "label", "source", "confidence", "note"}
 _KIND_KEYS = {
     "dose": {
-        "required": {"at"},
+        "required": set(),  # "at", or "school" for a BIAS dose
         "optional": {
-            "anchor", "overdue_after", "until", "track_until", "after", "only_if",
-            "born_from", "skip_if", "overdue_note",
+            "at", "school", "sex", "anchor", "overdue_after", "until", "track_until",
+            "only_if", "born_from", "skip_if", "overdue_note",
         },
     },
     "visit": {
@@ -318,19 +397,22 @@ _KIND_KEYS = {
     "checkup": {"required": {"starts_on", "overdue_after", "bands"}, "optional": set()},
 }  # fmt: skip
 _DEFAULT_KEYS = {"anchor", "overdue_after", "until", "track_until"}
-_TOP_KEYS = {"schema", "group", "title", "defaults", "rules", "anc_split"}
+_TOP_KEYS = {
+    "schema", "group", "title", "defaults", "rules", "anc_split", "sources", "series", "school",
+}  # fmt: skip
 _SINGLE_WINDOW = "all"  # window key for visits without variants
 
 
 class _Ctx:
-    """Builds error messages naming the file and the rule."""
+    """Builds error messages naming the file and the rule (or the series)."""
 
-    def __init__(self, file: str, rule: str | None = None) -> None:
+    def __init__(self, file: str, rule: str | None = None, what: str = "rule") -> None:
         self.file = file
         self.rule = rule
+        self.what = what
 
     def error(self, message: str) -> RuleError:
-        where = f"{self.file}: rule {self.rule}" if self.rule else self.file
+        where = f"{self.file}: {self.what} {self.rule}" if self.rule else self.file
         return RuleError(f"{where}: {message}")
 
 
@@ -372,25 +454,25 @@ def _int(ctx: _Ctx, raw: object, key: str, low: int, high: int) -> int:
     return raw
 
 
-def _source(ctx: _Ctx, raw: object) -> Source:
+def _source(ctx: _Ctx, raw: object, key: str = "source") -> Source:
     if raw is None:
-        raise ctx.error("missing source (regulation and URL(s))")
-    src = _mapping(ctx, raw, "source")
+        raise ctx.error(f"missing {key} (regulation and URL(s))")
+    src = _mapping(ctx, raw, key)
     unknown = set(src) - {"regulation", "urls", "grade"}
     if unknown:
-        raise ctx.error(f"source: unknown key(s) {sorted(unknown)}")
-    regulation = _text(ctx, src.get("regulation"), "source.regulation")
+        raise ctx.error(f"{key}: unknown key(s) {sorted(unknown)}")
+    regulation = _text(ctx, src.get("regulation"), f"{key}.regulation")
     urls = src.get("urls")
     if isinstance(urls, str):
         urls = [urls]
     if not isinstance(urls, list) or not urls:
-        raise ctx.error("source.urls must list at least one URL")
+        raise ctx.error(f"{key}.urls must list at least one URL")
     for url in urls:
         if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
-            raise ctx.error(f"source.urls: not a URL: {url!r}")
+            raise ctx.error(f"{key}.urls: not a URL: {url!r}")
     grade = src.get("grade")
     if grade is not None and str(grade) not in {"A", "B", "C", "U"}:
-        raise ctx.error(f"source.grade must be A, B, C or U, got {grade!r}")
+        raise ctx.error(f"{key}.grade must be A, B, C or U, got {grade!r}")
     return Source(
         regulation=regulation, urls=tuple(urls), grade=None if grade is None else str(grade)
     )
@@ -401,35 +483,46 @@ def _check_order(ctx: _Ctx, first: Offset, second: Offset, what: str) -> None:
         raise ctx.error(f"{what}: {second} is before {first}")
 
 
-def _build_dose(ctx: _Ctx, r: dict, common: dict) -> DoseRule:
+def _build_dose(ctx: _Ctx, r: dict, common: dict, school: SchoolCalendar | None = None) -> DoseRule:
     anchor = r.get("anchor", "birth")
     if anchor != "birth":
         raise ctx.error(f"anchor: doses are timed from 'birth', got {anchor!r}")
-    at = _offset(ctx, r["at"], "at")
+    fields: dict[str, Any] = {}
+    if ("at" in r) == ("school" in r):
+        raise ctx.error("a dose needs either 'at' (an age) or 'school' (BIAS grade and month)")
+    if "school" in r:
+        spec = _mapping(ctx, r["school"], "school")
+        if set(spec) != {"grade", "month"}:
+            raise ctx.error("school needs exactly 'grade' and 'month'")
+        if school is None:
+            raise ctx.error("a school dose needs a top-level 'school:' block in its file")
+        grade = _int(ctx, spec["grade"], "school.grade", 1, 9)
+        month = _int(ctx, spec["month"], "school.month", 1, 12)
+        if month not in school.bias_months:
+            raise ctx.error(f"school.month {month} is not a BIAS month {list(school.bias_months)}")
+        fields["school_grade"], fields["school_month"] = grade, month
+        at = parse_offset(f"{school.age_for(grade)}y")
+    else:
+        at = _offset(ctx, r["at"], "at")
+    sex = r.get("sex")
+    if sex is not None:
+        if sex not in SEXES:
+            raise ctx.error(f"sex must be one of {list(SEXES)}, got {sex!r}")
+        fields["sex"] = sex
     if "overdue_after" not in r:
         raise ctx.error("missing overdue_after (in the rule or the file defaults)")
     if "track_until" not in r:
         raise ctx.error("missing track_until (in the rule or the file defaults)")
-    until = _opt_offset(ctx, r.get("until"), "until")
+    if r.get("until") == "school_year":
+        if "school" not in r:
+            raise ctx.error("until: school_year is only for school (BIAS) doses")
+        until, fields["until_school_year"] = None, True
+    else:
+        until = _opt_offset(ctx, r.get("until"), "until")
+        if "school" in r and until is None:
+            raise ctx.error("a school dose needs until: school_year or an age")
     if until is not None:
         _check_order(ctx, at, until, "until")
-    fields: dict[str, Any] = {}
-    after = r.get("after")
-    if after is not None:
-        after = _mapping(ctx, after, "after")
-        unknown = set(after) - {"item", "min", "late"}
-        if unknown:
-            raise ctx.error(f"after: unknown key(s) {sorted(unknown)}")
-        if "item" not in after or "min" not in after:
-            raise ctx.error("after needs 'item' and 'min'")
-        fields["after"] = _text(ctx, after["item"], "after.item")
-        fields["min_interval"] = _offset(ctx, after["min"], "after.min")
-        if "late" in after:
-            late = _mapping(ctx, after["late"], "after.late")
-            if set(late) != {"from_age", "min"}:
-                raise ctx.error("after.late needs exactly 'from_age' and 'min'")
-            fields["late_from_age"] = _offset(ctx, late["from_age"], "after.late.from_age")
-            fields["late_min_interval"] = _offset(ctx, late["min"], "after.late.min")
     skip = r.get("skip_if")
     if skip is not None:
         skip = _mapping(ctx, skip, "skip_if")
@@ -566,7 +659,13 @@ def _build_checkup(ctx: _Ctx, r: dict, common: dict) -> CheckupRule:
     )
 
 
-def _build_rule(ctx: _Ctx, r: dict, defaults: dict, variants: tuple[str, ...]) -> AnyRule:
+def _build_rule(
+    ctx: _Ctx,
+    r: dict,
+    defaults: dict,
+    variants: tuple[str, ...],
+    school: SchoolCalendar | None = None,
+) -> AnyRule:
     item = r.get("item")
     if not isinstance(item, str) or item not in ITEM_CODES:
         raise ctx.error(f"unknown item code {item!r} (known: {', '.join(ITEM_KINDS)})")
@@ -601,7 +700,7 @@ def _build_rule(ctx: _Ctx, r: dict, defaults: dict, variants: tuple[str, ...]) -
         "note": " ".join(note.split()),
     }
     if kind == "dose":
-        return _build_dose(ctx, merged, common)
+        return _build_dose(ctx, merged, common, school)
     if kind == "visit":
         return _build_visit(ctx, merged, common, variants)
     if kind == "vitamin_a":
@@ -611,7 +710,16 @@ def _build_rule(ctx: _Ctx, r: dict, defaults: dict, variants: tuple[str, ...]) -
     return _build_checkup(ctx, merged, common)
 
 
-def _load_file(path: Path) -> tuple[list[AnyRule], str | None, tuple[str, ...]]:
+@dataclass
+class _FileRules:
+    rules: list[AnyRule]
+    active: str | None
+    variants: tuple[str, ...]
+    series: list[Series]
+    school: SchoolCalendar | None
+
+
+def _load_file(path: Path) -> _FileRules:
     ctx = _Ctx(path.name)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -636,6 +744,11 @@ def _load_file(path: Path) -> tuple[list[AnyRule], str | None, tuple[str, ...]]:
         active = str(split.get("active"))
         if active not in variants:
             raise ctx.error(f"anc_split.active {active!r} is not one of {list(variants)}")
+    school = _school(ctx, data["school"]) if "school" in data else None
+    sources = {
+        str(name): _source(ctx, spec, f"sources.{name}")
+        for name, spec in _mapping(ctx, data.get("sources") or {}, "sources").items()
+    }
     rules = data.get("rules")
     if not isinstance(rules, list) or not rules:
         raise ctx.error("rules must be a non-empty list")
@@ -643,8 +756,136 @@ def _load_file(path: Path) -> tuple[list[AnyRule], str | None, tuple[str, ...]]:
     for i, raw in enumerate(rules, start=1):
         name = raw.get("item") if isinstance(raw, dict) else None
         rctx = _Ctx(path.name, name if isinstance(name, str) else f"#{i}")
-        out.append(_build_rule(rctx, _mapping(rctx, raw, "rule"), defaults, variants))
-    return out, active, variants
+        out.append(_build_rule(rctx, _mapping(rctx, raw, "rule"), defaults, variants, school))
+    raw_series = data.get("series") or []
+    if not isinstance(raw_series, list):
+        raise ctx.error("series must be a list")
+    series = [_build_series(path.name, raw, sources, i) for i, raw in enumerate(raw_series, 1)]
+    return _FileRules(out, active, variants, series, school)
+
+
+def _school(ctx: _Ctx, raw: object) -> SchoolCalendar:
+    spec = _mapping(ctx, raw, "school")
+    if set(spec) != {"year_starts", "kelas_1_age", "bias_months"}:
+        raise ctx.error("school needs exactly year_starts, kelas_1_age and bias_months")
+    match = re.fullmatch(r"(\d{2})-(\d{2})", str(spec["year_starts"]))
+    try:
+        start = date(2001, int(match.group(1)), int(match.group(2)))  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        raise ctx.error(f"school.year_starts must be MM-DD, got {spec['year_starts']!r}") from None
+    months = spec["bias_months"]
+    if not isinstance(months, list) or not months:
+        raise ctx.error("school.bias_months must be a non-empty list of month numbers")
+    return SchoolCalendar(
+        year_starts=(start.month, start.day),
+        kelas_1_age=_int(ctx, spec["kelas_1_age"], "school.kelas_1_age", 5, 8),
+        bias_months=tuple(_int(ctx, m, "school.bias_months", 1, 12) for m in months),
+    )
+
+
+def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: int) -> Series:
+    """The structure of one series; its items are checked against the rules in load_rules."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    ctx = _Ctx(file, name if isinstance(name, str) else f"#{index}", "series")
+    spec = _mapping(ctx, raw, "series")
+    unknown = set(spec) - {"name", "label", "doses", "intervals", "note"}
+    if unknown:
+        raise ctx.error(f"unknown key(s) {sorted(unknown)}")
+    doses = spec.get("doses")
+    if not isinstance(doses, list) or len(doses) < 2 or not all(isinstance(d, str) for d in doses):
+        raise ctx.error("doses must list at least two item codes, in order")
+    for i, item in enumerate(doses):
+        if item in doses[:i]:
+            raise ctx.error(f"cycle: {item} comes twice in the series")
+    intervals: dict[str, Interval] = {}
+    raw_intervals = _mapping(ctx, spec.get("intervals") or {}, "intervals")
+    for item, ispec in raw_intervals.items():
+        item = str(item)
+        key = f"intervals.{item}"
+        if item not in ITEM_CODES:
+            raise ctx.error(f"{key}: interval for an unknown item {item!r}")
+        if item not in doses:
+            raise ctx.error(f"{key}: interval for {item}, which is not a dose of this series")
+        if item == doses[0]:
+            raise ctx.error(f"{key}: the first dose of a series has no interval")
+        ispec = _mapping(ctx, ispec, key)
+        unknown = set(ispec) - {"min", "source", "late", "note"}
+        if unknown:
+            raise ctx.error(f"{key}: unknown key(s) {sorted(unknown)}")
+        if "min" not in ispec:
+            raise ctx.error(f"{key}: missing min")
+        minimum = _offset(ctx, ispec["min"], f"{key}.min")
+        if minimum.approx_days() <= 0:
+            raise ctx.error(f"{key}.min must be positive, got {minimum}")
+        ref = ispec.get("source")
+        if ref is None:
+            raise ctx.error(f"{key}: missing source (name one from the file's sources:)")
+        if str(ref) not in sources:
+            raise ctx.error(f"{key}: unknown source {ref!r} (known: {sorted(sources)})")
+        late_from = late_min = None
+        if "late" in ispec:
+            late = _mapping(ctx, ispec["late"], f"{key}.late")
+            if set(late) != {"from_age", "min"}:
+                raise ctx.error(f"{key}.late needs exactly 'from_age' and 'min'")
+            late_from = _offset(ctx, late["from_age"], f"{key}.late.from_age")
+            late_min = _offset(ctx, late["min"], f"{key}.late.min")
+        note = ispec.get("note") or ""
+        intervals[item] = Interval(
+            item=item,
+            min=minimum,
+            source=sources[str(ref)],
+            late_from_age=late_from,
+            late_min=late_min,
+            note=" ".join(str(note).split()),
+        )
+    for item in doses[1:]:
+        if item not in intervals:
+            raise ctx.error(f"no minimum interval for {item} (intervals.{item} with a source)")
+    return Series(
+        name=_text(ctx, name, "name"),
+        label=_text(ctx, spec.get("label"), "label"),
+        doses=tuple(doses),
+        intervals=MappingProxyType(intervals),
+        file=file,
+        note=" ".join(str(spec.get("note") or "").split()),
+    )
+
+
+def _link_series(by_item: dict[str, AnyRule], series: list[Series]) -> None:
+    """Check every series against the loaded doses and copy its intervals into them."""
+    member: dict[str, str] = {}
+    names: set[str] = set()
+    for s in series:
+        ctx = _Ctx(s.file, s.name, "series")
+        if s.name in names:
+            raise ctx.error("duplicate series name")
+        names.add(s.name)
+        previous: DoseRule | None = None
+        for item in s.doses:
+            rule = by_item.get(item)
+            if item not in ITEM_CODES:
+                raise ctx.error(f"unknown item {item!r} in doses")
+            if not isinstance(rule, DoseRule):
+                raise ctx.error(f"{item} is not a loaded dose rule")
+            if item in member:
+                raise ctx.error(f"{item} is already a dose of series {member[item]}")
+            member[item] = s.name
+            if previous is not None:
+                if rule.at.approx_days() < previous.at.approx_days():
+                    raise ctx.error(
+                        f"{item} (at {rule.at}) comes after {previous.item} (at {previous.at})"
+                    )
+                interval = s.intervals[item]
+                rule = replace(
+                    rule,
+                    after=previous.item,
+                    min_interval=interval.min,
+                    late_from_age=interval.late_from_age,
+                    late_min_interval=interval.late_min,
+                    interval_source=interval.source,
+                )
+            by_item[item] = replace(rule, series=s.name)
+            previous = rule
 
 
 def _check_references(by_item: Mapping[str, AnyRule]) -> None:
@@ -678,13 +919,20 @@ def load_rules(directory: str | Path | None = None, *, anc_split: str | None = N
     by_item: dict[str, AnyRule] = {}
     active: str | None = None
     variants: tuple[str, ...] = ()
+    series: list[Series] = []
+    school: SchoolCalendar | None = None
     for path in paths:
-        rules, file_active, file_variants = _load_file(path)
-        if file_active is not None:
+        loaded = _load_file(path)
+        if loaded.active is not None:
             if active is not None:
                 raise RuleError(f"{path.name}: anc_split is defined in more than one file")
-            active, variants = file_active, file_variants
-        for rule in rules:
+            active, variants = loaded.active, loaded.variants
+        if loaded.school is not None:
+            if school is not None:
+                raise RuleError(f"{path.name}: school is defined in more than one file")
+            school = loaded.school
+        series += loaded.series
+        for rule in loaded.rules:
             if rule.item in by_item:
                 first = by_item[rule.item].file
                 raise _Ctx(path.name, rule.item).error(f"duplicate item (already in {first})")
@@ -693,6 +941,7 @@ def load_rules(directory: str | Path | None = None, *, anc_split: str | None = N
         if anc_split not in variants:
             raise RuleError(f"anc_split {anc_split!r} is not one of {list(variants)}")
         active = anc_split
+    _link_series(by_item, series)
     _check_references(by_item)
     chosen = active or _SINGLE_WINDOW
     for item, rule in list(by_item.items()):
@@ -710,6 +959,8 @@ def load_rules(directory: str | Path | None = None, *, anc_split: str | None = N
         vitamin_a=_only(ordered, VitaminARule),
         weighing=_only(ordered, WeighingRule),
         checkup=_only(ordered, CheckupRule),
+        series=tuple(series),
+        school=school,
         anc_split=active or "",
         anc_splits=variants,
         files=tuple(p.name for p in paths),
@@ -729,6 +980,10 @@ def default_rules() -> Rules:
 
 
 def iter_sources(rules: Iterable[AnyRule]) -> Iterable[tuple[str, Source]]:
-    """(item, source) pairs, for audits and docs."""
+    """(item, source) pairs, for audits and docs; a dose in a series also gives its interval's
+    source."""
     for rule in rules:
         yield rule.item, rule.source
+        interval_source = getattr(rule, "interval_source", None)
+        if interval_source is not None:
+            yield rule.item, interval_source

@@ -1,5 +1,9 @@
 """When a reminder may go out: a configured local hour, inside quiet hours, never during
-Friday prayer; stored in UTC."""
+Friday prayer, in the contact's own zone (WIB/WITA/WIT); stored in UTC.
+
+The rules apply twice: when a reminder is planned (:func:`send_at`) and again when the send job
+is about to queue it (:func:`deferred`), because a job that runs late (the scheduler was down,
+a catch-up at night) must not send at 22:30 what was planned for 08:00."""
 
 from __future__ import annotations
 
@@ -34,12 +38,14 @@ def next_allowed(local: datetime, quiet: dict) -> datetime:
             return candidate
         t = candidate.time()
         if t < start:
-            candidate = candidate.replace(hour=start.hour, minute=start.minute, second=0)
+            candidate = candidate.replace(
+                hour=start.hour, minute=start.minute, second=0, microsecond=0
+            )
         elif t >= end:
             nxt = candidate.date() + timedelta(days=1)
             candidate = datetime.combine(nxt, start, candidate.tzinfo)
         else:  # Friday prayer
-            candidate = candidate.replace(hour=p1.hour, minute=p1.minute, second=0)
+            candidate = candidate.replace(hour=p1.hour, minute=p1.minute, second=0, microsecond=0)
     return candidate
 
 
@@ -50,4 +56,13 @@ def send_at(day: date, tz: str, hour: str, quiet: dict, not_before: datetime) ->
     earliest = not_before.astimezone(zone)
     if local < earliest:
         local = earliest
+    return next_allowed(local, quiet).astimezone(timezone.utc)
+
+
+def deferred(now: datetime, tz: str, quiet: dict) -> datetime | None:
+    """None when a message may go out at `now` in zone `tz`; otherwise the next allowed
+    moment (UTC) to try again."""
+    local = now.astimezone(ZoneInfo(tz))
+    if allowed(local, quiet):
+        return None
     return next_allowed(local, quiet).astimezone(timezone.utc)

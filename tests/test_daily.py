@@ -67,3 +67,23 @@ def test_kader_digest_once_a_day(rt, clock):
     assert "Rina" in body and "terlambat" in body  # 8-month-old with nothing recorded
     budi = [m for m in sent(rt, "alert") if m.to_phone == "+6281100000002"]
     assert budi == []  # another dusun, nothing to say
+
+
+def test_digest_lists_overdue_babies_not_missed_school_doses(rt, clock):
+    seed(rt)
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        kaler = s.execute(select(Area).where(Area.code == "SKM-KLR")).scalar_one()
+        c = Contact(phone="+6281234569002", channel="whatsapp", area_id=kaler.id,
+                    consent_at=to_db(now), created_at=to_db(now))  # fmt: skip
+        s.add(c)
+        s.flush()
+        # 7 years old: MR and DT of kelas 1 (BIAS) are overdue, nothing else
+        s.add(Person(contact_id=c.id, name="Dimas", sex="L", birth_date=date(2019, 3, 1),
+                     area_id=kaler.id, created_at=to_db(now), updated_at=to_db(now)))  # fmt: skip
+    rt.settings["digest"]["top"] = 50  # room for everyone overdue
+    clock.set(datetime(2026, 12, 5, 6, 35, tzinfo=WIB))
+    jobs.job_daily(rt)
+    body = next(m.body for m in sent(rt, "alert") if m.to_phone == "+6281100000001")
+    assert "Rina" in body
+    assert "Dimas" not in body

@@ -6,6 +6,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given as for_all
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from scheduler.planner import (
     DONE,
@@ -24,7 +27,7 @@ from scheduler.planner import (
     plan,
     pregnancy_start,
 )
-from scheduler.rules import load_rules
+from scheduler.rules import DOSE_ITEMS, default_rules, load_rules
 
 D = date.fromisoformat
 FAR = 4000  # horizon long enough to list every dose of the schedule
@@ -133,9 +136,8 @@ def test_national_schedule_due_dates_and_limits(birth, item, due_from, expires_o
 
 def test_full_schedule_without_je_has_20_doses():
     got = doses("2025-01-31", "2025-01-31", horizon=FAR)
-    dose_items = [code for code in got if code[:3] not in ("KN1", "KN2", "KN3")]
     assert "JE" not in got
-    assert len([c for c in dose_items if c not in ("VITA", "WEIGH", "CKG")]) == 20
+    assert len([code for code in got if code in DOSE_ITEMS]) == 20
 
 
 @pytest.mark.parametrize(
@@ -203,6 +205,8 @@ def test_premature_dose_is_flagged_in_the_reason():
     assert "earlier" not in got["OPV2"].reason
 
 
+# Only the first dose of each series is overdue; the next ones are upcoming 4 weeks apart from
+# today (OPV4 and IPV2 are further than the 60-day horizon).
 REGISTERED_AT_7_MONTHS = {
     "HB0": EXPIRED,
     "RV1": EXPIRED,
@@ -210,17 +214,17 @@ REGISTERED_AT_7_MONTHS = {
     "RV3": EXPIRED,
     "BCG": OVERDUE,
     "OPV1": OVERDUE,
-    "OPV2": OVERDUE,
-    "OPV3": OVERDUE,
-    "OPV4": OVERDUE,
+    "OPV2": UPCOMING,
+    "OPV3": UPCOMING,
+    "OPV4": None,
     "DPT1": OVERDUE,
-    "DPT2": OVERDUE,
-    "DPT3": OVERDUE,
+    "DPT2": UPCOMING,
+    "DPT3": UPCOMING,
     "PCV1": OVERDUE,
-    "PCV2": OVERDUE,
+    "PCV2": UPCOMING,
     "IPV1": OVERDUE,
     "MR1": UPCOMING,
-    "IPV2": UPCOMING,
+    "IPV2": None,
     "PCV3": None,
     "DPT4": None,
     "MR2": None,
@@ -324,8 +328,9 @@ def test_mr2_at_least_6_months_after_mr1(mr1, mr2_due):
 
 
 def test_mr2_window_18_to_24_months():
-    assert doses("2025-01-15", "2027-02-14")["MR2"].status == DUE
-    assert doses("2025-01-15", "2027-02-15")["MR2"].status == OVERDUE
+    given = [("MR1", "2025-10-15")]
+    assert doses("2025-01-15", "2027-02-14", given=given)["MR2"].status == DUE
+    assert doses("2025-01-15", "2027-02-15", given=given)["MR2"].status == OVERDUE
 
 
 @pytest.mark.parametrize("endemic, expected", [(True, DUE), (False, None)])
@@ -691,3 +696,248 @@ def test_planner_is_fast_enough_for_a_million_persons():
         plan(person, given, on)
     per_person = (time.perf_counter() - start) / len(people)
     assert per_person < 240e-6, f"{per_person * 1e6:.0f} us per person"
+
+
+# --------------------------------------------------------------------------- series
+
+
+def _active(got: dict[str, PlanItem]) -> set[str]:
+    return {code for code, item in got.items() if item.status in (DUE, OVERDUE)}
+
+
+def test_four_month_old_with_nothing_recorded_gets_one_dose_per_series():
+    """The issue: OPV1-4, DPT1-3, PCV1-2 and RV1-3 were all "due" at once."""
+    got = doses("2026-07-22", "2026-11-22")
+    assert _active(got) == {"BCG", "OPV1", "DPT1", "PCV1", "RV1", "IPV1"}
+    for later, first in [("OPV2", "OPV1"), ("DPT2", "DPT1"), ("PCV2", "PCV1"), ("RV2", "RV1")]:
+        assert got[later].status == UPCOMING
+        assert got[later].waits_for == first
+        assert got[later].due_from == D("2026-12-20")  # first dose today at the earliest + 4 weeks
+    assert (got["DPT3"].waits_for, got["DPT3"].due_from) == ("DPT2", D("2027-01-17"))
+    assert "once DPT2 is recorded" in got["DPT3"].reason
+
+
+def test_after_dpt1_is_recorded_dpt2_counts_from_it_and_dpt3_from_dpt2():
+    """The issue: DPT2 was offered the next day, and DPT3 three days after DPT2."""
+    given = [("DPT1", "2026-11-20")]
+    got = doses("2026-07-22", "2026-11-21", given=given)
+    dpt2, dpt3 = got["DPT2"], got["DPT3"]
+    assert (dpt2.status, dpt2.due_from, dpt2.waits_for) == (UPCOMING, D("2026-12-18"), None)
+    assert dpt2.reason == "DPT2 due 4 weeks after DPT1 (2026-11-20)"
+    assert (dpt3.status, dpt3.due_from, dpt3.waits_for) == (UPCOMING, D("2027-01-15"), "DPT2")
+    assert dpt3.due_from - dpt2.due_from == timedelta(weeks=4)
+    # the day DPT2 becomes possible it is due, DPT3 still waits
+    got = doses("2026-07-22", "2026-12-18", given=given)
+    assert got["DPT2"].status == DUE and got["DPT3"].status == UPCOMING
+
+
+ON_TIME = [("OPV1", "2025-02-15"), ("DPT1", "2025-03-15"), ("OPV2", "2025-03-15")]
+
+
+@pytest.mark.parametrize(
+    "given, on, item, status, due_from",
+    [
+        # on time: each next dose at its age, the previous one given at its age
+        (ON_TIME, "2025-04-15", "DPT2", DUE, "2025-04-15"),
+        (ON_TIME, "2025-04-15", "OPV3", DUE, "2025-04-15"),
+        (ON_TIME + [("DPT2", "2025-04-15")], "2025-04-16", "DPT3", UPCOMING, "2025-05-15"),
+        # late: DPT1 at 5 months -> DPT2 4 weeks later, due for a month, then overdue
+        ([("DPT1", "2025-06-20")], "2025-07-17", "DPT2", UPCOMING, "2025-07-18"),
+        ([("DPT1", "2025-06-20")], "2025-07-18", "DPT2", DUE, "2025-07-18"),
+        ([("DPT1", "2025-06-20")], "2025-08-18", "DPT2", OVERDUE, "2025-07-18"),
+        ([("DPT1", "2025-06-20")], "2025-08-18", "DPT3", UPCOMING, "2025-09-15"),
+        # catch-up (imunisasi kejar): IPV1 at 30 months, IPV2 4 months later, within 59 months
+        ([("IPV1", "2027-07-10")], "2027-11-10", "IPV2", DUE, "2027-11-10"),
+        # catch-up: PCV1 at 13 months -> PCV2 8 weeks later, no PCV3
+        ([("PCV1", "2026-02-20")], "2026-04-17", "PCV2", DUE, "2026-04-17"),
+        # catch-up: rotavirus started at 5 months, RV3 cannot fit before 6 months 29 days
+        ([("RV1", "2025-06-25")], "2025-07-23", "RV2", DUE, "2025-07-23"),
+        ([("RV1", "2025-06-25")], "2025-07-23", "RV3", EXPIRED, "2025-08-20"),
+        ([("RV1", "2025-06-15")], "2025-07-13", "RV3", UPCOMING, "2025-08-10"),  # just fits
+        # DPT4 booster 12 months after DPT3, even when the age (18 months) came first
+        (
+            [("DPT1", "2025-05-01"), ("DPT2", "2025-06-01"), ("DPT3", "2026-01-10")],
+            "2026-07-15",
+            "DPT4",
+            UPCOMING,
+            "2027-01-10",
+        ),
+    ],
+)
+def test_series_on_time_late_and_catch_up(given, on, item, status, due_from):
+    got = doses("2025-01-15", on, given=given, horizon=FAR)
+    assert (got[item].status, got[item].due_from) == (status, D(due_from))
+    if item == "PCV2":
+        assert "PCV3" not in got
+
+
+def test_out_of_order_a_later_dose_recorded_without_the_earlier_one():
+    # DPT2 recorded, DPT1 never: the series goes on from DPT2, DPT1 is not offered any more
+    got = doses("2025-01-15", "2025-05-20", given=[("DPT2", "2025-04-20")], horizon=FAR)
+    assert got["DPT1"].status == EXPIRED
+    assert "DPT2 was given 2025-04-20" in got["DPT1"].reason
+    assert "Buku KIA" in got["DPT1"].reason
+    assert got["DPT2"].status == DONE and "DPT1 not recorded" in got["DPT2"].reason
+    assert (got["DPT3"].status, got["DPT3"].due_from) == (DUE, D("2025-05-18"))
+    assert got["DPT3"].waits_for is None
+
+
+def test_out_of_order_dates_count_from_the_latest_dose_given():
+    # DPT2 written with a date before DPT1's: flagged, and DPT3 counts from the later date
+    given = [("DPT1", "2025-05-01"), ("DPT2", "2025-04-01")]
+    got = doses("2025-01-15", "2025-05-10", given=given, horizon=FAR)
+    assert "earlier than 4 weeks after DPT1" in got["DPT2"].reason
+    assert got["DPT3"].due_from == D("2025-05-29")
+
+
+def test_out_of_order_gap_in_the_middle_of_a_series():
+    given = [("OPV1", "2025-02-15"), ("OPV3", "2025-05-01")]
+    got = doses("2025-01-15", "2025-05-10", given=given, horizon=FAR)
+    assert got["OPV2"].status == EXPIRED and "OPV3 was given" in got["OPV2"].reason
+    assert (got["OPV4"].status, got["OPV4"].due_from) == (UPCOMING, D("2025-05-29"))
+    assert got["OPV4"].waits_for is None
+
+
+def test_doses_recorded_after_the_planning_date_do_not_unlock_the_next_dose():
+    got = doses("2025-01-15", "2025-03-20", given=[("DPT1", "2025-03-25")])
+    assert got["DPT1"].status == DUE
+    assert got["DPT2"].waits_for == "DPT1"
+
+
+# --------------------------------------------------------------------------- property
+
+RULES = default_rules()
+SERIES_DOSES = [item for s in RULES.series for item in s.doses]
+
+
+@st.composite
+def histories(draw):
+    birth = draw(st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 12, 31)))
+    on = birth + timedelta(days=draw(st.integers(min_value=0, max_value=16 * 366)))
+    items = draw(st.lists(st.sampled_from(SERIES_DOSES + ["HB0", "BCG"]), unique=True))
+    records = []
+    for item in items:
+        # dates from the birth to a little after the planning date (those are ignored)
+        offset = draw(st.integers(min_value=0, max_value=(on - birth).days + 30))
+        records.append(Given(item, birth + timedelta(days=offset)))
+    person = PersonFacts(
+        birth_date=birth,
+        sex=draw(st.sampled_from(["L", "P", None])),
+        je_endemic=draw(st.booleans()),
+        kelas_1_year=draw(st.one_of(st.none(), st.integers(birth.year + 5, birth.year + 8))),
+    )
+    return person, records, on, draw(st.sampled_from([60, FAR]))
+
+
+def _interval_after(rule, previous_on: date, birth: date):
+    interval = rule.min_interval
+    late = rule.late_from_age
+    if late is not None and previous_on >= late.apply(birth):
+        interval = rule.late_min_interval
+    return interval.apply(previous_on)
+
+
+@settings(max_examples=100, deadline=None, database=None)  # bounded, nothing written
+@for_all(histories())
+def test_property_nothing_before_the_minimum_interval_and_one_dose_per_series_due(case):
+    person, records, on, horizon = case
+    given = {g.item: g.on for g in records if g.on <= on}
+    items = {i.item: i for i in plan(person, records, on, horizon_days=horizon)}
+    for series in RULES.series:
+        active = [c for c in series.doses if c in items and items[c].status in (DUE, OVERDUE)]
+        assert len(active) <= 1, (series.name, active)
+        for before, code in zip(series.doses, series.doses[1:], strict=False):
+            item = items.get(code)
+            if item is None or item.status in (DONE, EXPIRED):
+                continue
+            rule = RULES.get(code)
+            if before in given:  # never earlier than the interval after the dose given
+                assert item.due_from >= _interval_after(rule, given[before], person.birth_date)
+            elif before in items and items[before].status != EXPIRED:
+                # the previous dose is still to come: this one counts from its earliest date
+                earliest = max(items[before].due_from, on)
+                assert item.waits_for == before or rule.campaign
+                assert item.due_from >= _interval_after(rule, earliest, person.birth_date)
+            if item.waits_for is not None:
+                assert item.status == UPCOMING and item.due_from > on
+                assert item.waits_for in series.doses and item.waits_for not in given
+            if item.status in (DUE, OVERDUE) and before in items:
+                assert items[before].status in (DONE, EXPIRED), (code, items[before])
+
+
+# --------------------------------------------------------------------------- school (BIAS)
+
+
+def school(birth: str, on: str, given=(), sex="P", horizon: int = 60, **facts):
+    got = doses(birth, on, given=given, horizon=horizon, sex=sex, **facts)
+    return {k: v for k, v in got.items() if k in ("MR3", "DT", "TD1", "TD2", "HPV")}
+
+
+@pytest.mark.parametrize(
+    "birth, item, due_from, expires_on",
+    [
+        # born before 1 July: 7 on 1 July 2026 -> kelas 1 in 2026/27
+        ("2019-03-10", "MR3", "2026-08-01", "2027-06-30"),
+        ("2019-03-10", "DT", "2026-11-01", "2027-06-30"),
+        ("2019-03-10", "TD1", "2027-11-01", "2028-06-30"),
+        ("2019-03-10", "TD2", "2030-11-01", "2031-06-30"),
+        ("2019-03-10", "HPV", "2030-08-01", "2035-03-09"),  # offered until 15 years
+        ("2019-07-01", "MR3", "2026-08-01", "2027-06-30"),  # 7 on that very day
+        # born after 1 July: still 6 on 1 July 2026 -> kelas 1 in 2027/28
+        ("2019-07-02", "MR3", "2027-08-01", "2028-06-30"),
+        ("2019-09-10", "TD2", "2031-11-01", "2032-06-30"),
+    ],
+)
+def test_bias_doses_by_age_in_august_and_november(birth, item, due_from, expires_on):
+    got = school(birth, birth, horizon=6000)[item]
+    assert (got.due_from, got.expires_on) == (D(due_from), D(expires_on))
+    assert got.due_from.month in (8, 11) and got.due_from.day == 1
+
+
+@pytest.mark.parametrize(
+    "on, status",
+    [
+        ("2026-07-31", UPCOMING),
+        ("2026-08-01", DUE),
+        ("2026-08-31", DUE),
+        ("2026-09-01", OVERDUE),  # the BIAS session was missed: catch up at the puskesmas
+        ("2027-06-30", OVERDUE),
+        ("2027-07-01", EXPIRED),  # the school year is over
+    ],
+)
+def test_bias_window_is_the_campaign_month_then_the_school_year(on, status):
+    assert school("2019-03-10", on)["MR3"].status == status
+
+
+def test_known_grade_wins_over_the_age():
+    got = school("2019-09-10", "2025-08-05", kelas_1_year=2025)
+    assert (got["MR3"].status, got["MR3"].due_from) == (DUE, D("2025-08-01"))
+    assert "kelas 1)" in got["MR3"].reason and "by age" not in got["MR3"].reason
+    assert "by age 7" in school("2019-03-10", "2026-08-05")["MR3"].reason
+
+
+def test_hpv_only_for_girls_and_a_single_dose():
+    assert "HPV" in school("2015-03-10", "2026-08-05", sex="P")
+    assert "HPV" not in school("2015-03-10", "2026-08-05", sex="L")
+    assert "HPV" not in school("2015-03-10", "2026-08-05", sex=None)
+    got = school("2015-03-10", "2027-08-05", sex="P")
+    assert got["HPV"].status == OVERDUE  # kelas 6: catch-up, no second dose
+    got = school("2015-03-10", "2027-08-05", given=[("HPV", "2026-08-10")])
+    assert got["HPV"].status == DONE
+    assert school("2015-03-10", "2030-03-10")["HPV"].status == OVERDUE  # 15 years
+    assert "HPV" not in school("2015-03-10", "2031-03-10")  # 16: no longer tracked
+
+
+def test_school_doses_planned_without_the_earlier_doses_recorded():
+    # a 7-year-old registered with no records at all: the whole class gets MR and DT
+    got = school("2019-03-10", "2026-08-05")
+    assert got["MR3"].status == DUE and got["MR3"].waits_for is None
+    assert "planned by grade" in got["MR3"].reason
+
+
+def test_school_dose_still_respects_the_interval_after_a_recorded_dose():
+    # MR2 given late, on 20 July 2026: MR3 no earlier than 4 weeks later
+    got = school("2019-03-10", "2026-08-05", given=[("MR2", "2026-07-20")])
+    assert (got["MR3"].status, got["MR3"].due_from) == (UPCOMING, D("2026-08-17"))
+    got = school("2019-03-10", "2027-11-05", given=[("DT", "2027-10-20")])
+    assert (got["TD1"].status, got["TD1"].due_from) == (UPCOMING, D("2027-11-17"))

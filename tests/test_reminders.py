@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from bot.clock import to_db
 from bot.db import transaction
-from bot.models import Area, Contact, OutboundMessage, Person, Reminder
+from bot.models import Area, Contact, DoseRecord, OutboundMessage, Person, Reminder
 from scheduler import jobs
 from scheduler.reminders import Zones, places, plan_all, plan_everyone, plan_person
 
@@ -211,3 +211,123 @@ def test_reminders_due_command(runner, rt, clock):
     assert any(i["item"] == "BCG" and i["status"] == "due" for i in items)
     bad = runner.invoke(args=["reminders", "due", "--on", "2026-02-30"])
     assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+# --------------------------------------------------------------------------- send-time rules
+
+
+def _pending(rt) -> list[Reminder]:
+    return [r for r in rows(rt) if r.status == "pending"]
+
+
+def test_send_run_at_2230_wib_sends_nothing_and_defers_to_the_morning(rt, clock):
+    # planned at 10:00 WIB (overdue items go out at once), then the scheduler was down
+    add_household(rt, date(2026, 9, 1))
+    jobs.job_plan(rt)
+    due_now = [r for r in _pending(rt) if r.send_at <= to_db(clock.now())]
+    assert due_now, "the test needs reminders that were due before the night"
+    clock.set(datetime(2026, 11, 22, 22, 30, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    assert reminder_messages(rt) == []
+    morning = to_db(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    deferred_rows = {r.id: r.send_at for r in _pending(rt) if r.id in {d.id for d in due_now}}
+    assert set(deferred_rows.values()) == {morning}
+    clock.set(datetime(2026, 11, 23, 6, 59, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    local = reminder_messages(rt)[0].created_at.replace(tzinfo=timezone.utc).astimezone(WIB)
+    assert (local.date(), local.hour) == (date(2026, 11, 23), 7)
+
+
+def test_send_run_during_friday_prayer_defers_to_after_it(rt, clock):
+    clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=WIB))  # Friday
+    add_household(rt, date(2026, 9, 1))
+    jobs.job_plan(rt)
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    after_prayer = to_db(datetime(2026, 11, 27, 13, 0, tzinfo=WIB))
+    assert min(r.send_at for r in _pending(rt)) == after_prayer
+    clock.set(datetime(2026, 11, 27, 12, 55, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 0
+    clock.set(datetime(2026, 11, 27, 13, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+
+
+def test_send_time_is_checked_in_the_contacts_zone(rt, clock):
+    """At 06:30 WIB it is 08:30 in Papua (WIT): the WIT contact gets its reminder, the WIB one
+    waits for 07:00 WIB."""
+    add_household(rt, date(2026, 9, 1), phone="+6281234560101", name="Bayi Jakarta")
+    wit_pid = add_household(rt, date(2026, 9, 1), phone="+6281234560102", name="Bayi Papua")
+    with transaction(rt.session_factory) as s:
+        papua = Area(code="PAPUA", name="Papua", level="desa", timezone="Asia/Jayapura")
+        s.add(papua)
+        s.flush()
+        person = s.get(Person, wit_pid)
+        person.area_id = papua.id
+        s.get(Contact, person.contact_id).area_id = papua.id
+    jobs.job_plan(rt)
+    clock.set(datetime(2026, 11, 23, 6, 30, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    sent = reminder_messages(rt)
+    assert [m.to_phone for m in sent] == ["+6281234560102"]
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=WIB))
+    assert jobs.job_send_reminders(rt) == 1
+    assert [m.to_phone for m in reminder_messages(rt)][1:] == ["+6281234560101"]
+
+
+# --------------------------------------------------------------------------- series
+
+
+def test_only_the_next_dose_of_a_series_gets_reminder_rows(rt, clock):
+    """A 4-month-old with nothing recorded: DPT1 is reminded, DPT2/DPT3 are not (yet)."""
+    pid = add_household(rt, date(2026, 7, 22))
+    jobs.job_plan(rt)
+    items = {r.item for r in rows(rt)}
+    assert {"OPV1", "DPT1", "PCV1", "RV1", "IPV1"} <= items
+    assert not items & {"OPV2", "OPV3", "OPV4", "DPT2", "DPT3", "PCV2", "RV2", "RV3"}
+
+    # a kader records DPT1 (IMUN): the dose, and its reminders marked done
+    with transaction(rt.session_factory) as s:
+        s.add(DoseRecord(person_id=pid, item="DPT1", occurrence="1", given_on=date(2026, 11, 22),
+                         source="kader", created_at=to_db(clock.now())))  # fmt: skip
+        for r in s.execute(select(Reminder).where(Reminder.item == "DPT1")).scalars():
+            r.status = "done"
+    clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=WIB))
+    jobs.job_plan(rt)  # the nightly re-plan
+    assert jobs.job_plan(rt) == 0  # and again: nothing changes
+    dpt = {(r.item, r.stage): r for r in rows(rt) if r.item.startswith("DPT")}
+    assert dpt[("DPT2", "due")].due_on == date(2026, 12, 20)  # 4 weeks after DPT1
+    assert dpt[("DPT2", "due")].status == "pending"
+    assert not any(item == "DPT3" for item, _ in dpt)
+
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=WIB))
+    jobs.job_send_reminders(rt)
+    body = reminder_messages(rt)[-1].body
+    assert "DPT-HB-Hib 2" not in body  # not the next day
+    clock.set(datetime(2026, 12, 20, 8, 0, tzinfo=WIB))
+    jobs.job_plan(rt)
+    jobs.job_send_reminders(rt)
+    assert "DPT-HB-Hib 2" in reminder_messages(rt)[-1].body
+
+
+def test_bias_dose_is_reminded_in_the_bias_month_at_the_local_morning(rt, clock):
+    add_household(rt, date(2019, 3, 10), name="Dimas", sex="L")  # kelas 1 in 2026/27 by age
+    clock.set(datetime(2026, 7, 1, 1, 0, tzinfo=WIB))
+    jobs.job_plan(rt)
+    mr3 = {r.stage: r for r in rows(rt) if r.item == "MR3"}
+    assert mr3["due"].due_on == date(2026, 8, 1)
+    assert mr3["due"].send_at == to_db(datetime(2026, 8, 1, 8, 0, tzinfo=WIB))
+    assert mr3["overdue"].due_on == date(2026, 9, 1)  # the BIAS month is over
+    assert "DT" not in {r.item for r in rows(rt)}  # November is beyond the horizon
+    assert "HPV" not in {r.item for r in rows(rt)}  # a boy
+
+
+def test_reminders_due_command_lists_one_dose_per_series(runner, rt, clock):
+    import json
+
+    add_household(rt, date(2026, 7, 22))  # 4 months old, nothing recorded
+    result = runner.invoke(args=["reminders", "due", "--on", "2026-11-22", "--json"])
+    assert result.exit_code == 0, result.output
+    items = {i["item"] for i in json.loads(result.output)}
+    assert items == {"BCG", "OPV1", "DPT1", "PCV1", "RV1", "IPV1"}

@@ -14,10 +14,12 @@ import yaml
 from scheduler.rules import (
     ITEM_CODES,
     RULES_DIR,
+    SCHOOL_DOSE_ITEMS,
     DoseRule,
     RuleError,
     VisitRule,
     default_rules,
+    iter_sources,
     load_rules,
     parse_offset,
 )
@@ -28,6 +30,7 @@ SHIPPED_FILES = (
     "antenatal.yml",
     "immunization.yml",
     "postnatal.yml",
+    "school.yml",
     "under_five.yml",
 )
 
@@ -43,7 +46,7 @@ def rules():
 def test_shipped_files_load_and_cover_every_item_code_once(rules):
     assert rules.files == SHIPPED_FILES
     assert sorted(rule.item for rule in rules) == sorted(ITEM_CODES)
-    assert len(rules) == len(ITEM_CODES) == 37
+    assert len(rules) == len(ITEM_CODES) == 42
 
 
 def test_default_rules_are_loaded_once():
@@ -62,13 +65,13 @@ def test_every_source_url_comes_from_the_reference_file(rules):
     if not REFERENCE.exists():
         pytest.skip("shared reference file not available")
     text = REFERENCE.read_text(encoding="utf-8")
-    missing = {(r.item, u) for r in rules for u in r.source.urls if u not in text}
+    missing = {(item, u) for item, src in iter_sources(rules) for u in src.urls if u not in text}
     assert not missing
 
 
 @pytest.mark.parametrize(
     "item",
-    ["HB0", "OPV2", "OPV3", "OPV4", "DPT2", "DPT3", "MR1", "MR2", "CKG"]
+    ["HB0", "MR1", "MR2", "HPV", "CKG"]
     + [f"ANC{i}" for i in range(1, 7)]
     + [f"KF{i}" for i in range(1, 5)],
 )
@@ -79,28 +82,107 @@ def test_unconfirmed_items_are_flagged_with_a_note(rules, item):
     assert len(rule.note) > 20
 
 
-@pytest.mark.parametrize("item", ["RV3", "IPV2", "PCV3", "DPT4", "KN1", "KN3", "VITA", "WEIGH"])
+@pytest.mark.parametrize(
+    "item", ["RV3", "IPV2", "PCV3", "DPT4", "OPV2", "DPT3", "KN1", "KN3", "VITA", "WEIGH"]
+)
 def test_sourced_items_are_confirmed(rules, item):
     assert rules.get(item).confidence == "confirmed"
 
 
+SERIES = {
+    "OPV": ("OPV1", "OPV2", "OPV3", "OPV4"),
+    "DPT-HB-Hib": ("DPT1", "DPT2", "DPT3", "DPT4"),
+    "PCV": ("PCV1", "PCV2", "PCV3"),
+    "RV": ("RV1", "RV2", "RV3"),
+    "IPV": ("IPV1", "IPV2"),
+    "MR": ("MR1", "MR2", "MR3"),
+    "DT-Td": ("DT", "TD1", "TD2"),
+}
+
+
+def test_every_multi_dose_antigen_is_a_series(rules):
+    assert {s.name: s.doses for s in rules.series} == SERIES
+    single = {r.item for r in rules.doses if r.series is None}
+    assert single == {"HB0", "BCG", "JE", "HPV"}  # HPV: one dose from 2025 (school.yml)
+    for series in rules.series:
+        assert rules.get(series.doses[0]).after is None
+        for before, item in zip(series.doses, series.doses[1:], strict=False):
+            assert rules.get(item).after == before
+            assert rules.get(item).series == series.name
+            assert rules.series_of(item) is series
+
+
 @pytest.mark.parametrize(
-    "item, after, minimum",
+    "item, after, minimum, source",
     [
-        ("IPV2", "IPV1", "4m"),
-        ("PCV3", "PCV2", "8w"),
-        ("DPT4", "DPT3", "12m"),
-        ("MR2", "MR1", "6m"),
-        ("RV2", "RV1", "4w"),
-        ("RV3", "RV2", "4w"),
-        ("OPV2", "OPV1", "4w"),
+        ("IPV2", "IPV1", "4m", "KMK HK.01.07/MENKES/1453/2022"),
+        ("PCV2", "PCV1", "4w", "KMK HK.01.07/MENKES/6780/2021"),
+        ("PCV3", "PCV2", "8w", "KMK HK.01.07/MENKES/6780/2021"),
+        ("DPT4", "DPT3", "12m", "Permenkes 12/2017"),
+        ("MR2", "MR1", "6m", "Permenkes 12/2017"),
+        ("RV2", "RV1", "4w", "KMK HK.01.07/MENKES/1139/2022"),
+        ("RV3", "RV2", "4w", "KMK HK.01.07/MENKES/1139/2022"),
+        # no national interval found for primary OPV / DPT-HB-Hib: WHO's summary table
+        ("OPV2", "OPV1", "4w", "WHO"),
+        ("OPV3", "OPV2", "4w", "WHO"),
+        ("OPV4", "OPV3", "4w", "WHO"),
+        ("DPT2", "DPT1", "4w", "WHO"),
+        ("DPT3", "DPT2", "4w", "WHO"),
+        ("MR3", "MR2", "4w", "WHO"),
+        ("TD1", "DT", "4w", "T-status"),
+        ("TD2", "TD1", "4w", "T-status"),
     ],
 )
-def test_minimum_intervals_from_the_schedule(rules, item, after, minimum):
+def test_minimum_intervals_come_from_a_cited_source(rules, item, after, minimum, source):
     rule = rules.get(item)
     assert isinstance(rule, DoseRule)
     assert rule.after == after
     assert rule.min_interval == parse_offset(minimum)
+    assert source in rule.interval_source.regulation
+    assert rule.interval_source.urls
+
+
+def test_pcv_catch_up_interval_switches_when_pcv1_was_late(rules):
+    pcv2 = rules.get("PCV2")
+    assert (pcv2.late_from_age, pcv2.late_min_interval) == (parse_offset("12m"), parse_offset("8w"))
+
+
+@pytest.mark.parametrize(
+    "item, grade, month, sex",
+    [
+        ("MR3", 1, 8, None),
+        ("DT", 1, 11, None),
+        ("TD1", 2, 11, None),
+        ("TD2", 5, 11, None),
+        ("HPV", 5, 8, "P"),
+    ],
+)
+def test_school_doses_by_grade_in_the_bias_months(rules, item, grade, month, sex):
+    rule = rules.get(item)
+    assert (rule.school_grade, rule.school_month, rule.sex) == (grade, month, sex)
+    assert rule.campaign
+    assert rule.at == parse_offset(f"{6 + grade}y")  # the usual age of the grade
+    assert month in rules.school.bias_months == (8, 11)
+
+
+def test_school_calendar_maps_grades_to_ages(rules):
+    school = rules.school
+    assert [school.age_for(g) for g in (1, 2, 5, 6)] == [7, 8, 11, 12]
+    assert school.school_year(date(2019, 3, 10), 1) == 2026  # 7 on 1 July 2026
+    assert school.school_year(date(2019, 7, 1), 1) == 2026  # 7 that very day
+    assert school.school_year(date(2019, 7, 2), 1) == 2027  # still 6 on 1 July 2026
+    assert school.school_year(date(2019, 3, 10), 5) == 2030
+    assert set(SCHOOL_DOSE_ITEMS) == {r.item for r in rules.doses if r.campaign}
+
+
+def test_hpv_follows_the_single_dose_source_and_says_so(rules):
+    hpv = rules.get("HPV")
+    assert hpv.until == parse_offset("15y")
+    assert "single dose" in hpv.label.lower() or "single dose" in hpv.note.lower()
+    assert "7756044" in " ".join(hpv.source.urls)  # Direktur Imunisasi, 17 Nov 2025
+    assert "HPV2" not in ITEM_CODES
+    text = (RULES_DIR / "school.yml").read_text(encoding="utf-8")
+    assert "open question" in text and "newest source" in text
 
 
 @pytest.mark.parametrize(
@@ -238,7 +320,7 @@ def _rule(doc: dict, item: str) -> dict:
 
 def test_an_unmodified_copy_loads(tmp_path):
     _write(tmp_path, _copy_shipped(tmp_path))
-    assert len(load_rules(tmp_path)) == 37
+    assert len(load_rules(tmp_path)) == 42
 
 
 def _drop(key):
@@ -278,9 +360,13 @@ BROKEN = [
     ("immunization.yml", "RV3", _set("item", "RV9"), "RV9", "unknown item code"),
     ("immunization.yml", "PCV3", _set("at", "12 monts"), "PCV3", "cannot parse offset"),
     ("immunization.yml", "IPV2", _set("until", "fifty"), "IPV2", "until"),
-    ("immunization.yml", "OPV2", _set("after", {"item": "OPV9", "min": "4w"}), "OPV2", "OPV9"),
-    ("immunization.yml", "OPV1", _set("after", {"item": "OPV4", "min": "4w"}), "OPV", "loops"),
-    ("immunization.yml", "MR2", _drop("at"), "MR2", "missing required key"),
+    ("immunization.yml", "OPV2", _set("after", {"item": "OPV1", "min": "4w"}), "OPV2", "unknown"),
+    ("immunization.yml", "MR2", _drop("at"), "MR2", "needs either 'at'"),
+    ("school.yml", "DT", _set("school", {"grade": 1, "month": 9}), "DT", "not a BIAS month"),
+    ("school.yml", "DT", _set("at", "7y"), "DT", "needs either 'at'"),
+    ("school.yml", "TD1", _drop("until"), "TD1", "until"),
+    ("school.yml", "HPV", _set("sex", "F"), "HPV", "sex"),
+    ("immunization.yml", "BCG", _set("until", "school_year"), "BCG", "school"),
     ("immunization.yml", "IPV2", _set("untill", "59m"), "IPV2", "unknown key"),
     ("immunization.yml", "BCG", _set("kind", "visit"), "BCG", "kind"),
     ("immunization.yml", "JE", _set("only_if", "always"), "JE", "only_if"),
@@ -314,6 +400,92 @@ def test_broken_rule_is_rejected_naming_file_and_rule(
     assert message.startswith(filename), message
     assert f"rule {rule_name}" in message, message
     assert fragment in message, message
+
+
+def _series(doc: dict, name: str) -> dict:
+    for i, series in enumerate(doc["series"]):
+        if series["name"] == name:
+            doc["series"][i] = copy.deepcopy(series)
+            return doc["series"][i]
+    raise KeyError(name)
+
+
+def _drop_interval_source(series):
+    del series["intervals"]["OPV3"]["source"]
+
+
+def _interval_for_unknown_item(series):
+    series["intervals"]["OPV9"] = {"min": "4w", "source": "who-table2"}
+
+
+def _interval_for_another_series(series):
+    series["intervals"]["DPT2"] = {"min": "4w", "source": "who-table2"}
+
+
+def _cycle(series):
+    series["doses"] = ["OPV1", "OPV2", "OPV3", "OPV1"]
+
+
+def _missing_interval(series):
+    del series["intervals"]["OPV4"]
+
+
+def _unknown_source(series):
+    series["intervals"]["OPV2"]["source"] = "somewhere"
+
+
+def _dose_in_two_series(series):
+    series["doses"] = ["DPT1", "DPT2", "DPT3", "DPT4", "OPV1"]
+    series["intervals"]["OPV1"] = {"min": "4w", "source": "who-table2"}
+
+
+def _unknown_dose(series):
+    series["doses"] = ["OPV1", "OPV2", "OPV3", "OPV4", "OPV5"]
+    series["intervals"]["OPV5"] = {"min": "4w", "source": "who-table2"}
+
+
+def _ages_backwards(series):
+    series["doses"] = ["OPV1", "OPV3", "OPV2", "OPV4"]
+
+
+def _zero_interval(series):
+    series["intervals"]["OPV2"]["min"] = "0d"
+
+
+BROKEN_SERIES = [
+    ("OPV", _drop_interval_source, "missing source"),
+    ("OPV", _interval_for_unknown_item, "interval for an unknown item 'OPV9'"),
+    ("OPV", _interval_for_another_series, "not a dose of this series"),
+    ("OPV", _cycle, "cycle: OPV1"),
+    ("OPV", _missing_interval, "no minimum interval for OPV4"),
+    ("OPV", _unknown_source, "unknown source 'somewhere'"),
+    ("DPT-HB-Hib", _dose_in_two_series, "OPV1 is already a dose of series OPV"),
+    ("OPV", _unknown_dose, "unknown item 'OPV5'"),
+    ("OPV", _ages_backwards, "OPV2 (at 2m) comes after OPV3 (at 3m)"),
+    ("OPV", _zero_interval, "must be positive"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, mutate, fragment", BROKEN_SERIES, ids=[b[1].__name__ for b in BROKEN_SERIES]
+)
+def test_broken_series_is_rejected_naming_file_and_series(tmp_path, name, mutate, fragment):
+    docs = _copy_shipped(tmp_path)
+    mutate(_series(docs["immunization.yml"], name))
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path)
+    message = str(info.value)
+    assert message.startswith("immunization.yml: series "), message
+    assert fragment in message, message
+
+
+def test_a_school_dose_needs_the_school_calendar(tmp_path):
+    docs = _copy_shipped(tmp_path)
+    del docs["school.yml"]["school"]
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError, match=r"^school\.yml: rule MR3: .*top-level 'school:'"):
+        load_rules(tmp_path)
 
 
 def test_duplicate_item_across_files_is_rejected(tmp_path):
