@@ -13,16 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alert_lifecycle as lifecycle
-from bot import labels
+from bot import doses, labels
 from bot.areas import AreaTree, resident_area_id
 from bot.catalog import Catalog, load_catalog
-from bot.clock import from_db, to_db
+from bot.clock import from_db
 from bot.handlers.visits import visit_who
-from bot.models import Alert, Contact, DoseRecord, Person, Reminder, Visit, Worker
+from bot.models import Alert, Contact, Person, Visit, Worker
 from flows.booking import purpose_name
 from flows.kader_commands import USAGE, Command, outcome_of
 from scheduler.reminders import places
-from scheduler.rules import DOSE_ITEMS
 
 CLOSED = lifecycle.CLOSED
 
@@ -85,7 +84,8 @@ def _alert_command(session, alert, actor, cmd: Command, now, settings, cat: Cata
 
 
 def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
-    person = session.get(Person, int(cmd.ref)) if cmd.ref.isdigit() else None
+    """IMUN <no> <items...> [date]: through the one dose service (checks, re-plan)."""
+    person = session.get(Person, int(cmd.ref)) if cmd.ref.isdigit() and len(cmd.ref) < 10 else None
     if person is None or person.status != "active":
         return t("kader.imun_person_not_found", ref=cmd.ref)
     if not actor.may_act(resident_area_id(person, person.contact)):
@@ -97,40 +97,11 @@ def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
             given_on = date.fromisoformat(cmd.date)
         except ValueError:
             return t("kader.imun_bad_date", date=cmd.date)
-        if given_on > today or (person.birth_date and given_on < person.birth_date):
-            return t("kader.imun_bad_date", date=cmd.date)
-    for item in cmd.items:
-        if item not in DOSE_ITEMS:
-            return t("kader.imun_unknown_item", item=item)
-        existing = session.execute(
-            select(DoseRecord).where(
-                DoseRecord.person_id == person.id,
-                DoseRecord.item == item,
-                DoseRecord.occurrence == "1",
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            return t("kader.imun_exists", item=item, date=existing.given_on.isoformat())
-    for item in cmd.items:
-        session.add(
-            DoseRecord(
-                person_id=person.id,
-                item=item,
-                occurrence="1",
-                given_on=given_on,
-                source="kader",
-                worker_id=worker.id,
-                created_at=to_db(now),
-            )
-        )
-        for r in session.execute(
-            select(Reminder).where(
-                Reminder.person_id == person.id,
-                Reminder.item == item,
-                Reminder.status == "pending",
-            )
-        ).scalars():
-            r.status, r.updated_at = "done", to_db(now)
+    items = [doses.Given(item, given_on, "kader", worker.id) for item in cmd.items]
+    try:
+        doses.record(session, person, items, today, now, settings)
+    except doses.DoseRefused as exc:
+        return exc.text(load_catalog("id"))
     return t("kader.imun_recorded", name=person.name, items=", ".join(cmd.items))
 
 

@@ -472,10 +472,11 @@ def test_record_dose_stops_its_reminders(dash_app, dash_client, seed):
 @pytest.mark.parametrize(
     ("item", "day", "message"),
     [
-        ("HB0", "2026-11-20", "HB0 sudah tercatat tanggal 2026-05-10."),
+        ("HB0", "2026-11-20", "HB0 sudah tercatat 2026-05-10."),
         ("DPT1", "2026-11-23", "Tanggal tidak boleh di masa depan."),
-        ("DPT1", "2026-05-01", "Tanggal sebelum tanggal lahir."),
+        ("DPT1", "2026-05-01", "sebelum tanggal lahir."),
         ("XYZ", "2026-11-20", "Jenis XYZ tidak dikenal."),
+        ("ANC1", "2026-11-20", "ANC1 tidak cocok untuk"),  # a pregnancy check for a baby
         ("DPT1", "kemarin", "Tanggal tidak valid."),
     ],
 )

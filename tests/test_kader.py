@@ -235,12 +235,15 @@ def test_imun_records_and_stops_reminders(client, rt):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ("{cid} XYZ", "Vaksin XYZ tidak dikenal"),
+        ("{cid} XYZ", "Jenis XYZ tidak dikenal"),
         ("99999 BCG", "Anak nomor 99999 tidak ditemukan."),
         ("abc BCG", "Anak nomor abc tidak ditemukan."),
+        ("12345678901234567890 BCG", "tidak ditemukan"),  # no 500 on a huge number
         ("{cid} BCG 2026-13-01", "Tanggal 2026-13-01 tidak valid"),
-        ("{cid} BCG 2027-01-01", "Tanggal 2027-01-01 tidak valid"),
-        ("{cid} BCG 2026-08-01", "Tanggal 2026-08-01 tidak valid"),  # before birth
+        ("{cid} BCG 2027-01-01", "BCG tanggal 2027-01-01 belum terjadi"),
+        ("{cid} BCG 2026-08-01", "BCG tanggal 2026-08-01 sebelum tanggal lahir"),
+        ("{cid} ANC1", "ANC1 tidak cocok untuk"),  # a pregnancy check for a baby
+        ("{cid} OPV1 OPV2", "OPV2 paling cepat"),  # two doses of a series on one day
     ],
 )
 def test_imun_errors(client, rt, args, expected):
@@ -313,3 +316,21 @@ def test_commands_as_kader_type_them(text, name, ref):
 
 def test_terima_kasih_is_thanks_not_a_command():
     assert parse("Terima kasih bu") is None
+
+
+def test_imun_replans_at_once_so_the_next_dose_waits_its_interval(client, rt):
+    """After IMUN DPT1 the DPT2 reminder is due 4 weeks later, not the next day (issue #10)."""
+    cid = add_child(rt)
+    with transaction(rt.session_factory) as s:
+        child = s.get(Person, cid)
+        s.get(Contact, child.contact_id).consent_at = to_db(rt.clock.now())
+    assert say(client, ANI, f"IMUN {cid} DPT1 2026-11-02")[0].startswith("Tercatat")
+    with rt.session_factory() as s:
+        dpt2 = (
+            s.execute(
+                select(Reminder.due_on).where(Reminder.person_id == cid, Reminder.item == "DPT2")
+            )
+            .scalars()
+            .all()
+        )
+    assert dpt2 and min(dpt2) >= date(2026, 11, 30)

@@ -10,23 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alert_lifecycle as lifecycle
+from bot import doses
 from bot.areas import AreaTree
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.models import (
     Alert,
-    Contact,
     DoseRecord,
     Person,
-    Reminder,
     Report,
     StaffUser,
     Visit,
 )
-from scheduler.reminders import Zones, plan_person
-from scheduler.rules import DOSE_ITEMS, VISIT_ITEMS
 
-RECORDABLE = DOSE_ITEMS + VISIT_ITEMS
+RECORDABLE = doses.RECORDABLE
 REPORT_STATUSES = ("open", "in_progress", "resolved")
 VISIT_OUTCOMES = lifecycle.OUTCOMES
 
@@ -47,41 +44,17 @@ def record_dose(
 ) -> DoseRecord:
     """Record a dose or ANC/KN/KF visit (source "dashboard"): its pending reminders are done
     and the person's reminders re-planned (e.g. the next dose's interval starts now)."""
-    if item not in RECORDABLE:
-        raise ChangeError(f"Jenis {item} tidak dikenal.")
-    if given_on > today:
-        raise ChangeError("Tanggal tidak boleh di masa depan.")
-    if item in DOSE_ITEMS and person.birth_date and given_on < person.birth_date:
-        raise ChangeError("Tanggal sebelum tanggal lahir.")
-    existing = session.execute(
-        select(DoseRecord).where(
-            DoseRecord.person_id == person.id, DoseRecord.item == item, DoseRecord.occurrence == "1"
+    try:
+        (dose,) = doses.record(
+            session,
+            person,
+            [doses.Given(item, given_on, "dashboard", staff.worker_id)],
+            today,
+            now,
+            settings,
         )
-    ).scalar_one_or_none()
-    if existing is not None:
-        raise ChangeError(f"{item} sudah tercatat tanggal {existing.given_on.isoformat()}.")
-    dose = DoseRecord(
-        person_id=person.id,
-        item=item,
-        occurrence="1",
-        given_on=given_on,
-        source="dashboard",
-        worker_id=staff.worker_id,
-        created_at=to_db(now),
-    )
-    session.add(dose)
-    for r in session.execute(
-        select(Reminder).where(
-            Reminder.person_id == person.id, Reminder.item == item, Reminder.status == "pending"
-        )
-    ).scalars():
-        r.status, r.updated_at = "done", to_db(now)
-    session.flush()
-    contact = session.get(Contact, person.contact_id)
-    given = session.execute(select(DoseRecord).where(DoseRecord.person_id == person.id)).scalars()
-    plan_person(
-        session, person, contact, list(given), now, settings, Zones(session, settings["timezone"])
-    )
+    except doses.DoseRefused as exc:
+        raise ChangeError(exc.text(load_catalog("id"))) from exc
     return dose
 
 

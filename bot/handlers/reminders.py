@@ -8,12 +8,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import doses
 from bot.clock import to_db
 from bot.events import register
 from bot.lookups import provider
-from bot.models import Contact, DoseRecord, OutboundMessage, Reminder
+from bot.models import Contact, DoseRecord, OutboundMessage, Person, Reminder
 
 ANSWER_WINDOW = timedelta(days=14)
+
+
+def _settings() -> dict[str, Any]:
+    from flask import current_app
+
+    return current_app.extensions["jemput_bola"].settings
 
 
 @provider("reminders")
@@ -41,6 +48,7 @@ def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dic
 def doses_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident says it was done: record it as self-reported and stop those reminders."""
     given_on = date.fromisoformat(event["given_on"])
+    new: dict[int, list[doses.Given]] = {}
     for item in event["items"]:
         exists = session.execute(
             select(DoseRecord.id).where(
@@ -50,16 +58,8 @@ def doses_reported(session: Session, contact: Contact, event: dict[str, Any], no
             )
         ).first()
         if exists is None:
-            session.add(
-                DoseRecord(
-                    person_id=item["person_id"],
-                    item=item["item"],
-                    occurrence=item["occurrence"],
-                    given_on=given_on,
-                    source="self_report",
-                    created_at=to_db(now),
-                )
-            )
+            given = doses.Given(item["item"], given_on, "self_report", None, item["occurrence"])
+            new.setdefault(item["person_id"], []).append(given)
         for r in session.execute(
             select(Reminder).where(
                 Reminder.person_id == item["person_id"],
@@ -70,3 +70,7 @@ def doses_reported(session: Session, contact: Contact, event: dict[str, Any], no
         ).scalars():
             r.status, r.updated_at = "done", to_db(now)
     session.flush()
+    for person_id, items in new.items():  # the one dose service: recorded, then re-planned
+        person = session.get(Person, person_id)
+        if person is not None and person.status == "active":
+            doses.record(session, person, items, given_on, now, _settings())

@@ -1,0 +1,169 @@
+"""One way to record a dose or a checkup visit, for every entry point (kader IMUN, the
+dashboard, the resident's SUDAH): it checks that the item fits the person and the date, keeps
+the source, closes the item's reminders and re-plans the person in the same transaction, so
+the next reminder and JADWAL are right at once.
+
+A refusal is a `DoseRefused` whose `reason` names the catalog text `dose.<reason>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.catalog import Catalog
+from bot.clock import to_db
+from bot.models import Contact, DoseRecord, Person, Reminder
+from scheduler.reminders import Zones, plan_person
+from scheduler.rules import ALL_DOSE_ITEMS, VISIT_ITEMS, DoseRule, default_rules
+
+RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
+NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
+MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
+
+
+class DoseRefused(Exception):
+    """The dose cannot be recorded: `reason` is the catalog key under `dose.`."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+    def text(self, cat: Catalog) -> str:
+        return cat.t(f"dose.{self.reason}", **self.values)
+
+
+@dataclass(frozen=True)
+class Given:
+    """One item to record: what, when, and who says so."""
+
+    item: str
+    given_on: date
+    source: str  # kader | dashboard | self_report | import
+    worker_id: int | None = None
+    occurrence: str = "1"
+
+
+def check(session: Session, person: Person, given: Given, today: date) -> None:
+    """Refuse an item that does not fit the person, an impossible date, a dose before its
+    series' minimum interval, or one already recorded."""
+    if given.source == "self_report":
+        # the resident's word about what a reminder asked (vitamin A and weighing too):
+        # recorded as such, never refused; the bidan checks the book
+        return
+    rules = default_rules()
+    item, on = given.item, given.given_on
+    if item not in RECORDABLE:
+        raise DoseRefused("unknown_item", item=item)
+    label = item
+    if on > today:
+        raise DoseRefused("future", item=label, date=on.isoformat())
+    if person.birth_date and on < person.birth_date:
+        raise DoseRefused("before_birth", item=label, date=on.isoformat())
+    rule = rules.get(item)
+    if isinstance(rule, DoseRule) and rule.sex and person.sex and person.sex != rule.sex:
+        raise DoseRefused("not_for_person", item=label, name=person.name)
+    if item.startswith(("ANC", "KF")):
+        too_young = person.birth_date and (on - person.birth_date).days < 365 * (
+            MOTHER_ITEMS_MIN_YEARS
+        )
+        if person.sex == "L" or too_young:
+            raise DoseRefused("not_for_person", item=label, name=person.name)
+    too_old = person.birth_date and (on - person.birth_date).days > NEWBORN_VISIT_DAYS
+    if item.startswith("KN") and too_old:
+        raise DoseRefused("not_for_person", item=label, name=person.name)
+    recorded = {
+        d.item: d
+        for d in session.execute(
+            select(DoseRecord).where(DoseRecord.person_id == person.id)
+        ).scalars()
+    }
+    existing = recorded.get(item)
+    if existing is not None and existing.occurrence == given.occurrence:
+        raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
+    if isinstance(rule, DoseRule) and rule.after and rule.min_interval is not None:
+        previous = recorded.get(rule.after)
+        if previous is not None:
+            earliest = rule.min_interval.apply(previous.given_on)
+            if on < earliest:
+                raise DoseRefused(
+                    "too_soon",
+                    item=label,
+                    previous=rule.after,
+                    previous_date=previous.given_on.isoformat(),
+                    interval=rule.min_interval.human(),
+                    earliest=earliest.isoformat(),
+                )
+
+
+def record(
+    session: Session,
+    person: Person,
+    items: list[Given],
+    today: date,
+    now: datetime,
+    settings: dict[str, Any],
+) -> list[DoseRecord]:
+    """Check every item first (all or nothing), then record them, close their reminders and
+    re-plan the person."""
+    if person.status != "active":
+        raise DoseRefused("person_not_found", ref=str(person.id))
+    for given in items:
+        check(session, person, given, today)
+    # two doses of one series in one message: the second is checked against the first
+    by_item = {g.item: g for g in items}
+    rules = default_rules()
+    for given in items:
+        rule = rules.get(given.item)
+        if given.source == "self_report":
+            continue
+        if isinstance(rule, DoseRule) and rule.after in by_item and rule.min_interval:
+            earliest = rule.min_interval.apply(by_item[rule.after].given_on)
+            if given.given_on < earliest:
+                raise DoseRefused(
+                    "too_soon",
+                    item=given.item,
+                    previous=rule.after,
+                    previous_date=by_item[rule.after].given_on.isoformat(),
+                    interval=rule.min_interval.human(),
+                    earliest=earliest.isoformat(),
+                )
+    added = []
+    for given in items:
+        dose = DoseRecord(
+            person_id=person.id,
+            item=given.item,
+            occurrence=given.occurrence,
+            given_on=given.given_on,
+            source=given.source,
+            worker_id=given.worker_id,
+            created_at=to_db(now),
+        )
+        session.add(dose)
+        added.append(dose)
+        for r in session.execute(
+            select(Reminder).where(
+                Reminder.person_id == person.id,
+                Reminder.item == given.item,
+                Reminder.status.in_(("pending", "sent")),
+            )
+        ).scalars():
+            r.status, r.updated_at = "done", to_db(now)
+    session.flush()
+    replan(session, person, now, settings)
+    return added
+
+
+def replan(session: Session, person: Person, now: datetime, settings: dict[str, Any]) -> None:
+    """Re-plan one person's reminders now (the next dose's interval starts from this one)."""
+    contact = session.get(Contact, person.contact_id)
+    if contact is None:
+        return
+    given = session.execute(select(DoseRecord).where(DoseRecord.person_id == person.id)).scalars()
+    plan_person(
+        session, person, contact, list(given), now, settings, Zones(session, settings["timezone"])
+    )
