@@ -70,6 +70,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         nlu = rt._nlu
         return jsonify({"ok": True, "nlu_loaded": bool(nlu and nlu.backend.loaded)})
 
+    @app.errorhandler(404)
+    def not_found(_err):
+        """Unknown addresses: the dashboard's page in Indonesian for people, JSON for APIs."""
+        from flask import render_template, request
+
+        if request.path.startswith("/dashboard"):
+            page = render_template("dashboard/error.html", code=404, message="not_found")
+            return page, 404
+        return jsonify({"error": "not found"}), 404
+
     @app.errorhandler(413)
     def too_large(_err):
         return jsonify({"error": "request too large"}), 413

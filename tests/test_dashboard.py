@@ -698,3 +698,14 @@ def test_closing_an_alert_on_the_dashboard_needs_a_note(dash_client, seed):
     assert "Tulis catatan apa yang sudah dilakukan" in html
     page = dash_client.get(f"/dashboard/peringatan/{seed.alert_id}").get_data(as_text=True)
     assert "Tangani" in page  # still open
+
+
+def test_staff_read_no_internal_codes_and_an_unknown_page_is_indonesian(dash_client, seed):
+    """Found by trying the dashboard: 'reply', 'whatsapp', 'medicine_stock', English 404."""
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/pesan?format=csv"))
+    assert rows and not {r["jenis"] for r in rows} & {"reply", "alert", "reminder", "system"}
+    assert not {r["saluran"] for r in rows} & {"whatsapp", "sms", "simulator"}
+    missing = dash_client.get("/dashboard/tidak-ada-halaman-ini")
+    assert missing.status_code == 404
+    assert "Not Found" not in missing.get_data(as_text=True)

@@ -93,7 +93,7 @@ def report_row(r: Report, c: Contact, p: Person | None, areas: core.AreaIndex) -
         "jenis": core.label("kind", r.kind),
         "urgensi": core.label("urgency", r.urgency),
         "darurat": r.urgency == "emergency",
-        "kategori": r.category or "",
+        "kategori": core.label("complaint_category", r.category) if r.category else "",
         "isi": report_text(r),
         "status": core.label("report_status", r.status),
         "status_kode": r.status,

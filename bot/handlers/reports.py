@@ -186,6 +186,12 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
     return ids
 
 
+def _place_name(code: str | None) -> str:
+    """'pustu-skm' -> 'Pustu Sukamaju' (district.yml), as staff read it."""
+    places = {p["code"]: p["name"] for p in _runtime().district.places}
+    return places.get(code or "", code or "-")
+
+
 @register("complaint_filed")
 def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     session.add(
@@ -196,7 +202,7 @@ def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], n
             urgency="routine",
             category=event["category"],
             symptoms=[],
-            text=f"[{event.get('facility')}] {event.get('text', '')}",
+            text=f"[{_place_name(event.get('facility'))}] {event.get('text', '')}",
             status="open",
             created_at=to_db(now),
             updated_at=to_db(now),
