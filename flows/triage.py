@@ -173,6 +173,7 @@ class Concept:
 class MessageContext:
     """Patterns that say a sign is past, resolved or asked about in general (not happening)."""
 
+    handled: re.Pattern[str] | None = None  # same clause: "sudah dibawa ke RS" (even "tadi")
     history: re.Pattern[str] | None = None  # same clause: "dulu", "sudah sembuh", "tahun lalu"
     present: re.Pattern[str] | None = None  # cancels both: "sekarang", "tadi", "dari kemarin"
     question: re.Pattern[str] | None = None  # "bahaya gak", "apa", "gimana", "?"
@@ -241,7 +242,16 @@ class DangerRules:
 # --------------------------------------------------------------------------------------------
 
 _TOP_KEYS = {"version", "macros", "normalise", "stage_cues", "context", "concepts", "rules"}
-_CONTEXT_KEYS = ("history", "present", "question", "conditional", "general", "info", "personal")
+_CONTEXT_KEYS = (
+    "handled",
+    "history",
+    "present",
+    "question",
+    "conditional",
+    "general",
+    "info",
+    "personal",
+)
 _RULE_KEYS = {
     "id",
     "title",
@@ -987,12 +997,12 @@ class _Evaluation:
         ctx = self.rules.context
         if self._general_question(s):
             return True
-        if ctx.history is None:
-            return False
         left = s.rfind("#", 0, start) + 1
         right = s.find("#", end)
         clause = s[left : right if right >= 0 else len(s)]
-        if not ctx.history.search(clause):
+        if ctx.handled is not None and ctx.handled.search(clause):
+            return True
+        if ctx.history is None or not ctx.history.search(clause):
             return False
         return not (ctx.present is not None and ctx.present.search(clause))
 

@@ -528,6 +528,7 @@ def test_triage_is_pure(monkeypatch):
         "simbah kena serangan jantung taun 2019, saiki kontrol rutin",
         "hamil 8 bulan, gk ada keluar air atau darah, mau tanya jadwal usg",
         "kaki agak bengkak kalo sore, gk pusing, mata gk kabur",
+        "bu, pasien nu perdarahan tadi tos dibawa ka RS",  # a kader's news: already in hospital
     ],
 )
 def test_history_questions_and_negations_are_not_emergencies(text):
@@ -542,6 +543,7 @@ def test_history_questions_and_negations_are_not_emergencies(text):
         "istri hamil 8 bulan, kalau jalan keluar darah banyak",
         "dulu pernah mau bunuh diri, sekarang kepikiran lagi",
         "kalau anak sy kejang dari tadi harus gimana",
+        "anak saya kejang, sudah dibawa ke puskesmas tapi disuruh pulang, sekarang kejang lagi",
     ],
 )
 def test_a_sign_happening_now_stays_an_emergency(text):

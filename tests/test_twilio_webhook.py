@@ -206,6 +206,8 @@ def test_an_opted_out_residents_emergency_over_whatsapp_gets_advice_and_an_alert
             .all()
         )
         assert alerts, "the emergency alert went to the workers"
+    # the village question is part of getting help; once answered, silence again
+    assert post(tclient, "/twilio/inbound", inbound("1", sid="SM" + "4" * 32)).status_code == 200
     sent_before = len(twilio.sent)
     assert post(tclient, "/twilio/inbound", inbound("halo", sid="SM" + "3" * 32)).status_code == 200
     assert [m for m in twilio.sent[sent_before:] if m["To"] == f"whatsapp:{PHONE}"] == []
