@@ -50,6 +50,8 @@ JUDGE = ROOT / "tests" / "data" / "danger_judge.yml"
 # Written after the judge set's fixes, run once to judge (95/105 caught, 3.7 % false alarms), then
 # its misses fixed with general vocabulary too.
 FINAL = ROOT / "tests" / "data" / "danger_final.yml"
+# Written after the trials' fixes, run once to judge (79/90 caught, 5.7 % false alarms), then fixed.
+LAST = ROOT / "tests" / "data" / "danger_last.yml"
 CATALOG = ROOT / "bot" / "messages" / "id" / "danger.yml"
 RULES = load_rules()
 RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
@@ -197,7 +199,7 @@ def test_rule_examples(rule_id, positive, example):
 
 def _heldout() -> list[dict]:
     cases = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["cases"]
-    for extra in (PROBE, BLIND, FRESH, JUDGE, FINAL):
+    for extra in (PROBE, BLIND, FRESH, JUDGE, FINAL, LAST):
         cases += yaml.safe_load(extra.read_text(encoding="utf-8"))["cases"]
     return cases
 
@@ -229,7 +231,7 @@ def _caught(case: dict) -> bool:
     return result.urgency == EMERGENCY or result.ask == "age"
 
 
-@pytest.mark.parametrize("path", [FRESH, JUDGE, FINAL], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [FRESH, JUDGE, FINAL, LAST], ids=lambda p: p.stem)
 def test_issue_targets(path):
     """Issue #11 targets on each newer set: emergency recall 100 %, false alarms <= 5 %."""
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
