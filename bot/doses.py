@@ -85,19 +85,25 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
     existing = recorded.get(item)
     if existing is not None and existing.occurrence == given.occurrence:
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
-    if isinstance(rule, DoseRule) and rule.after and rule.min_interval is not None:
-        previous = recorded.get(rule.after)
-        if previous is not None:
-            earliest = rule.min_interval.apply(previous.given_on)
-            if on < earliest:
-                raise DoseRefused(
-                    "too_soon",
-                    item=label,
-                    previous=rule.after,
-                    previous_date=previous.given_on.isoformat(),
-                    interval=rule.min_interval.human(),
-                    earliest=earliest.isoformat(),
-                )
+    previous = recorded.get(rule.after) if isinstance(rule, DoseRule) and rule.after else None
+    if previous is not None:
+        _not_too_soon(rule, item, on, previous.given_on)
+
+
+def _not_too_soon(rule: DoseRule, item: str, on: date, previous_on: date) -> None:
+    """Refuse a dose given before its series' minimum interval after the previous dose."""
+    if rule.after is None or rule.min_interval is None:
+        return
+    earliest = rule.min_interval.apply(previous_on)
+    if on < earliest:
+        raise DoseRefused(
+            "too_soon",
+            item=item,
+            previous=rule.after,
+            previous_date=previous_on.isoformat(),
+            interval=rule.min_interval.human(),
+            earliest=earliest.isoformat(),
+        )
 
 
 def record(
@@ -119,19 +125,8 @@ def record(
     rules = default_rules()
     for given in items:
         rule = rules.get(given.item)
-        if given.source == "self_report":
-            continue
-        if isinstance(rule, DoseRule) and rule.after in by_item and rule.min_interval:
-            earliest = rule.min_interval.apply(by_item[rule.after].given_on)
-            if given.given_on < earliest:
-                raise DoseRefused(
-                    "too_soon",
-                    item=given.item,
-                    previous=rule.after,
-                    previous_date=by_item[rule.after].given_on.isoformat(),
-                    interval=rule.min_interval.human(),
-                    earliest=earliest.isoformat(),
-                )
+        if given.source != "self_report" and isinstance(rule, DoseRule) and rule.after in by_item:
+            _not_too_soon(rule, given.item, given.given_on, by_item[rule.after].given_on)
     added = []
     for given in items:
         dose = DoseRecord(

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import create_app
 from bot.clock import FrozenClock
@@ -191,3 +191,17 @@ class Chat:
 @pytest.fixture
 def chat(client) -> Chat:
     return Chat(client)
+
+
+def sent_to(rt, phone: str) -> list[str]:
+    """The bodies queued to one phone, oldest first."""
+    from bot.models import OutboundMessage
+
+    with rt.session_factory() as s:
+        return list(
+            s.execute(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.to_phone == phone)
+                .order_by(OutboundMessage.id)
+            ).scalars()
+        )

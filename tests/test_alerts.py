@@ -15,7 +15,7 @@ from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.db import transaction
 from bot.models import Alert, Area, Contact, OutboundMessage, Person, Report, Visit, Worker
-from tests.conftest import make_app
+from tests.conftest import make_app, sent_to
 from tests.test_labels import problems
 
 RESIDENT = "+6281234567200"
@@ -47,17 +47,6 @@ def apply(app, rt, *evts: dict, area: str | None = "SKM-KDL", phone: str = RESID
             s.add(contact)
             s.flush()
         events.apply(s, contact, evts, rt.clock.now(), None)
-
-
-def sent_to(rt, phone: str) -> list[str]:
-    with rt.session_factory() as s:
-        return list(
-            s.execute(
-                select(OutboundMessage.body)
-                .where(OutboundMessage.to_phone == phone)
-                .order_by(OutboundMessage.id)
-            ).scalars()
-        )
 
 
 def all_worker_messages(rt) -> list[str]:

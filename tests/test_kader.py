@@ -12,12 +12,12 @@ from bot.models import (
     Area,
     Contact,
     DoseRecord,
-    OutboundMessage,
     Person,
     Reminder,
     Worker,
 )
 from flows.kader_commands import outcome_of, parse
+from tests.conftest import sent_to
 
 ANI = "+6281100000001"  # kader, SKM-KLR
 BUDI = "+6281100000002"  # kader, SKM-KDL
@@ -137,17 +137,6 @@ def add_kader(rt, phone: str, name: str, area: str) -> None:
         )
 
 
-def outbox_to(rt, phone: str) -> list[str]:
-    with rt.session_factory() as s:
-        return list(
-            s.execute(
-                select(OutboundMessage.body)
-                .where(OutboundMessage.to_phone == phone)
-                .order_by(OutboundMessage.id)
-            ).scalars()
-        )
-
-
 def test_tolak_needs_reason_then_goes_to_next_kader(client, rt):
     add_kader(rt, "+6281100000011", "Kader Euis", "SKM-KLR")
     make_alert(rt, area="SKM-KLR")
@@ -158,9 +147,9 @@ def test_tolak_needs_reason_then_goes_to_next_kader(client, rt):
         ani = s.execute(select(Worker).where(Worker.phone == ANI)).scalar_one()
     assert ani.id in a.declined_by and a.status == "open"
     assert a.note == "Ditolak oleh Kader Ani: sedang sakit"
-    (sent,) = outbox_to(rt, "+6281100000011")
+    (sent,) = sent_to(rt, "+6281100000011")
     assert sent.startswith("DARURAT ref 555001") and "TOLAK 555001 <alasan>" in sent
-    assert outbox_to(rt, PIKET) == []  # not escalated: another kader has it
+    assert sent_to(rt, PIKET) == []  # not escalated: another kader has it
 
 
 def test_tolak_after_terima_gives_the_alert_back(client, rt):
