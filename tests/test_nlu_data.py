@@ -49,6 +49,10 @@ def test_every_domain_intent_has_enough_varied_examples(training):
     assert len(texts) == len(set(texts)), "a training message is repeated"
 
 
+def test_every_held_out_and_blind_set_is_checked_for_overlap():
+    assert {p.name for p in HELDOUT} >= {"test.yml", "blind.yml", "blind2.yml"}
+
+
 @pytest.mark.parametrize("heldout", HELDOUT, ids=lambda p: p.name)
 def test_heldout_sets_share_no_message_with_the_training_data(training, heldout):
     seen = {same_text(m.get("text")) for m in training.intent_examples}
