@@ -68,10 +68,12 @@ def test_heldout_sets_share_no_message_with_the_training_data(training, heldout)
         ("HALOOOO", "haloo"),
         ("panaaas 39,5 derajat", "panaas 00,0 derajat"),
         ("", ""),
-        ("sy mau priksa bsk", "sy mau priksa bsk"),
+        ("sy mau priksa bsk", "saya mau priksa besok"),
+        ("anak sy blm dpt vaksin, gmn?", "anak saya belum dapat vaksin, bagaimana?"),
+        ("gaya", "gaya"),
     ],
 )
-def test_intent_features_normalise_case_stretching_and_digits(text, features):
+def test_intent_features_normalise_case_stretching_digits_and_chat_words(text, features):
     assert normalise(text) == features
 
 

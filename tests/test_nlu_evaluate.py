@@ -192,7 +192,7 @@ def test_percentile():
 
 
 def test_fallback_threshold_from_config(tmp_path):
-    assert fallback_threshold(Path("nlu/config.yml")) == pytest.approx(0.5)
+    assert fallback_threshold(Path("nlu/config.yml")) == pytest.approx(0.55)
     cfg = tmp_path / "c.yml"
     cfg.write_text("pipeline:\n  - name: FallbackClassifier\n")
     assert fallback_threshold(cfg) == pytest.approx(0.3)
