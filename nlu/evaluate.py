@@ -531,6 +531,60 @@ def cross_validate(
 # --- reports ------------------------------------------------------------------------------------
 
 
+def load_benchmark(path: Path) -> dict[str, Any] | None:
+    """The figures bench/diet.py wrote (plain DIET next to the project model), if any."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            "generated_at": data["generated_at"],
+            "command": data["command"],
+            "train_seconds": data["diet"]["train_seconds"],
+            "project_label": data["project"]["label"],
+            "project": data["project"]["sets"],
+            "diet": data["diet"]["sets"],
+        }
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _benchmark_section(bench: dict[str, Any] | None, model: str) -> list[str]:
+    lines = ["", "## Plain Rasa DIET on the same training data", ""]
+    if not bench:
+        return [*lines, "Not run yet: `.venv/bin/python bench/diet.py` (about 10 minutes)."]
+    lines += [
+        f"From `{bench['command']}` on {bench['generated_at'][:10]} ({bench['generated_at']}): "
+        "a stock pipeline (WhitespaceTokenizer, RegexFeaturizer, LexicalSyntacticFeaturizer, "
+        "CountVectorsFeaturizer word and char_wb 1-4, DIETClassifier 100 epochs, "
+        "EntitySynonymMapper, FallbackClassifier 0.5) trained on `nlu/data/` in "
+        f"{bench['train_seconds']} s, scored with the same code as this report. "
+        f"Project model: {bench['project_label']}.",
+    ]
+    if model not in bench["project_label"]:
+        lines.append(
+            f"The benchmark ran on another model than this report's (`{model}`): run it again "
+            "for figures on the current data."
+        )
+    lines += [
+        "",
+        "| set | messages | accuracy (project / DIET) | macro-F1 (project / DIET) "
+        "| confident errors (project / DIET) | fallbacks (project / DIET) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, p in bench["project"].items():
+        d = bench["diet"].get(name)
+        if d is None:
+            continue
+        lines.append(
+            f"| {name} | {p['messages']} | {p['intent_accuracy']:.3f} / {d['intent_accuracy']:.3f} "
+            f"| {p['macro_f1']:.3f} / {d['macro_f1']:.3f} "
+            f"| {_pct(p['confident_error_rate'])} / {_pct(d['confident_error_rate'])} "
+            f"| {p['fallbacks']} / {d['fallbacks']} |"
+        )
+    return lines
+
+
 def _r(value: Any) -> Any:
     """Round floats (recursively) for the JSON report."""
     if isinstance(value, float):
@@ -629,6 +683,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines += _entity_table(b["figures"]["entities"])
         lines += ["", f"### Misclassified messages of the blind set {b['name']}", ""]
         lines += _errors_table(b["errors"])
+
+    lines += _benchmark_section(result.get("diet_benchmark"), result["model"])
 
     cv = result.get("cross_validation")
     lines += ["", "## Cross-validation of the training data", ""]
@@ -945,6 +1001,7 @@ def run(
         result["blind_sets"], result["blind_combined"] = judge_blind_sets(
             nlu, BLIND_SETS, synonyms, seen, threshold
         )
+    result["diet_benchmark"] = load_benchmark((report_dir or REPORT_DIR) / "diet.json")
     if folds:
         result["cross_validation"] = cross_validate(
             training, train_examples, folds, config_path, threshold, max_chars

@@ -309,3 +309,34 @@ def rt_settings():
     from bot.config import load_settings
 
     return load_settings()
+
+
+def test_the_diet_benchmark_figures_go_into_the_report(tmp_path):
+    from nlu.evaluate import _benchmark_section, load_benchmark
+
+    assert load_benchmark(tmp_path / "diet.json") is None
+    assert "Not run yet" in "\n".join(_benchmark_section(None, "nlu-x.tar.gz"))
+    row = {"messages": 10, "macro_f1": 0.9, "confident_error_rate": 0.1, "fallbacks": 1}
+    (tmp_path / "diet.json").write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-12-02T22:00:00+00:00",
+                "command": ".venv/bin/python bench/diet.py",
+                "project": {
+                    "label": "project (nlu-x.tar.gz)",
+                    "sets": {"test.yml": {**row, "intent_accuracy": 0.9}},
+                },
+                "diet": {
+                    "train_seconds": 600,
+                    "sets": {"test.yml": {**row, "intent_accuracy": 0.8}},
+                },
+            }
+        )
+    )
+    bench = load_benchmark(tmp_path / "diet.json")
+    text = "\n".join(_benchmark_section(bench, "nlu-x.tar.gz"))
+    assert "| test.yml | 10 | 0.900 / 0.800 | 0.900 / 0.900 | 10.0 % / 10.0 % | 1 / 1 |" in text
+    assert "2026-12-02" in text and "600 s" in text and "another model" not in text
+    assert "another model" in "\n".join(_benchmark_section(bench, "nlu-y.tar.gz"))
+    (tmp_path / "diet.json").write_text("{not json")
+    assert load_benchmark(tmp_path / "diet.json") is None
