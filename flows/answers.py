@@ -11,6 +11,7 @@ from datetime import date
 from flows.base import AreaInfo, Message
 from flows.choices import NUMBER_WORDS, pick
 from flows.optout import NO, YES
+from flows.understanding import emoji_yes_no
 
 MAX_NAME = 60
 _EXTRA_YES = {"ya benar", "iya benar", "ya betul", "iya betul", "benar", "betul", "setuju", "sip"}
@@ -50,7 +51,11 @@ _YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
 
 
 def yes_no(msg: Message) -> bool | None:
-    """True for YA, False for TIDAK, None when unclear (the NLU intent breaks ties)."""
+    """True for YA, False for TIDAK, None when unclear (the NLU intent breaks ties).
+    A 👍 alone is a yes and a 👎 a no."""
+    emoji = emoji_yes_no(msg.text)
+    if emoji is not None:
+        return emoji
     text = re.sub(r"[^\w\s-]", " ", msg.text.lower())
     text = " ".join(text.split())
     if text in YES or text in _EXTRA_YES:

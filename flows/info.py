@@ -26,13 +26,23 @@ def topics() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def priorities() -> dict[str, int]:
+    """Catalog key -> priority (default 0): a matching topic with a higher priority wins over a
+    longer match ("periksa hamil di pustu bayar ga" is a question about costs)."""
+    data = yaml.safe_load(CONTENT.read_text(encoding="utf-8"))
+    return {t["key"]: int(t.get("priority", 0)) for t in data["topics"]}
+
+
 def find_topic(text: str) -> str | None:
+    """The topic whose words occur in the text: highest priority, then longest match."""
     lowered = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
-    best, best_len = None, 0
+    best, best_rank = None, (0, 0)
     for _, key, words in topics():
         for w in words:
-            if re.search(rf"\b{re.escape(w)}\b", lowered) and len(w) > best_len:
-                best, best_len = key, len(w)
+            rank = (priorities()[key], len(w))
+            if re.search(rf"\b{re.escape(w)}\b", lowered) and rank > best_rank:
+                best, best_rank = key, rank
     return best
 
 

@@ -22,6 +22,16 @@ def goodbye(state: State, msg: Message, ctx: Context) -> Step:
     return Step(IDLE, (ctx.t("menu.goodbye"),))
 
 
+def thanks(state: State, msg: Message, ctx: Context) -> Step:
+    """A thanks outside any question ("makasih bu", "hatur nuhun", "🙏")."""
+    return Step(IDLE, (ctx.t("menu.thanks"),))
+
+
+def ack(state: State, msg: Message, ctx: Context) -> Step:
+    """An acknowledgement outside any question ("ok sip", "siap bu", "👍", any emoji)."""
+    return Step(IDLE, (ctx.t("menu.ack"),))
+
+
 def fallback(state: State, msg: Message, ctx: Context) -> Step:
     key = "menu.fallback" if msg.text.strip() else "menu.fallback_empty"
     return Step(IDLE, (ctx.t(key),))

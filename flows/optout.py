@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.base import IDLE, Context, Message, State, Step
+from flows.understanding import emoji_yes_no
 
 FLOW = "opt_out"
 YES = {"ya", "iya", "y", "yes", "ok", "oke", "betul", "benar", "muhun", "nggih", "iyaa", "yaa"}
@@ -27,9 +28,10 @@ def ask_confirmation(state: State, msg: Message, ctx: Context) -> Step:
 
 def confirm(state: State, msg: Message, ctx: Context) -> Step:
     word = msg.text.strip().lower().strip(".!")
-    if word in YES or (msg.intent == "affirm" and word not in NO):
+    emoji = emoji_yes_no(msg.text)
+    if emoji is True or word in YES or (msg.intent == "affirm" and word not in NO):
         return Step(IDLE, (ctx.t("optout.done"),), ({"type": "opted_out", "via": "confirmed"},))
-    if word in NO or msg.intent == "deny":
+    if emoji is False or word in NO or msg.intent == "deny":
         return Step(IDLE, (ctx.t("optout.kept"),))
     asked = int(state.slots.get("asked", 1)) + 1
     if asked > MAX_ASKS:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows import contact_update, menu, optout, reminder_replies, reports
+from dataclasses import replace
+
+from flows import contact_update, menu, optout, reminder_replies, reports, understanding
 from flows.base import IDLE, Context, Message, State, Step
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 
@@ -93,6 +95,13 @@ MENU_WORDS = {
 def start(msg: Message, ctx: Context) -> Step:
     choice = msg.text.strip()
     intent = MENU_NUMBERS.get(choice) or MENU_WORDS.get(choice.upper()) or msg.intent
+    health = understanding.mentions_health(msg.text)
+    ack = None if health else understanding.acknowledgement(msg.text)
+    if ack is not None:  # "makasih bu", "ok sip", "👍": a friendly reply, not "belum mengerti"
+        return (menu.thanks if ack == "thanks" else menu.ack)(IDLE, msg, ctx)
+    rescued = understanding.health_intent(intent, msg.text) if health else None
+    if rescued is not None:  # a body part or symptom word is never dropped
+        intent, msg = rescued, replace(msg, intent=rescued)
     if intent in INTENT_STARTS:
         return INTENT_STARTS[intent](IDLE, msg, ctx)
     if intent in SERVICE_INTENTS:

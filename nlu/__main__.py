@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("parse", help="parse messages from stdin, one per line, print JSON lines")
     ev = sub.add_parser("evaluate", help="evaluate on the held-out set and by cross-validation")
     ev.add_argument("--folds", type=int, default=5)
+    ev.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     quiet_rasa()
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         from nlu.evaluate import run
 
-        return run(settings, folds=args.folds)
+        return run(settings, folds=args.folds, strict=args.strict)
     return 2
 
 

@@ -28,12 +28,31 @@ log = logging.getLogger(__name__)
 
 _STRETCHED = re.compile(r"(\w)\1{2,}")  # "haloooo" -> "haloo", "panaaas" -> "panaas"
 _DIGITS = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
 _MODEL_FILE = "tfidf_intent.pkl"
+# Chat abbreviations and spelling variants -> one common form, so "sy blm dpt" shares features
+# with "saya belum dapat". Whole words only; features, never shown. Lowercase keys and values.
+SLANG = {
+    "sy": "saya", "sya": "saya", "aq": "aku", "ak": "aku", "gw": "gue",
+    "yg": "yang", "tdk": "tidak", "gk": "gak", "ga": "gak", "nggak": "gak", "ngga": "gak",
+    "enggak": "gak", "engga": "gak", "udh": "sudah", "udah": "sudah", "sdh": "sudah",
+    "blm": "belum", "belom": "belum", "bsk": "besok", "kmrn": "kemarin", "kemaren": "kemarin",
+    "skrg": "sekarang", "tgl": "tanggal", "dgn": "dengan", "dg": "dengan", "krn": "karena",
+    "utk": "untuk", "buat": "untuk", "gmn": "bagaimana", "gimana": "bagaimana", "bgt": "banget",
+    "bngt": "banget", "aja": "saja", "tp": "tapi", "jg": "juga", "lg": "lagi", "dr": "dari",
+    "trs": "terus", "klo": "kalau", "kalo": "kalau", "mksh": "makasih", "makasi": "makasih",
+    "trims": "makasih", "brp": "berapa", "jd": "jadi", "sm": "sama", "bs": "bisa",
+    "dpt": "dapat", "dapet": "dapat", "pengen": "ingin", "pingin": "ingin", "org": "orang",
+    "hrs": "harus", "bln": "bulan", "thn": "tahun", "hr": "hari", "mgg": "minggu",
+    "jgn": "jangan", "ank": "anak", "kk": "kakak",
+}  # fmt: skip
 
 
 def normalise(text: str) -> str:
-    """Lowercase, stretched letters cut to two, every digit the same (0): features, not output."""
-    return _DIGITS.sub("0", _STRETCHED.sub(r"\1\1", (text or "").lower()))
+    """Lowercase, stretched letters cut to two, every digit the same (0), chat abbreviations
+    spelt out (SLANG): features, not output."""
+    lowered = _DIGITS.sub("0", _STRETCHED.sub(r"\1\1", (text or "").lower()))
+    return _WORD.sub(lambda m: SLANG.get(m.group(0), m.group(0)), lowered)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

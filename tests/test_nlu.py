@@ -45,7 +45,20 @@ def test_real_model_understands_basics(nlu, text, intent):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "😀", "a" * 5000, "مرحبا كيف حالك", "你好吗", "\x00\x01\x02", "081234567890"]
+    "text",
+    [
+        "",
+        "😀",
+        "👍",
+        "👍🏻",
+        "🙏🙏",
+        "❤️",
+        "a" * 5000,
+        "مرحبا كيف حالك",
+        "你好吗",
+        "\x00\x01\x02",
+        "081234567890",
+    ],
 )
 def test_robust_parse_returns_valid_result(nlu, text):
     result = nlu.parse(text)

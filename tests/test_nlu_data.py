@@ -49,6 +49,10 @@ def test_every_domain_intent_has_enough_varied_examples(training):
     assert len(texts) == len(set(texts)), "a training message is repeated"
 
 
+def test_every_held_out_and_blind_set_is_checked_for_overlap():
+    assert {p.name for p in HELDOUT} >= {"test.yml", "blind.yml", "blind2.yml"}
+
+
 @pytest.mark.parametrize("heldout", HELDOUT, ids=lambda p: p.name)
 def test_heldout_sets_share_no_message_with_the_training_data(training, heldout):
     seen = {same_text(m.get("text")) for m in training.intent_examples}
@@ -64,10 +68,12 @@ def test_heldout_sets_share_no_message_with_the_training_data(training, heldout)
         ("HALOOOO", "haloo"),
         ("panaaas 39,5 derajat", "panaas 00,0 derajat"),
         ("", ""),
-        ("sy mau priksa bsk", "sy mau priksa bsk"),
+        ("sy mau priksa bsk", "saya mau priksa besok"),
+        ("anak sy blm dpt vaksin, gmn?", "anak saya belum dapat vaksin, bagaimana?"),
+        ("gaya", "gaya"),
     ],
 )
-def test_intent_features_normalise_case_stretching_and_digits(text, features):
+def test_intent_features_normalise_case_stretching_digits_and_chat_words(text, features):
     assert normalise(text) == features
 
 

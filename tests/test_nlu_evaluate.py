@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from nlu.evaluate import (
+    BLIND_SETS,
+    BLIND_TARGETS,
     FALLBACK,
     Example,
     Prediction,
@@ -18,6 +20,7 @@ from nlu.evaluate import (
     fallback_threshold,
     honest,
     intent_report,
+    judge_blind_sets,
     macro_f1,
     percentile,
     run,
@@ -189,7 +192,7 @@ def test_percentile():
 
 
 def test_fallback_threshold_from_config(tmp_path):
-    assert fallback_threshold(Path("nlu/config.yml")) == pytest.approx(0.5)
+    assert fallback_threshold(Path("nlu/config.yml")) == pytest.approx(0.55)
     cfg = tmp_path / "c.yml"
     cfg.write_text("pipeline:\n  - name: FallbackClassifier\n")
     assert fallback_threshold(cfg) == pytest.approx(0.3)
@@ -217,12 +220,88 @@ def test_run_on_the_real_model_without_folds(nlu, rt_settings, tmp_path, capsys)
     assert all(r["valid"] for r in report["robustness"])
     md = (tmp_path / "nlu.md").read_text()
     assert "## Robustness" in md and "Confusion pairs" in md
-    assert report["blind"]["figures"]["messages"] > 100  # the second, blind held-out set
-    assert "## Targets (blind held-out set" in md and "blind held-out set" in out
+    blind = report["blind_sets"]
+    assert [b["name"] for b in blind] == ["blind.yml", "blind2.yml"]  # both blind sets judged
+    assert all(b["figures"]["messages"] > 250 for b in blind)
+    combined = report["blind_combined"]
+    assert combined["figures"]["messages"] == sum(b["figures"]["messages"] for b in blind)
+    for judged in [*blind, combined]:
+        assert {n: t["target"] for n, t in judged["targets"].items()} == {
+            n: bound for n, (_, bound) in BLIND_TARGETS.items()
+        }
+    assert "## Targets (blind sets, each and combined)" in md
+    assert "| figure | blind.yml | blind2.yml | combined | target |" in md
+    assert "### Misclassified messages of the blind set blind2.yml" in md
+    assert "blind blind2.yml" in out and "blind combined" in out
     strict = run(rt_settings, folds=0, strict=True, report_dir=tmp_path, nlu=nlu)
-    targets = [*report["targets"].values(), *report["blind"]["targets"].values()]
+    targets = [*report["targets"].values()]
+    for judged in [*blind, combined]:
+        targets += judged["targets"].values()
     passed = all(t["pass"] for t in targets)
     assert strict == (0 if passed else 1)
+
+
+def test_blind_targets_are_stricter_than_the_held_out_ones():
+    figures = {"intent_accuracy": 0.94, "macro_f1": 0.94, "confident_error_rate": 0.025}
+    assert all(t["pass"] for t in check_targets(figures).values())
+    blind = check_targets(figures, BLIND_TARGETS)
+    assert {n: t["pass"] for n, t in blind.items()} == {
+        "intent_accuracy": False,  # 0.94 < 0.95
+        "macro_f1": True,  # 0.94 >= 0.93
+        "confident_error_rate": False,  # 2.5 % > 2 %
+    }
+    assert check_targets(
+        {"intent_accuracy": 0.95, "macro_f1": 0.93, "confident_error_rate": 0.02}, BLIND_TARGETS
+    )["confident_error_rate"]["pass"]
+    assert [p.name for p in BLIND_SETS] == ["blind.yml", "blind2.yml"]
+
+
+class _FakeNlu:
+    """Answers from a dict (text -> (intent, confidence)); anything else falls back."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def parse(self, text):
+        intent, confidence = self.answers.get(text, (FALLBACK, 0.0))
+        return {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+
+
+def _nlu_file(path, blocks):
+    body = 'version: "3.1"\nnlu:\n'
+    for intent, texts in blocks.items():
+        body += f"- intent: {intent}\n  examples: |\n" + "".join(f"    - {t}\n" for t in texts)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_judge_blind_sets_scores_each_set_and_all_of_them_pooled(tmp_path):
+    one = _nlu_file(tmp_path / "one.yml", {"greet": ["halo bu", "pagi bu"], "deny": ["ndak"]})
+    two = _nlu_file(tmp_path / "two.yml", {"greet": ["punten"], "deny": ["teu", "moal"]})
+    nlu = _FakeNlu(
+        {
+            "halo bu": ("greet", 0.9),
+            "pagi bu": ("greet", 0.8),
+            "ndak": ("deny", 0.7),
+            "punten": ("deny", 0.9),  # a confident error
+            "teu": ("deny", 0.9),
+            # "moal" falls back: wrong, but not a confident error
+        }
+    )
+    sets, combined = judge_blind_sets(nlu, [one, two, tmp_path / "missing.yml"], {}, {"teu"}, 0.5)
+    assert [b["name"] for b in sets] == ["one.yml", "two.yml"]  # a missing file is skipped
+    assert sets[0]["figures"]["intent_accuracy"] == 1.0
+    assert all(t["pass"] for t in sets[0]["targets"].values())
+    assert sets[1]["figures"]["intent_accuracy"] == pytest.approx(1 / 3)
+    assert sets[1]["figures"]["confident_error_rate"] == pytest.approx(1 / 3)
+    assert [e["text"] for e in sets[1]["errors"]] == ["punten", "moal"]
+    assert sets[1]["overlap"] == ["teu"]  # also in the training texts
+    assert combined["figures"]["messages"] == 6
+    assert combined["figures"]["intent_accuracy"] == pytest.approx(4 / 6)
+    assert combined["figures"]["confident_errors"] == 1
+    assert combined["targets"]["intent_accuracy"]["target"] == 0.95
+    assert combined["targets"]["intent_accuracy"]["pass"] is False
+    assert judge_blind_sets(nlu, [tmp_path / "missing.yml"], {}, set(), 0.5) == ([], None)
 
 
 @pytest.fixture
@@ -230,3 +309,34 @@ def rt_settings():
     from bot.config import load_settings
 
     return load_settings()
+
+
+def test_the_diet_benchmark_figures_go_into_the_report(tmp_path):
+    from nlu.evaluate import _benchmark_section, load_benchmark
+
+    assert load_benchmark(tmp_path / "diet.json") is None
+    assert "Not run yet" in "\n".join(_benchmark_section(None, "nlu-x.tar.gz"))
+    row = {"messages": 10, "macro_f1": 0.9, "confident_error_rate": 0.1, "fallbacks": 1}
+    (tmp_path / "diet.json").write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-12-02T22:00:00+00:00",
+                "command": ".venv/bin/python bench/diet.py",
+                "project": {
+                    "label": "project (nlu-x.tar.gz)",
+                    "sets": {"test.yml": {**row, "intent_accuracy": 0.9}},
+                },
+                "diet": {
+                    "train_seconds": 600,
+                    "sets": {"test.yml": {**row, "intent_accuracy": 0.8}},
+                },
+            }
+        )
+    )
+    bench = load_benchmark(tmp_path / "diet.json")
+    text = "\n".join(_benchmark_section(bench, "nlu-x.tar.gz"))
+    assert "| test.yml | 10 | 0.900 / 0.800 | 0.900 / 0.900 | 10.0 % / 10.0 % | 1 / 1 |" in text
+    assert "2026-12-02" in text and "600 s" in text and "another model" not in text
+    assert "another model" in "\n".join(_benchmark_section(bench, "nlu-y.tar.gz"))
+    (tmp_path / "diet.json").write_text("{not json")
+    assert load_benchmark(tmp_path / "diet.json") is None
