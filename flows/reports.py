@@ -254,7 +254,8 @@ def _update(
 
 
 # Intents that start something else even while an emergency is open; anything else the
-# resident writes then (a question, "ga ada yg nganter", "masih kejang") goes to its workers.
+# resident writes then (a question, "ga ada yg nganter", "masih kejang") goes to its workers -
+# a complaint too: during an emergency it is about getting help ("ambulans gak datang").
 NOT_FOLLOWUP = frozenset(
     {
         "greet",
@@ -265,7 +266,6 @@ NOT_FOLLOWUP = frozenset(
         "cancel_visit",
         "reschedule_visit",
         "report_birth",
-        "complain_service",
         "opt_out",
         "opt_in",
     }
