@@ -558,8 +558,8 @@ def _benchmark_section(bench: dict[str, Any] | None, model: str) -> list[str]:
         "a stock pipeline (WhitespaceTokenizer, RegexFeaturizer, LexicalSyntacticFeaturizer, "
         "CountVectorsFeaturizer word and char_wb 1-4, DIETClassifier 100 epochs, "
         "EntitySynonymMapper, FallbackClassifier 0.5) trained on `nlu/data/` in "
-        f"{bench['train_seconds']} s, scored with the same code as this report. "
-        f"Project model: {bench['project_label']}.",
+        f"{bench['train_seconds']} s, scored with the same code as this report (each model at "
+        f"its own fallback threshold), next to the {bench['project_label']}.",
     ]
     if model not in bench["project_label"]:
         lines.append(
