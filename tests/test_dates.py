@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time as clock
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -647,11 +646,13 @@ def test_text_at_the_length_limit_is_still_read() -> None:
         ("besok jam 9 pagi, tgl 5/12 " * 80)[:MAX_TEXT_LEN],
     ],
 )
-def test_long_inputs_are_fast(text: str) -> None:
-    started = clock.perf_counter()
-    resolve(text, NOW)
-    parse_date(text, NOW, past=True)
-    assert clock.perf_counter() - started < 0.5
+def test_long_inputs_are_read_without_error(text: str) -> None:
+    """Their speed (no runaway regex) is measured by bench/long_input.py."""
+    found = resolve(text, NOW)
+    assert isinstance(found, list)
+    assert all(isinstance(w, When) for w in found)
+    past = parse_date(text, NOW, past=True)
+    assert past is None or isinstance(past, date)
 
 
 def test_naive_now_is_rejected() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import builtins
 import copy
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -484,9 +483,7 @@ def test_long_message_is_scanned_to_the_end():
     filler = "anak saya batuk pilek biasa saja dari kemarin. " * 110  # ~5,000 characters
     assert len(filler) > 4900
     assert not is_emergency(filler)
-    t0 = time.perf_counter()
-    assert is_emergency(filler + " sekarang kejang")
-    assert time.perf_counter() - t0 < 0.5
+    assert is_emergency(filler + " sekarang kejang")  # its speed: bench/long_input.py
 
 
 def test_result_shape():
