@@ -33,7 +33,11 @@ class FakeTwilio:
                 if fake.delay:
                     time.sleep(fake.delay)
                 length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the client died mid-request: like Twilio, nothing is sent
+                    self.close_connection = True
+                    return
+                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 status, body = fake._answer(self.path, form)
                 data = json.dumps(body).encode()
                 self.send_response(status)
