@@ -14,10 +14,11 @@ from bot.district import load_district
 from bot.models import Alert, Contact, DoseRecord, OutboundMessage, Person, Visit, Worker
 from flows import booking
 from flows import slots as rules
-from flows.base import AreaInfo, ContactInfo, Context, Message, PersonInfo, State
+from flows.base import AreaInfo, Context, Message, PersonInfo, State
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 from flows.router import MENU_NUMBERS
 from nlu.dates import resolve_first
+from tests.factories import resident_context
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # Sunday 10:00 WIB
@@ -33,15 +34,14 @@ def ctx(household=(), booked=None, upcoming=(), persons=None, area="SKM-KLR", na
     lookups = {
         "visits": {"booked": booked or {}, "upcoming": list(upcoming), "persons": persons or {}}
     }
-    contact = ContactInfo(1, "+6281234567890", "whatsapp", name=name, area_code=area)
-    return Context(
-        now=NOW,
-        contact=contact,
-        t=CAT.t,
+    return resident_context(
+        NOW,
+        name=name,
+        area_code=area,
+        ref="100042",
         household=tuple(household),
         areas=AREAS,
         places=DISTRICT.places,
-        ref="100042",
         lookups=lookups,
     )
 

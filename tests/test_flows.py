@@ -4,16 +4,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.catalog import load_catalog
 from flows import keywords, router
-from flows.base import ContactInfo, Context, Message, State
+from flows.base import Context, Message, State
+from tests.factories import resident_context
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
 
 
 def ctx(opted_out: bool = False, name: str | None = None) -> Context:
-    contact = ContactInfo(1, "+6281234567890", "whatsapp", name=name, opted_out=opted_out)
-    return Context(now=NOW, contact=contact, t=load_catalog("id").t)
+    return resident_context(NOW, name=name, opted_out=opted_out, ref="000000")
 
 
 def msg(text: str, intent: str | None = None) -> Message:

@@ -1,11 +1,10 @@
-from datetime import datetime, timezone
-
 import pytest
 import yaml
 
 from bot.catalog import load_catalog
-from flows.base import ContactInfo, Context, Message, State
+from flows.base import Message, State
 from flows.info import CONTENT, ask_info, find_topic, topics
+from tests.factories import resident_context
 
 
 @pytest.mark.parametrize(
@@ -88,27 +87,13 @@ def test_typical_questions_reach_their_answer_through_the_nlu(nlu, text, key):
 
     parsed = nlu.parse(text)
     msg = Message(text, parsed["intent"]["name"], parsed["intent"]["confidence"])
-    step = start(msg, _ctx())
+    step = start(msg, resident_context())
     assert step.replies == (load_catalog("id").t(key),), (parsed["intent"], step.replies)
     assert step.events[0] == {"type": "info_given", "topic": key}
 
 
-def _ctx() -> Context:
-    return Context(
-        now=datetime(2026, 11, 22, tzinfo=timezone.utc),
-        contact=ContactInfo(1, "+6281234567890", "whatsapp"),
-        t=load_catalog("id").t,
-        ref="100001",
-    )
-
-
 def test_unknown_question_is_forwarded_to_kader():
-    ctx = Context(
-        now=datetime(2026, 11, 22, tzinfo=timezone.utc),
-        contact=ContactInfo(1, "+6281234567890", "whatsapp"),
-        t=load_catalog("id").t,
-        ref="100001",
-    )
+    ctx = resident_context()
     step = ask_info(State(), Message("boleh minum jamu saat menyusui?", "ask_info"), ctx)
     assert step.events[0]["type"] == "question_forwarded"
     assert "kader/bidan" in step.replies[0]

@@ -1,12 +1,10 @@
 """The safety nets on the intent: health words are never dropped, thanks get a friendly reply."""
 
-from datetime import datetime, timezone
-
 import pytest
 
 from bot.catalog import load_catalog
 from flows.answers import yes_no
-from flows.base import IDLE, ContactInfo, Context, Message, State
+from flows.base import IDLE, Message, State
 from flows.router import start
 from flows.understanding import (
     _load,
@@ -17,15 +15,7 @@ from flows.understanding import (
     is_question,
     mentions_health,
 )
-
-
-def _ctx() -> Context:
-    return Context(
-        now=datetime(2026, 11, 22, tzinfo=timezone.utc),
-        contact=ContactInfo(1, "+6281234567890", "whatsapp"),
-        t=load_catalog("id").t,
-        ref="100001",
-    )
+from tests.factories import resident_context
 
 
 def test_the_lexicons_load_and_are_valid():
@@ -184,22 +174,24 @@ def test_a_thumbs_up_inside_a_yes_no_question_is_a_yes_whatever_the_nlu_said():
     ],
 )
 def test_start_answers_thanks_and_acknowledgements(text, intent, key):
-    step = start(Message(text, intent, 0.9), _ctx())
+    step = start(Message(text, intent, 0.9), resident_context())
     assert step.replies == (load_catalog("id").t(key),)
     assert step.state == IDLE
 
 
 def test_start_turns_a_dropped_health_message_into_a_symptom_report():
-    step = start(Message("ada benjolan di leher", "out_of_scope", 0.7), _ctx())
+    step = start(Message("ada benjolan di leher", "out_of_scope", 0.7), resident_context())
     assert step.state.flow == "symptom"
     assert step.state.slots["text"] == "ada benjolan di leher"
     assert step.replies == (load_catalog("id").t("report.ask_since"),)
 
 
 def test_start_sends_a_dropped_health_question_to_the_info_answers():
-    step = start(Message("benjolan di leher itu bahaya ga?", "nlu_fallback", 0.5), _ctx())
+    step = start(
+        Message("benjolan di leher itu bahaya ga?", "nlu_fallback", 0.5), resident_context()
+    )
     assert step.events[0]["type"] == "question_forwarded"  # no topic: the kader answers
-    step = start(Message("kalo habis imunisasi demam gmn", "nlu_fallback", 0.5), _ctx())
+    step = start(Message("kalo habis imunisasi demam gmn", "nlu_fallback", 0.5), resident_context())
     assert step.events[0] == {"type": "info_given", "topic": "info.fever_after_immunisation"}
 
 
@@ -207,6 +199,6 @@ def test_a_flow_question_is_answered_by_its_step_not_by_the_thanks_reply():
     from flows.router import route
 
     state = State("opt_out", "confirm", {"asked": 1})
-    step = route(state, Message("\U0001f44d", "nlu_fallback", 0.5), _ctx())
+    step = route(state, Message("\U0001f44d", "nlu_fallback", 0.5), resident_context())
     assert step.replies == (load_catalog("id").t("optout.done"),)
     assert step.events == ({"type": "opted_out", "via": "confirmed"},)
