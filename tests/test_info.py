@@ -25,6 +25,8 @@ from tests.factories import resident_context
         ("periksa di pustu bayar ga bu", "info.costs"),
         ("tensi di posyandu bayar berapa", "info.costs"),
         ("pake bpjs bisa di pustu?", "info.costs"),
+        ("di pustu gratis teu?", "info.costs"),  # Sundanese
+        ("nang posyandu gratis ora?", "info.costs"),  # Javanese
         ("bcg itu buat apa", "info.bcg"),
         ("apa saja tanda bahaya kehamilan", "info.pregnancy_danger"),
         ("ckg itu apa bu", "info.ckg"),
