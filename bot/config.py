@@ -144,6 +144,13 @@ def validate(s: dict[str, Any]) -> None:
     ):
         if not _HHMM.match(str(_get(s, key) or "")):
             raise ConfigError(f"config key '{'.'.join(key)}': expected HH:MM")
+    start, end = (str(_get(s, ("quiet_hours", k))).zfill(5) for k in ("start", "end"))
+    for key in (("reminders", "hour"), ("digest", "hour")):
+        if not start <= str(_get(s, key)).zfill(5) < end:
+            raise ConfigError(
+                f"config key '{'.'.join(key)}': must lie inside quiet_hours ({start}-{end}),"
+                " when messages may be sent"
+            )
     prayer = _get(s, ("quiet_hours", "friday_prayer"))
     if not (
         isinstance(prayer, list) and len(prayer) == 2 and all(_HHMM.match(str(p)) for p in prayer)

@@ -49,6 +49,8 @@ def test_secret_in_file_is_refused(tmp_path: Path):
         ("quiet_hours.start", "7am"),
         ("quiet_hours.end", "24:00"),
         ("quiet_hours.friday_prayer", ["11:30"]),
+        ("digest.hour", "06:30"),  # before quiet hours end: no message to a kader yet
+        ("reminders.hour", "21:00"),
         ("conversation.expiry_hours", 0),
         ("database.url", ""),
     ],

@@ -54,10 +54,10 @@ def test_visit_reminder_the_day_before_once(rt, clock):
 
 def test_kader_digest_once_a_day(rt, clock):
     seed(rt)
-    clock.set(datetime(2026, 11, 22, 6, 0, tzinfo=WIB))
+    clock.set(datetime(2026, 11, 22, 6, 55, tzinfo=WIB))  # before quiet hours end
     jobs.job_daily(rt)
     assert [m for m in sent(rt, "alert") if m.to_phone == "+6281100000001"] == []
-    clock.set(datetime(2026, 11, 22, 6, 35, tzinfo=WIB))
+    clock.set(datetime(2026, 11, 22, 7, 5, tzinfo=WIB))
     jobs.job_daily(rt)
     jobs.job_daily(rt)
     digests = [m for m in sent(rt, "alert") if m.to_phone == "+6281100000001"]
@@ -82,7 +82,7 @@ def test_digest_lists_overdue_babies_not_missed_school_doses(rt, clock):
         s.add(Person(contact_id=c.id, name="Dimas", sex="L", birth_date=date(2019, 3, 1),
                      area_id=kaler.id, created_at=to_db(now), updated_at=to_db(now)))  # fmt: skip
     rt.settings["digest"]["top"] = 50  # room for everyone overdue
-    clock.set(datetime(2026, 12, 5, 6, 35, tzinfo=WIB))
+    clock.set(datetime(2026, 12, 5, 7, 5, tzinfo=WIB))
     jobs.job_daily(rt)
     body = next(m.body for m in sent(rt, "alert") if m.to_phone == "+6281100000001")
     assert "Rina" in body
