@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate nlu-model nlu-evaluate scheduler chromium clean
+.PHONY: help install run serve test lint format migrate nlu-model nlu-evaluate scheduler chromium clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,14 @@ nlu-model: install ## Train the NLU model if its data or config changed (cached 
 
 run: migrate nlu-model ## Serve the app on http://127.0.0.1:5000 (SQLite, in-process Rasa, simulator)
 	NLU_PRELOAD=1 $(PY) -m flask --app app run --host 127.0.0.1 --port 5000
+
+# Production on one machine: web (gunicorn) + one scheduler, plus a Rasa server with NLU=http.
+SERVE_PROCESSES := web scheduler $(if $(filter http,$(NLU)),nlu)
+serve: migrate nlu-model ## Production: gunicorn + scheduler (+ `rasa run` with NLU=http) via honcho
+	rm -rf instance/prometheus && mkdir -p instance/prometheus
+	PROMETHEUS_MULTIPROC_DIR=instance/prometheus \
+	$(if $(filter http,$(NLU)),NLU_BACKEND=http NLU_SERVER_URL=http://127.0.0.1:$${NLU_PORT:-5005}) \
+	$(VENV)/bin/honcho -f Procfile start $(SERVE_PROCESSES)
 
 lint: install ## ruff lint and format check
 	$(PY) -m ruff check .

@@ -52,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rt = Runtime(settings, clock=flask_keys.get("CLOCK"))
     app.extensions["jemput_bola"] = rt
 
-    from bot import cli, dashboard, simulator, twilio_webhook
+    from bot import cli, dashboard, ops, simulator, twilio_webhook
 
     app.register_blueprint(twilio_webhook.bp)
     app.register_blueprint(simulator.bp)
+    app.register_blueprint(ops.bp)
     dashboard.init_app(app)
     cli.init_app(app)
 
@@ -64,11 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if simulator_mode(settings) == "open":
             return redirect("/simulator")
         return jsonify({"service": "jemput-bola"})
-
-    @app.get("/healthz")
-    def healthz():
-        nlu = rt._nlu
-        return jsonify({"ok": True, "nlu_loaded": bool(nlu and nlu.backend.loaded)})
 
     @app.errorhandler(404)
     def not_found(_err):

@@ -143,16 +143,32 @@ def reminders_send() -> None:
 @click.command("scheduler", help="Run the periodic jobs (APScheduler) in this process.")
 @click.option("--once", is_flag=True, help="catch up once (plan, send, dispatch) and exit")
 def scheduler_command(once: bool) -> None:
+    import os
+
     from flask import current_app as app
 
-    from scheduler.jobs import build_scheduler, catch_up
+    from bot.config import database_url
+    from scheduler.jobs import LeaderLock, build_scheduler, catch_up
 
     rt = _rt()
+    lock = LeaderLock(database_url(rt.settings), float(os.environ.get("SCHEDULER_POLL", "2")))
+    lock.acquire()  # a second scheduler waits here until the leader stops or dies
+    app.logger.info("this scheduler is now the leader")
     catch_up(rt)
     if once:
         click.echo("caught up")
         return
     scheduler = build_scheduler(rt)
+
+    def check_lock() -> None:
+        if not lock.still_held():
+            app.logger.error("scheduler lost its leader lock; stopping")
+            os._exit(3)  # the supervisor restarts it, and it waits for the lock again
+
+    scheduler.add_jobstore("memory", alias="memory")
+    scheduler.add_job(
+        check_lock, id="leader_check", jobstore="memory", trigger="interval", minutes=1
+    )
     app.logger.info("scheduler started")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -36,6 +36,7 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "SECRET_KEY": ("secret_key",),
     "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
     "NLU_SERVER_TOKEN": ("nlu", "server_token"),
+    "METRICS_TOKEN": ("web", "metrics_token"),
 }
 _BOOLS = {"true", "false", "1", "0"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

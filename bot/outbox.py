@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.clock import from_db, to_db
 from bot.db import transaction
 from bot.models import Contact, OutboundMessage
@@ -36,7 +38,9 @@ RANK = {
     "read": 5,
 }
 FINAL = {"delivered", "undelivered", "failed", "canceled", "read"}
-STALE_SENDING = timedelta(minutes=5)
+# A message is claimed just before it is sent (after the rate limiter's wait) and the Twilio
+# request times out after 15 s: one still `sending` a minute later belongs to a dead dispatcher.
+STALE_SENDING = timedelta(minutes=1)
 
 
 WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of the user's last message
@@ -113,8 +117,17 @@ def queue(
         created_at=to_db(now),
         updated_at=to_db(now),
     )
-    session.add(msg)
-    session.flush()
+    if session.get_bind().dialect.name != "postgresql":
+        session.add(msg)  # SQLite: one writer at a time, no concurrent insert of the same key
+        session.flush()
+        return msg
+    try:  # another process may insert the same key at the same moment: keep theirs
+        with session.begin_nested():
+            session.add(msg)
+    except IntegrityError:
+        return session.execute(
+            select(OutboundMessage).where(OutboundMessage.idempotency_key == key)
+        ).scalar_one()
     return msg
 
 
@@ -136,33 +149,45 @@ class Outbox:
 
     def deliver(self, message_id: int) -> str | None:
         """Send one queued message if nobody else has claimed it; return its new status."""
-        claimed = self._claim([message_id])
-        return self._send(claimed[0]) if claimed else None
+        claimed = self._claim(OutboundMessage.id == message_id)
+        return self._send(claimed) if claimed else None
 
-    def _claim(self, ids: list[int]) -> list[tuple[int, Outgoing, int]]:
-        """Mark queued/retrying messages as sending in one transaction; return what we got."""
+    def _claim(self, *where) -> tuple[int, Outgoing, int] | None:
+        """Claim the first queued/retrying message matching `where`, in one transaction.
+
+        On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED, so dispatchers in several
+        processes (or machines) each take a different message and never wait for each other.
+        SQLite has one writer at a time; there the conditional UPDATE (a message still queued
+        or retrying) decides who got it. The rate limiter waits before the claim, so a claimed
+        message goes out at once and `sending` lasts only as long as the request to Twilio."""
         now = self.clock.now()
-        marker = to_db(now).replace(microsecond=now.microsecond)
         with transaction(self.factory) as s:
-            s.execute(
+            row = s.execute(
+                select(OutboundMessage.id, OutboundMessage.channel)
+                .where(OutboundMessage.status.in_(("queued", "retry")), *where)
+                .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is None:
+                return None
+            self.limiter.wait(row.channel)
+            now = self.clock.now()
+            got = s.execute(
                 update(OutboundMessage)
                 .where(
-                    OutboundMessage.id.in_(ids),
+                    OutboundMessage.id == row.id,
                     OutboundMessage.status.in_(("queued", "retry")),
                 )
-                .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=marker)
-                .execution_options(synchronize_session=False)
-            )
-            rows = s.execute(
-                select(OutboundMessage)
-                .where(
-                    OutboundMessage.id.in_(ids),
-                    OutboundMessage.status == "sending",
-                    OutboundMessage.updated_at == marker,
+                .values(
+                    status="sending", attempts=OutboundMessage.attempts + 1, updated_at=to_db(now)
                 )
-                .order_by(OutboundMessage.id)
-            ).scalars()
-            return [(m.id, self._outgoing(s, m, now), m.attempts) for m in rows]
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if got != 1:  # SQLite: another dispatcher claimed it between our read and write
+                return None
+            msg = s.get(OutboundMessage, row.id)
+            return msg.id, self._outgoing(s, msg, now), msg.attempts
 
     def _send(self, claimed: tuple[int, Outgoing, int]) -> str:
         """Send one claimed message and commit its result at once: a dispatcher killed
@@ -172,16 +197,17 @@ class Outbox:
         try:
             if sender is None:
                 raise SendError(f"no sender for channel {out.channel}")
-            self.limiter.wait(out.channel)
             sent = sender.send(out)
         except SendError as exc:
             status = self._failed(message_id, attempts, exc)
+            metrics.sent(out.channel, status, exc.code)
             if exc.code in SMS_FALLBACK_CODES and out.channel == "whatsapp":
                 fallback = self._sms_fallback(message_id)
                 if fallback is not None:
                     self.deliver(fallback)
             return status
         status = sent.status if RANK.get(sent.status, 0) >= RANK["sent"] else "sent"
+        metrics.sent(out.channel, "sent")
         done = to_db(self.clock.now())
         with transaction(self.factory) as s:
             s.execute(
@@ -254,19 +280,15 @@ class Outbox:
             )
             return msg.status
 
-    def deliver_many(self, ids: list[int], batch: int = 50) -> dict[int, str | None]:
-        """Send several messages one after another, claiming them in batches."""
-        result: dict[int, str | None] = dict.fromkeys(ids)
-        for start in range(0, len(ids), batch):
-            for claimed in self._claim(ids[start : start + batch]):
-                result[claimed[0]] = self._send(claimed)
-        return result
+    def deliver_many(self, ids: list[int]) -> dict[int, str | None]:
+        """Send several messages one after another (each claimed just before it is sent)."""
+        return {message_id: self.deliver(message_id) for message_id in ids}
 
-    def due_ids(self, limit: int = 500) -> list[int]:
-        """Queued or retrying messages whose time has come, and sends stuck since a crash."""
+    def release_stale(self) -> int:
+        """Messages left in `sending` by a dispatcher that died go back to the queue."""
         now = to_db(self.clock.now())
         with transaction(self.factory) as s:
-            s.execute(
+            return s.execute(
                 update(OutboundMessage)
                 .where(
                     OutboundMessage.status == "sending",
@@ -274,8 +296,35 @@ class Outbox:
                 )
                 .values(status="retry", next_attempt_at=now)
                 .execution_options(synchronize_session=False)
+            ).rowcount
+
+    def dispatch_due(self, limit: int = 500) -> int:
+        """Send what is due now, one message at a time, until nothing is due or `limit`
+        messages were attempted; several dispatchers can run this side by side. Returns how
+        many were attempted."""
+        self.release_stale()
+        count = misses = 0
+        while count < limit and misses < 3:
+            due = or_(
+                OutboundMessage.next_attempt_at.is_(None),
+                OutboundMessage.next_attempt_at <= to_db(self.clock.now()),
             )
-            return list(
+            claimed = self._claim(due)
+            if claimed is None:
+                # nothing due, or (SQLite) a concurrent dispatcher took the one we read
+                misses += 1
+                if not self._any_due():
+                    break
+                continue
+            misses = 0
+            self._send(claimed)
+            count += 1
+        return count
+
+    def _any_due(self) -> bool:
+        now = to_db(self.clock.now())
+        with self.factory() as s:
+            return (
                 s.execute(
                     select(OutboundMessage.id)
                     .where(
@@ -285,16 +334,10 @@ class Outbox:
                             OutboundMessage.next_attempt_at <= now,
                         ),
                     )
-                    .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
-                    .limit(limit)
-                ).scalars()
+                    .limit(1)
+                ).first()
+                is not None
             )
-
-    def dispatch_due(self, limit: int = 500) -> int:
-        """Send what is due now; return how many were attempted."""
-        ids = self.due_ids(limit)
-        self.deliver_many(ids)
-        return len(ids)
 
 
 def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:

@@ -4,6 +4,7 @@ transaction that stores everything and queues the replies -> send after commit."
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import events as event_handlers
-from bot import kader, lookups, outbox
+from bot import kader, lookups, metrics, outbox
 from bot.clock import from_db, to_db
 from bot.db import is_transient, retry_transient, transaction
 from bot.district import area_infos
@@ -46,6 +47,14 @@ class InboundResult:
 
 
 def handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
+    """Process one inbound message end to end (counted and timed in the metrics)."""
+    started = time.perf_counter()
+    result = _handle_inbound(cmd, rt)
+    metrics.inbound(cmd.channel, result.status, time.perf_counter() - started)
+    return result
+
+
+def _handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
     """Process one inbound message end to end; replies are sent after the commit.
 
     A transient database error runs the whole transaction once more (the provider message id
@@ -157,7 +166,8 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
             step = Step(state, tuple(replies), (event,))
             msg = Message(text=text, intent="kader_command", confidence=1.0)
         elif router.needs_nlu(state, msg, ctx):
-            parsed = rt.nlu.parse(text, now=now, tz=ctx.tz)
+            with metrics.NLU_SECONDS.time():
+                parsed = rt.nlu.parse(text, now=now, tz=ctx.tz)
             msg = Message(
                 text=text,
                 intent=parsed["intent"]["name"],

@@ -145,3 +145,63 @@ def catch_up(rt) -> None:
     job_daily(rt)
     job_dispatch(rt)
     job_escalate(rt)
+
+
+class LeaderLock:
+    """One scheduler leader at a time. PostgreSQL: a session advisory lock held on its own
+    connection (released by the server when the process dies). SQLite: an flock on a file next
+    to the database (one machine). A second scheduler waits for the lock instead of running."""
+
+    KEY = 0x4A42_5343  # "JBSC"
+
+    def __init__(self, url: str, poll_seconds: float = 2.0) -> None:
+        self.url = url
+        self.poll = poll_seconds
+        self._conn = None
+        self._file = None
+
+    def acquire(self, wait=None) -> None:
+        import time
+
+        if not self.try_acquire():
+            log.info("another scheduler leads; waiting for its lock")
+            while not self.try_acquire():
+                (wait or time.sleep)(self.poll)
+
+    def try_acquire(self) -> bool:
+        if self.url.startswith("postgresql"):
+            from sqlalchemy import text
+
+            from bot.db import make_engine
+
+            if self._conn is None:
+                self._conn = make_engine(self.url).connect()
+            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY})
+            ok = bool(got.scalar())
+            self._conn.commit()
+            return ok
+        import fcntl
+        from pathlib import Path
+
+        path = self.url.split("///", 1)[-1] if "///" in self.url else "instance/jemput_bola"
+        if self._file is None:
+            Path(path + ".scheduler.lock").parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(path + ".scheduler.lock", "a+")  # noqa: SIM115 (held for life)
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def still_held(self) -> bool:
+        """The leader checks its lock connection every minute; lost means stop at once."""
+        if self._conn is None:
+            return self._file is not None
+        from sqlalchemy import text
+
+        try:
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+        except Exception:  # noqa: BLE001 - any failure: the lock may be gone
+            return False
+        return True
