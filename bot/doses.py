@@ -18,7 +18,7 @@ from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.models import Contact, DoseRecord, Person, Reminder
 from scheduler.reminders import Zones, plan_person
-from scheduler.rules import ALL_DOSE_ITEMS, VISIT_ITEMS, DoseRule, default_rules
+from scheduler.rules import ALL_DOSE_ITEMS, VISIT_ITEMS, DoseRule, Offset, default_rules
 
 RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
 NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
@@ -34,7 +34,15 @@ class DoseRefused(Exception):
         self.values = values
 
     def text(self, cat: Catalog) -> str:
-        return cat.t(f"dose.{self.reason}", **self.values)
+        values = {
+            k: offset_words(cat, v) if isinstance(v, Offset) else v for k, v in self.values.items()
+        }
+        return cat.t(f"dose.{self.reason}", **values)
+
+
+def offset_words(cat: Catalog, offset: Offset) -> str:
+    """An offset in the catalog's words: "6m29d" -> "6 bulan 29 hari", "14w" -> "14 minggu"."""
+    return " ".join(f"{value} {cat.t(f'dose.unit_{unit}')}" for value, unit in offset.parts())
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,8 @@ class Given:
 
 
 def check(session: Session, person: Person, given: Given, today: date) -> None:
-    """Refuse an item that does not fit the person, an impossible date, a dose before its
-    series' minimum interval, or one already recorded."""
+    """Refuse an item that does not fit the person, an impossible date, a dose below its
+    minimum age or before its series' minimum interval, or one already recorded."""
     if given.source == "self_report":
         # the resident's word about what a reminder asked (vitamin A and weighing too):
         # recorded as such, never refused; the bidan checks the book
@@ -76,6 +84,8 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
     too_old = person.birth_date and (on - person.birth_date).days > NEWBORN_VISIT_DAYS
     if item.startswith("KN") and too_old:
         raise DoseRefused("not_for_person", item=label, name=person.name)
+    if isinstance(rule, DoseRule) and person.birth_date:
+        _not_too_young(rules, item, on, person.birth_date)
     recorded = {
         d.item: d
         for d in session.execute(
@@ -90,6 +100,23 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
         _not_too_soon(rule, item, on, previous.given_on)
 
 
+def _not_too_young(rules: Any, item: str, on: date, birth: date) -> None:
+    """Refuse a dose given below its minimum age (the series' `min_age`, WHO)."""
+    limit = rules.earliest_by_age(item, birth)
+    if limit is None or on >= limit[0]:
+        return
+    earliest, first, age = limit
+    raise DoseRefused(
+        "too_young" if first == item else "too_young_series",
+        item=item,
+        date=on.isoformat(),
+        age_days=(on - birth).days,
+        min_age=age,
+        first=first,
+        earliest=earliest.isoformat(),
+    )
+
+
 def _not_too_soon(rule: DoseRule, item: str, on: date, previous_on: date) -> None:
     """Refuse a dose given before its series' minimum interval after the previous dose."""
     if rule.after is None or rule.min_interval is None:
@@ -101,7 +128,7 @@ def _not_too_soon(rule: DoseRule, item: str, on: date, previous_on: date) -> Non
             item=item,
             previous=rule.after,
             previous_date=previous_on.isoformat(),
-            interval=rule.min_interval.human(),
+            interval=rule.min_interval,
             earliest=earliest.isoformat(),
         )
 

@@ -42,6 +42,7 @@ from scheduler.rules import (
     WeighingRule,
     add_months,
     default_rules,
+    min_age_dates,
 )
 
 __all__ = [
@@ -390,6 +391,8 @@ def _series(
     latest: Given | None = None  # the latest-dated dose of the series recorded so far
     previous: str | None = None
     pending: tuple[str, date] | None = None  # the next dose, still to be given: (code, earliest)
+    # the minimum ages (WHO): no dose is planned below them, whatever was recorded before
+    youngest = min_age_dates(rules, birth) if rules[0].series is not None else {}
     for index, rule in enumerate(rules):
         code = rule.item
         record = first.get(code)
@@ -429,6 +432,9 @@ def _series(
                 interval = rule.late_min_interval or interval
         earliest = interval.apply(base) if interval is not None and base is not None else None
         due = earliest if earliest is not None and earliest > age_due else age_due
+        minimum = youngest.get(code)
+        if minimum is not None and minimum[0] > due:
+            due = minimum[0]
         overdue: date | None = rule.overdue_after.apply(due)
         if expires is not None and overdue > expires:  # type: ignore[operator]
             overdue = None

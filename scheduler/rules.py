@@ -131,6 +131,10 @@ class Offset:
         """English rendering, e.g. "6 months 29 days", "4 weeks" (cached)."""
         return self.human()
 
+    def parts(self) -> list[tuple[int, str]]:
+        """The offset as written, e.g. ``6m29d`` -> [(6, "m"), (29, "d")]."""
+        return [(int(sign + number), unit) for sign, number, unit in _TOKEN.findall(self.text)]
+
     def human(self) -> str:
         """English rendering, e.g. "6 months 29 days", "4 weeks"."""
         parts = []
@@ -211,6 +215,10 @@ class DoseRule(BaseRule):
     late_from_age: Offset | None = None  # previous dose given at/after this age ...
     late_min_interval: Offset | None = None  # ... uses this minimum interval instead
     interval_source: Source | None = None
+    # From the series' `min_age` block: no dose below this age (WHO's minimum age of dose 1);
+    # the later doses of the series inherit it through the minimum intervals.
+    min_age: Offset | None = None
+    min_age_source: Source | None = None
     school_grade: int | None = None  # BIAS: kelas (1-9) ...
     school_month: int | None = None  # ... and campaign month; planned by grade, not by age
     until_school_year: bool = False  # offered until the end of that grade's school year
@@ -312,6 +320,16 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class MinAge:
+    """The minimum age of a dose of a series (WHO: the minimum age of dose 1)."""
+
+    item: str
+    age: Offset
+    source: Source
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Series:
     """The doses of one antigen in order: a dose is offered once the previous one is recorded
     (school doses: by grade), no earlier than the previous dose's date + its interval."""
@@ -322,6 +340,7 @@ class Series:
     intervals: Mapping[str, Interval]
     file: str
     note: str = ""
+    min_ages: Mapping[str, MinAge] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -370,11 +389,40 @@ class Rules:
         name = getattr(rule, "series", None)
         return next((s for s in self.series if s.name == name), None)
 
+    def earliest_by_age(self, item: str, birth: date) -> tuple[date, str, Offset] | None:
+        """The first day ``item`` may be given by the minimum ages of its series: the minimum
+        age of the dose that has one, plus the minimum intervals of the doses after it (DPT2:
+        6 weeks + 4 weeks). Returns (date, the dose whose minimum age it starts from, that
+        age), or None when no minimum age applies."""
+        series = self.series_of(item)
+        if series is None:
+            return None
+        doses = [self.by_item[code] for code in series.doses]
+        return min_age_dates(doses, birth).get(item)
+
     def __iter__(self):
         return iter(self.by_item.values())
 
     def __len__(self) -> int:
         return len(self.by_item)
+
+
+def min_age_dates(doses: Iterable[DoseRule], birth: date) -> dict[str, tuple[date, str, Offset]]:
+    """For the doses of one series in order: the earliest date each may be given by the
+    minimum ages (see :meth:`Rules.earliest_by_age`). Doses before the first minimum age
+    have none."""
+    out: dict[str, tuple[date, str, Offset]] = {}
+    current: tuple[date, str, Offset] | None = None
+    for rule in doses:
+        if current is not None and rule.min_interval is not None:
+            current = (rule.min_interval.apply(current[0]), current[1], current[2])
+        if rule.min_age is not None:
+            own = rule.min_age.apply(birth)
+            if current is None or own > current[0]:
+                current = (own, rule.item, rule.min_age)
+        if current is not None:
+            out[rule.item] = current
+    return out
 
 
 # --------------------------------------------------------------------------- loading
@@ -788,7 +836,7 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
     name = raw.get("name") if isinstance(raw, dict) else None
     ctx = _Ctx(file, name if isinstance(name, str) else f"#{index}", "series")
     spec = _mapping(ctx, raw, "series")
-    unknown = set(spec) - {"name", "label", "doses", "intervals", "note"}
+    unknown = set(spec) - {"name", "label", "doses", "intervals", "min_age", "note"}
     if unknown:
         raise ctx.error(f"unknown key(s) {sorted(unknown)}")
     doses = spec.get("doses")
@@ -841,6 +889,28 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
     for item in doses[1:]:
         if item not in intervals:
             raise ctx.error(f"no minimum interval for {item} (intervals.{item} with a source)")
+    min_ages: dict[str, MinAge] = {}
+    for item, mspec in _mapping(ctx, spec.get("min_age") or {}, "min_age").items():
+        item = str(item)
+        key = f"min_age.{item}"
+        if item not in doses:
+            raise ctx.error(f"{key}: minimum age for {item}, which is not a dose of this series")
+        mspec = _mapping(ctx, mspec, key)
+        unknown = set(mspec) - {"age", "source", "note"}
+        if unknown:
+            raise ctx.error(f"{key}: unknown key(s) {sorted(unknown)}")
+        if "age" not in mspec:
+            raise ctx.error(f"{key}: missing age")
+        age = _offset(ctx, mspec["age"], f"{key}.age")
+        if age.approx_days() <= 0:
+            raise ctx.error(f"{key}.age must be positive, got {age}")
+        ref = mspec.get("source")
+        if ref is None:
+            raise ctx.error(f"{key}: missing source (name one from the file's sources:)")
+        if str(ref) not in sources:
+            raise ctx.error(f"{key}: unknown source {ref!r} (known: {sorted(sources)})")
+        note = " ".join(str(mspec.get("note") or "").split())
+        min_ages[item] = MinAge(item=item, age=age, source=sources[str(ref)], note=note)
     return Series(
         name=_text(ctx, name, "name"),
         label=_text(ctx, spec.get("label"), "label"),
@@ -848,6 +918,7 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
         intervals=MappingProxyType(intervals),
         file=file,
         note=" ".join(str(spec.get("note") or "").split()),
+        min_ages=MappingProxyType(min_ages),
     )
 
 
@@ -870,6 +941,9 @@ def _link_series(by_item: dict[str, AnyRule], series: list[Series]) -> None:
             if item in member:
                 raise ctx.error(f"{item} is already a dose of series {member[item]}")
             member[item] = s.name
+            minimum = s.min_ages.get(item)
+            if minimum is not None:
+                rule = replace(rule, min_age=minimum.age, min_age_source=minimum.source)
             if previous is not None:
                 if rule.at.approx_days() < previous.at.approx_days():
                     raise ctx.error(
@@ -886,6 +960,23 @@ def _link_series(by_item: dict[str, AnyRule], series: list[Series]) -> None:
                 )
             by_item[item] = replace(rule, series=s.name)
             previous = rule
+        _check_min_ages(ctx, [by_item[item] for item in s.doses])  # type: ignore[misc]
+
+
+# Birth dates that exercise the month ends when the minimum ages are checked against `at`.
+_PROBE_BIRTHS = (date(2024, 1, 31), date(2024, 2, 29), date(2023, 3, 31), date(2023, 6, 15))
+
+
+def _check_min_ages(ctx: _Ctx, doses: list[DoseRule]) -> None:
+    """A dose's recommended age may not be below its minimum age (so the planner never
+    plans a dose too young when the earlier doses were on time)."""
+    for birth in _PROBE_BIRTHS:
+        for item, (earliest, first, age) in min_age_dates(doses, birth).items():
+            rule = next(d for d in doses if d.item == item)
+            if rule.school_grade is None and rule.at.apply(birth) < earliest:
+                raise ctx.error(
+                    f"{item} at {rule.at} is below its minimum age ({first} from {age})"
+                )
 
 
 def _check_references(by_item: Mapping[str, AnyRule]) -> None:
@@ -987,3 +1078,6 @@ def iter_sources(rules: Iterable[AnyRule]) -> Iterable[tuple[str, Source]]:
         interval_source = getattr(rule, "interval_source", None)
         if interval_source is not None:
             yield rule.item, interval_source
+        min_age_source = getattr(rule, "min_age_source", None)
+        if min_age_source is not None:
+            yield rule.item, min_age_source

@@ -142,6 +142,45 @@ def test_minimum_intervals_come_from_a_cited_source(rules, item, after, minimum,
     assert rule.interval_source.urls
 
 
+@pytest.mark.parametrize(
+    "item, minimum",
+    [
+        ("DPT1", "6w"),
+        ("OPV2", "6w"),  # bOPV from 6 weeks, the national 0-1 month OPV1 (birth dose) apart
+        ("PCV1", "6w"),
+        ("RV1", "6w"),
+        ("IPV1", "14w"),
+        ("MR1", "9m"),
+    ],
+)
+def test_minimum_ages_come_from_who_table2(rules, item, minimum):
+    rule = rules.get(item)
+    assert rule.min_age == parse_offset(minimum)
+    assert "WHO" in rule.min_age_source.regulation
+    assert (item, rule.min_age_source) in set(iter_sources([rule]))
+
+
+@pytest.mark.parametrize(
+    "item, birth, earliest, first",
+    [
+        ("OPV1", "2026-01-10", None, None),
+        ("HB0", "2026-01-10", None, None),
+        ("DPT1", "2026-01-10", "2026-02-21", "DPT1"),
+        ("DPT2", "2026-01-10", "2026-03-21", "DPT1"),  # 6 weeks + 4 weeks
+        ("OPV4", "2026-01-10", "2026-04-18", "OPV2"),
+        ("IPV2", "2026-01-10", "2026-08-18", "IPV1"),  # 14 weeks + 4 months
+        ("MR1", "2025-05-31", "2026-02-28", "MR1"),  # calendar months, clamped
+        ("MR2", "2026-01-10", "2027-04-10", "MR1"),  # 9 months + 6 months
+    ],
+)
+def test_earliest_by_age_chains_the_intervals(rules, item, birth, earliest, first):
+    got = rules.earliest_by_age(item, date.fromisoformat(birth))
+    if earliest is None:
+        assert got is None
+    else:
+        assert (got[0], got[1]) == (date.fromisoformat(earliest), first)
+
+
 def test_pcv_catch_up_interval_switches_when_pcv1_was_late(rules):
     pcv2 = rules.get("PCV2")
     assert (pcv2.late_from_age, pcv2.late_min_interval) == (parse_offset("12m"), parse_offset("8w"))
@@ -452,6 +491,18 @@ def _zero_interval(series):
     series["intervals"]["OPV2"]["min"] = "0d"
 
 
+def _min_age_above_the_recommended_age(series):
+    series["min_age"]["OPV2"]["age"] = "10w"  # OPV2 is at 2 months
+
+
+def _min_age_without_source(series):
+    del series["min_age"]["OPV2"]["source"]
+
+
+def _min_age_for_another_series(series):
+    series["min_age"]["DPT1"] = {"age": "6w", "source": "who-table2"}
+
+
 BROKEN_SERIES = [
     ("OPV", _drop_interval_source, "missing source"),
     ("OPV", _interval_for_unknown_item, "interval for an unknown item 'OPV9'"),
@@ -463,6 +514,9 @@ BROKEN_SERIES = [
     ("OPV", _unknown_dose, "unknown item 'OPV5'"),
     ("OPV", _ages_backwards, "OPV2 (at 2m) comes after OPV3 (at 3m)"),
     ("OPV", _zero_interval, "must be positive"),
+    ("OPV", _min_age_above_the_recommended_age, "OPV2 at 2m is below its minimum age"),
+    ("OPV", _min_age_without_source, "min_age.OPV2: missing source"),
+    ("OPV", _min_age_for_another_series, "minimum age for DPT1, which is not a dose"),
 ]
 
 

@@ -1,0 +1,108 @@
+"""The one dose service (bot/doses.py): minimum ages (WHO), with the catalog's reply naming the
+rule, on a real database; the intervals and the other checks are in tests/test_kader.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot import doses
+from bot.catalog import load_catalog
+from bot.clock import to_db
+from bot.db import transaction
+from bot.models import Contact, DoseRecord, Person
+
+NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 22)
+
+
+def add_child(rt, birth: date, sex: str = "L") -> int:
+    with transaction(rt.session_factory) as s:
+        contact = Contact(phone="+6281234567301", channel="simulator", created_at=to_db(NOW))
+        s.add(contact)
+        s.flush()
+        child = Person(
+            contact_id=contact.id,
+            name="Adik",
+            sex=sex,
+            birth_date=birth,
+            created_at=to_db(NOW),
+            updated_at=to_db(NOW),
+        )
+        s.add(child)
+        s.flush()
+        return child.id
+
+
+def record(rt, person_id: int, *items: tuple[str, str], source: str = "kader") -> list[str]:
+    """Record the items in one call; the codes now on file."""
+    with transaction(rt.session_factory) as s:
+        person = s.get(Person, person_id)
+        given = [doses.Given(i, date.fromisoformat(d), source) for i, d in items]
+        doses.record(s, person, given, TODAY, NOW, rt.settings)
+    with rt.session_factory() as s:
+        rows = s.execute(select(DoseRecord.item).where(DoseRecord.person_id == person_id))
+        return sorted(rows.scalars())
+
+
+BIRTH = date(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        # MR1 at 59 days: WHO's 9 months
+        (
+            [("MR1", "2026-03-10")],
+            "MR1 tanggal 2026-03-10 terlalu dini: umur anak saat itu baru 59 hari, padahal MR1 "
+            "paling cepat umur 9 bulan (usia minimal WHO), yaitu 2026-10-10.",
+        ),
+        ([("MR1", "2026-10-09")], "paling cepat umur 9 bulan"),  # one day short
+        ([("DPT1", "2026-02-20")], "DPT1 paling cepat umur 6 minggu (usia minimal WHO)"),
+        ([("PCV1", "2026-02-20")], "PCV1 paling cepat umur 6 minggu"),
+        ([("RV1", "2026-02-20")], "RV1 paling cepat umur 6 minggu"),
+        ([("IPV1", "2026-04-10")], "IPV1 paling cepat umur 14 minggu"),
+        ([("OPV2", "2026-02-20")], "OPV2 paling cepat umur 6 minggu"),  # after the 0-1 month dose
+        # a later dose inherits the first dose's minimum age through the intervals
+        (
+            [("DPT2", "2026-03-10")],
+            "DPT1 paling cepat umur 6 minggu (usia minimal WHO) dan tiap dosis berikutnya ada "
+            "jarak minimalnya, jadi DPT2 paling cepat 2026-03-21.",
+        ),
+        ([("MR2", "2026-11-01")], "jadi MR2 paling cepat 2027-04-10"),
+        # all or nothing: the good dose in the same call is not recorded either
+        ([("BCG", "2026-02-10"), ("MR1", "2026-03-10")], "MR1 tanggal 2026-03-10 terlalu dini"),
+        # the interval text is Indonesian too
+        ([("DPT1", "2026-04-01"), ("DPT2", "2026-04-20")], "DPT2 paling cepat 4 minggu"),
+    ],
+)
+def test_dose_below_its_minimum_age_is_refused_naming_the_rule(rt, items, expected):
+    child = add_child(rt, BIRTH)
+    with pytest.raises(doses.DoseRefused) as refused:
+        record(rt, child, *items)
+    assert expected in refused.value.text(load_catalog("id"))
+    with rt.session_factory() as s:
+        assert s.execute(select(DoseRecord)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("item", "on"),
+    [
+        ("OPV1", "2026-02-10"),  # the national 0-1 month dose: no minimum age
+        ("HB0", "2026-01-10"),
+        ("DPT1", "2026-02-21"),  # 6 weeks exactly
+        ("IPV1", "2026-04-18"),  # 14 weeks exactly
+        ("MR1", "2026-10-10"),  # 9 months exactly
+    ],
+)
+def test_dose_at_its_minimum_age_is_recorded(rt, item, on):
+    child = add_child(rt, BIRTH)
+    assert record(rt, child, (item, on)) == [item]
+
+
+def test_the_residents_own_word_is_never_refused(rt):
+    """SUDAH (self_report) records what the resident says; the bidan checks the book."""
+    child = add_child(rt, BIRTH)
+    assert record(rt, child, ("MR1", "2026-03-10"), source="self_report") == ["MR1"]
