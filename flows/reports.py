@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flows import info
 from flows.base import IDLE, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
 from flows.lifestage import age_days as age_days_of
@@ -253,9 +254,12 @@ def _update(
     return Step(IDLE, tuple(replies), (event,))
 
 
-# Intents that start something else even while an emergency is open; anything else the
-# resident writes then (a question, "ga ada yg nganter", "masih kejang") goes to its workers -
-# a complaint too: during an emergency it is about getting help ("ambulans gak datang").
+# Intents that start something else even while an emergency is open (the lookup ends the
+# window when the alert is closed, or after alerts.followup_hours); anything else the resident
+# writes then ("ga ada yg nganter", "masih kejang", a question only a worker can answer) goes
+# to its workers - a complaint too: during an emergency it is about getting help ("ambulans
+# gak datang"). A health question the bot can answer itself (ask_info with a known topic,
+# "mpasi mulai kapan") is answered as on any other day.
 NOT_FOLLOWUP = frozenset(
     {
         "greet",
@@ -277,6 +281,8 @@ def emergency_followup(state: State, msg: Message, ctx: Context) -> Step | None:
     if not state.idle or not msg.text.strip() or open_emergency(ctx) is None:
         return None
     if msg.intent in NOT_FOLLOWUP or msg.text.strip() in {"1", "2", "3", "4", "5"}:
+        return None
+    if msg.intent == "ask_info" and info.find_topic(msg.text) is not None:
         return None
     return _update(ctx, msg.text)
 

@@ -56,7 +56,7 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         reply = (
             reminder_replies.answer(state, msg, ctx)
             or contact_update.start(state, msg, ctx)
-            or (reports.emergency_followup(state, msg, ctx) if msg.keyword is None else None)
+            or (reports.emergency_followup(state, msg, ctx) if _free_text(msg) else None)
         )
         if reply is not None:
             return reply
@@ -90,6 +90,13 @@ MENU_WORDS = {
     "JADWAL": "check_schedule",
     "INFO": "ask_info",
 }
+
+
+def _free_text(msg: Message) -> bool:
+    """Not a keyword, a menu number or a menu word (those choose a service, even while an
+    emergency is open)."""
+    choice = msg.text.strip()
+    return msg.keyword is None and choice not in MENU_NUMBERS and choice.upper() not in MENU_WORDS
 
 
 def start(msg: Message, ctx: Context) -> Step:

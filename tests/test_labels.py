@@ -16,6 +16,7 @@ from bot.config import ROOT
 from bot.models import ALERT_KINDS, ALERT_STATUSES, URGENCIES, WORKER_ROLES
 from flows.lifestage import STAGES
 from flows.registry import FLOW_STEPS
+from scheduler.rules import ITEM_CODES, ITEM_ORDER
 
 # English words (and our own status codes) that a worker must never read
 ENGLISH = {
@@ -140,3 +141,26 @@ def test_clip_cuts_at_a_word():
     assert len(clipped) <= 100 and clipped.endswith("...") and "  " not in clipped
     assert clipped[:-3].split()[-1] in text.split()
     assert labels.clip("  pendek\nsaja ") == "pendek saja"
+
+
+@pytest.mark.parametrize("code", sorted(ITEM_CODES, key=ITEM_ORDER.__getitem__))
+def test_every_schedule_item_has_its_name(code):
+    """Reminders, 'terlambat' lines and JADWAL name every item (BIAS ones too), never a code."""
+    cat = load_catalog("id")
+    assert f"items.{code}" in cat.texts, f"no catalog name for {code}"
+    name = cat.t(f"items.{code}")
+    assert name != code and problems(name) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("MR3", "Campak-Rubela (MR) kelas 1 (BIAS)"),
+        ("DT", "DT kelas 1 (BIAS)"),
+        ("TD1", "Td kelas 2 (BIAS)"),
+        ("TD2", "Td kelas 5 (BIAS)"),
+        ("HPV", "HPV kelas 5 (BIAS)"),
+    ],
+)
+def test_bias_items_read_as_their_grade(code, name):
+    assert load_catalog("id").t(f"items.{code}") == name

@@ -321,6 +321,11 @@ def test_bias_dose_is_reminded_in_the_bias_month_at_the_local_morning(rt, clock)
     assert mr3["overdue"].due_on == date(2026, 9, 1)  # the BIAS month is over
     assert "DT" not in {r.item for r in rows(rt)}  # November is beyond the horizon
     assert "HPV" not in {r.item for r in rows(rt)}  # a boy
+    clock.set(datetime(2026, 8, 1, 8, 0, tzinfo=WIB))
+    jobs.job_send_reminders(rt)
+    body = reminder_messages(rt)[-1].body
+    assert "- Campak-Rubela (MR) kelas 1 (BIAS) (Dimas) mulai 01-08-2026" in body
+    assert "MR3" not in body
 
 
 def test_reminders_due_command_lists_one_dose_per_series(runner, rt, clock):
