@@ -110,6 +110,12 @@ def person_updated(session: Session, contact: Contact, event: dict[str, Any], no
     if person is None or field not in UPDATABLE:
         return
     value = _date(event.get("value")) if field in DATE_FIELDS else event.get("value")
+    if field == "name":
+        value = str(value or "")[:120]
+        if not value:
+            return
+        if contact.name == person.name:  # the contact renamed herself ("ganti nama saya ...")
+            contact.name = value
     setattr(person, field, value)
     if field == "birth_date":
         person.birth_date_estimated = bool(event.get("estimated"))
