@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from flows import kia_book
 from flows.answers import (
     Age,
     bare_number,
@@ -28,6 +29,7 @@ from flows.answers import (
 from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import NUMBER_WORDS, numbered, pick
 from nlu.dates import parse_date
+from scheduler.planner import PersonFacts
 
 REGISTRATION_FLOW = "registration"
 MAX_ASKS = 3  # the same question is asked at most this many times in a row
@@ -38,6 +40,7 @@ MOTHER_MIN_YEARS = 12  # a saved girl younger than this is a daughter, never a m
 ADULT_MIN_YEARS = 18
 ELDERLY_MIN_YEARS = 45  # posyandu lansia serves pre-elderly (45-59) too
 MAX_AGE_YEARS = 120
+KIA_MAX_YEARS = 6  # the Buku KIA records the immunisations of children under six
 ROLES = ("pregnant", "child", "elderly", "adult")
 _ROLE_WORDS = (
     ("pregnant", r"hamil|bumil|mengandung"),
@@ -569,7 +572,69 @@ def _member_added(state: State, member: dict[str, Any], saved: str, ctx: Context
         },
     ]
     slots["added"] = added
+    if member["role"] == "child" and _asks_kia(member, ctx):
+        slots["kia"] = {k: member.get(k) for k in ("name", "sex", "birth_date")}
+        ask = ctx.t("registration.ask_kia", name=member["name"])
+        return _ask("m_kia", slots, saved, ask, events=(event,))
     return _ask("member", slots, saved, ctx.t("registration.ask_member_more"), events=(event,))
+
+
+def _kia_facts(kia: dict[str, Any]) -> PersonFacts:
+    return PersonFacts(birth_date=_date(kia.get("birth_date")), sex=kia.get("sex"))
+
+
+def _asks_kia(member: dict[str, Any], ctx: Context) -> bool:
+    """One question per child under six whose age has reached a dose."""
+    born = _date(member.get("birth_date"))
+    if born is None or years_between(born, ctx.today()) >= KIA_MAX_YEARS:
+        return False
+    return bool(kia_book.due_by_age(_kia_facts(member), ctx.today()))
+
+
+def _dose_names(items: list[str], ctx: Context) -> str:
+    return ", ".join(ctx.t(f"items.{i}") for i in items)
+
+
+def step_member_kia(state: State, msg: Message, ctx: Context) -> Step:
+    """What the child's Buku KIA shows: complete for the age, a list of doses, never, or the
+    parent does not know (a kader checks the book; past doses are not reminded meanwhile)."""
+    slots = _slots(state)
+    kia = slots["kia"]
+    name = kia["name"]
+    today = ctx.today()
+    answer = kia_book.parse(msg.text, (name,))
+    doses: list[tuple[str, date, bool]] = []
+    problem, values = answer.problem, dict(answer.values)
+    if problem is None and answer.kind == "list":
+        doses, problem, values = kia_book.resolve(answer.said, _kia_facts(kia), today)
+    if problem is not None:
+        if "vaccine" in values:
+            code = values["vaccine"].split()[0]
+            values["vaccine"] = " ".join(
+                [ctx.t(f"registration.kia_series.{code}"), *values["vaccine"].split()[1:]]
+            )
+        if "item" in values:
+            values["item"] = ctx.t(f"items.{values['item']}")
+        return _again(state, ctx, ctx.t(f"registration.kia_{problem}", name=name, **values))
+    if answer.kind == "complete":
+        doses = [(i, d, True) for i, d in kia_book.due_by_age(_kia_facts(kia), today).items()]
+    event = {
+        "type": "kia_history_reported",
+        "name": name,
+        "answer": answer.kind,
+        "doses": [{"item": i, "given_on": d.isoformat(), "estimated": e} for i, d, e in doses],
+    }
+    if answer.kind == "list":
+        key = "kia_saved_estimated" if any(e for _, _, e in doses) else "kia_saved"
+        reply = ctx.t(
+            f"registration.{key}", name=name, items=_dose_names([i for i, _, _ in doses], ctx)
+        )
+    elif answer.kind == "complete":
+        reply = ctx.t("registration.kia_saved_complete", name=name, n=len(doses))
+    else:
+        reply = ctx.t(f"registration.kia_{answer.kind}", name=name)
+    slots.pop("kia", None)
+    return _ask("member", slots, reply, ctx.t("registration.ask_member_more"), events=(event,))
 
 
 def _done(state: State, ctx: Context) -> Step:
@@ -782,6 +847,7 @@ REGISTRATION_STEPS = {
     "m_birth": step_member_birth,
     "m_preg": step_member_pregnancy,
     "m_confirm": step_member_confirm,
+    "m_kia": step_member_kia,
     "manage": step_manage,
     "pick": step_pick,
     "rename": step_rename,

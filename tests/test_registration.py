@@ -867,3 +867,65 @@ def test_a_visit_date_change_is_not_a_birth_date_correction():
     from flows.registration import correction
 
     assert correction(State(), Message("ganti tanggal kunjungan jadi kamis"), ctx) is None
+
+
+# ----------------------------------------------------------------------------- issue #10, point 2
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "problem"),
+    [
+        ("lengkap", "complete", None),
+        ("semua sesuai umur", "complete", None),
+        ("sudah semua", "complete", None),
+        ("wis lengkap", "complete", None),
+        ("belum pernah", "never", None),
+        ("teu acan", "never", None),
+        ("tidak tahu", "unknown", None),
+        ("gatau", "unknown", None),
+        ("teu terang", "unknown", None),
+        ("ora ngerti", "unknown", None),
+        ("BCG, polio 1, DPT 1", "list", None),
+        ("hb0 bcg opv1", "list", None),
+        ("belum lengkap", "unclear", "partial"),
+        ("bcg dan vaksin xyz", "list", "unknown_word"),
+        ("bcg 31-02-2026", "list", "bad_date"),
+        ("wkwk", "unclear", "unclear"),
+    ],
+)
+def test_kia_book_answers(text, kind, problem):
+    from flows.kia_book import parse
+
+    answer = parse(text)
+    assert (answer.kind, answer.problem) == (kind, problem)
+
+
+def test_kia_answers_leave_the_right_rows(chat, rt):
+    from bot.models import DoseRecord
+
+    for text in ["daftar", "ya", "Euis", "sukamaju", "kaler", "1", "2", "Asep", "L"]:
+        chat.send(text)
+    chat.send("umur 5 bulan")
+    chat.send("bcg, polio 1 2")
+    for text in ["2", "Nur", "P", "umur 3 bulan"]:
+        chat.send(text)
+    reply = chat.send("gak tau")
+    assert reply["replies"][0] == CAT.t("registration.kia_unknown", name="Nur")
+    asep, nur = _persons(rt)
+    with rt.session_factory() as s:
+        recorded = {(d.item, d.source) for d in s.execute(select(DoseRecord)).scalars()}
+        alert = s.execute(select(Alert).where(Alert.kind == "kia_check")).scalar_one()
+        pending = set(
+            s.execute(
+                select(Reminder.item).where(
+                    Reminder.person_id == nur.id, Reminder.status == "pending"
+                )
+            ).scalars()
+        )
+    assert recorded == {
+        ("BCG", "kia_estimated"),
+        ("OPV1", "kia_estimated"),
+        ("OPV2", "kia_estimated"),
+    }
+    assert (alert.person_id, alert.status, alert.urgency) == (nur.id, "open", "routine")
+    assert not pending & {"BCG", "OPV1", "DPT1", "PCV1", "RV1"}  # they wait for the check
