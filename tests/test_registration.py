@@ -108,6 +108,7 @@ def test_full_household_registration():
         "Budi",
         "cowok",
         "umur 8 bulan",
+        "belum pernah",
         "5",
     )
     assert steps[0].replies == (CAT.t("registration.ask_consent"),)
@@ -140,8 +141,10 @@ def test_full_household_registration():
     assert child["role"] == "child" and child["sex"] == "L"
     assert child["birth_date"] == "2026-03-22" and child["birth_date_estimated"] is True
     assert child["mother_name"] == "Siti Aminah"
-    assert steps[14].state.idle
-    assert steps[14].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
+    assert steps[13].replies[1] == CAT.t("registration.ask_kia", name="Budi")
+    assert event(steps[14], "kia_history_reported")["answer"] == "never"
+    assert steps[15].state.idle
+    assert steps[15].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
 
 
 def test_no_consent_ends_politely_without_events():
@@ -593,7 +596,18 @@ def _persons(rt) -> list[Person]:
 def test_registration_and_birth_leave_the_right_rows(chat, rt):
     for text in ["daftar", "ya", "Siti Aminah", "sukamju", "kaler", "1"]:
         chat.send(text)
-    for text in ["1", "saya", "hamil 5 bulan", "ya", "2", "Budi", "L", "umur 8 bulan", "5"]:
+    for text in [
+        "1",
+        "saya",
+        "hamil 5 bulan",
+        "ya",
+        "2",
+        "Budi",
+        "L",
+        "umur 8 bulan",
+        "belum",
+        "5",
+    ]:
         chat.send(text)
     with rt.session_factory() as s:
         contact = s.execute(select(Contact)).scalar_one()
@@ -640,7 +654,19 @@ def test_registration_and_birth_leave_the_right_rows(chat, rt):
 
 
 def test_removing_a_member_cancels_pending_reminders(chat, rt):
-    for text in ["daftar", "ya", "Siti", "sukamaju", "kidul", "2", "Budi", "L", "12-03-2025", "5"]:
+    for text in [
+        "daftar",
+        "ya",
+        "Siti",
+        "sukamaju",
+        "kidul",
+        "2",
+        "Budi",
+        "L",
+        "12-03-2025",
+        "blm",
+        "5",
+    ]:
         chat.send(text)
     (budi,) = _persons(rt)
     now = rt.clock.now()
@@ -779,8 +805,8 @@ def test_siblings_in_any_order_are_never_compared(order):
     """A toddler registered after a baby girl is not 'before her mother'."""
     ctx = make_ctx((SITI,), consented=True, name="Siti Aminah", area="SKM-KLR")
     texts = {
-        "toddler_first": ("2", "Budi", "L", "12-03-2024", "2", "Nur", "P", "01-09-2026"),
-        "baby_first": ("2", "Nur", "P", "01-09-2026", "2", "Budi", "L", "12-03-2024"),
+        "toddler_first": ("2", "Budi", "L", "12-03-2024", "blm", "2", "Nur", "P", "01-09-2026"),
+        "baby_first": ("2", "Nur", "P", "01-09-2026", "blm", "2", "Budi", "L", "12-03-2024"),
     }[order]
     steps = talk(ctx, "tambah anggota", *texts, intent="register")
     added = [e for s in steps for e in s.events if e["type"] == "person_added"]
