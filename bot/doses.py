@@ -21,6 +21,10 @@ from scheduler.reminders import Zones, plan_person
 from scheduler.rules import ALL_DOSE_ITEMS, VISIT_ITEMS, DoseRule, Offset, default_rules
 
 RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
+# The parent's word (SUDAH to a reminder; the Buku KIA read out at registration, with the date
+# in the book or, when not said, the scheduled date as an estimate): recorded as such, never
+# refused; the bidan checks the book.
+PARENT_SOURCES = ("self_report", "kia_book", "kia_estimated")
 NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
 MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
 
@@ -51,7 +55,7 @@ class Given:
 
     item: str
     given_on: date
-    source: str  # kader | dashboard | self_report | import
+    source: str  # kader | dashboard | import | self_report | kia_book | kia_estimated
     worker_id: int | None = None
     occurrence: str = "1"
 
@@ -59,7 +63,7 @@ class Given:
 def check(session: Session, person: Person, given: Given, today: date) -> None:
     """Refuse an item that does not fit the person, an impossible date, a dose below its
     minimum age or before its series' minimum interval, or one already recorded."""
-    if given.source == "self_report":
+    if given.source in PARENT_SOURCES:
         # the resident's word about what a reminder asked (vitamin A and weighing too):
         # recorded as such, never refused; the bidan checks the book
         return
@@ -152,7 +156,11 @@ def record(
     rules = default_rules()
     for given in items:
         rule = rules.get(given.item)
-        if given.source != "self_report" and isinstance(rule, DoseRule) and rule.after in by_item:
+        if (
+            given.source not in PARENT_SOURCES
+            and isinstance(rule, DoseRule)
+            and rule.after in by_item
+        ):
             _not_too_soon(rule, given.item, given.given_on, by_item[rule.after].given_on)
     added = []
     for given in items:

@@ -22,7 +22,7 @@ from bot.db import Base
 
 CHANNELS = ("whatsapp", "sms", "simulator")
 WORKER_ROLES = ("kader", "bidan", "perawat", "mantri", "admin")
-ALERT_KINDS = ("symptom", "visit", "birth", "number_check", "question", "help")
+ALERT_KINDS = ("symptom", "visit", "birth", "number_check", "question", "help", "kia_check")
 ALERT_STATUSES = ("open", "accepted", "escalated", "done", "referred", "closed")
 URGENCIES = ("emergency", "routine")
 OUTBOUND_STATUSES = (
@@ -226,7 +226,9 @@ class DoseRecord(Base):
     item = Column(String(10), nullable=False)  # item code: HB0, BCG, DPT1, ANC2, KN1, VITA...
     occurrence = Column(String(12), nullable=False, default="1")
     given_on = Column(Date, nullable=False)
-    source = Column(String(12), nullable=False)  # self_report | kader | dashboard | import
+    # self_report | kader | dashboard | import | kia_book | kia_estimated (Buku KIA as told by
+    # the parent at registration; _estimated: the date is the scheduled one, not the book's)
+    source = Column(String(12), nullable=False)
     worker_id = Column(Integer, ForeignKey("worker.id"))
     created_at = Column(DateTime, nullable=False)
 

@@ -118,6 +118,7 @@ REPLAN_EVENTS = {
     "person_removed",
     "birth_reported",
     "doses_reported",
+    "kia_history_reported",
     "opted_in",
     "opted_out",
     "contact_moved",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,19 +17,48 @@ from flows.understanding import emoji_yes_no
 MAX_NAME = 60
 _EXTRA_YES = {"ya benar", "iya benar", "ya betul", "iya betul", "benar", "betul", "setuju", "sip"}
 _EXTRA_NO = {"salah", "bukan", "tidak setuju", "tidak benar", "ga setuju", "gak setuju"}
-_MALE = {"l", "lk", "laki", "laki-laki", "lakilaki", "laki2", "cowok", "cowo", "pria", "putra"}
-_FEMALE = {"p", "pr", "perempuan", "prempuan", "cewek", "cewe", "wanita", "putri"}
-_MALE_WORDS = re.compile(r"\b(laki[- ]?laki|laki2|cowok|cowo|pria|putra|jagoan)\b")
-_FEMALE_WORDS = re.compile(r"\b(perempuan|prempuan|cewek|cewe|wanita|putri)\b")
+# Sex words, Indonesian, Sundanese (lalaki, pameget, awewe, wanoja; "istri" is a woman only as
+# the answer to "jenis kelamin?") and Javanese (lanang, wadon, wedok).
+_MALE = {
+    "l", "lk", "laki", "laki-laki", "lakilaki", "laki2", "laki laki", "cowok", "cowo", "pria",
+    "putra", "lalaki", "pameget", "lanang", "jaler",
+}  # fmt: skip
+_FEMALE = {
+    "p", "pr", "perempuan", "prempuan", "cewek", "cewe", "wanita", "putri", "awewe", "istri",
+    "wanoja", "wadon", "wedok", "wedhok", "estri",
+}  # fmt: skip
+_MALE_WORDS = re.compile(
+    r"\b(laki[- ]?laki|laki2|cowok|cowo|pria|putra|jagoan|lalaki|pameget|lanang)\b"
+)
+_FEMALE_WORDS = re.compile(
+    r"\b(perempuan|prempuan|cewek|cewe|wanita|putri|awewe|wanoja|wadon|wedok|wedhok)\b"
+)
+# Sex words that are also given names (Putri, Putra, Lanang) or a role (istri): never read as a
+# sex when they are typed as a name.
+_NAME_LIKE_SEX = {"putri", "putra", "lanang", "jaler", "istri", "estri"}
+# What people write before a name: "nama saya", "sy", "abdi" (Sundanese "I"), "kulo" (Javanese),
+# "namanya", "anak sy", "nami abdi", "jenenge" ... stripped one after the other.
 _NAME_PREFIX = re.compile(
-    r"^(nama\s*(saya|aku|ku|nya|anak(nya)?|bayi(nya)?|ibu(nya)?|lengkap(nya)?)?|namaku|namanya"
-    r"|saya|aku)\s*[:=\-]?\s+",
+    r"^(?:(?:nama|nami|jeneng|asma)\s*(?:lengkap\s*)?(?:saya|sy|sya|aku|ku|abdi|kulo|kula|gue|gw"
+    r"|nya|na|ne|e|anak\s*(?:saya|sy|abdi|kulo|aku)?|anak(?:nya|na|e)?|bayi(?:nya|na)?"
+    r"|bayi\s*(?:saya|sy)|ibu(?:nya)?|suami\s*(?:saya|sy)|istri\s*(?:saya|sy)|lengkap(?:nya)?)?"
+    r"|namaku|namanya|namina|jenenge|jenengku|asmane"
+    r"|(?:anak|bayi|putra|putri|budak|suami|istri|ibu|bapak)\s+(?:saya|sy|sya|abdi|kulo|aku|ku)"
+    r"|saya|sy|sya|aku|abdi|kulo|kula|gue|gw|ini|yaitu|adalah|namanya)\b\s*[:=\-]?\s*",
     re.IGNORECASE,
 )
-_SELF = {"saya", "aku", "sendiri", "saya sendiri", "aku sendiri", "sy", "sya", "diri sendiri"}
+_TITLE_CASED_ABDI = re.compile(r"^Abdi(\s+[A-Z][a-z]+)+$")
+_SELF = {
+    "saya", "aku", "sendiri", "saya sendiri", "aku sendiri", "sy", "sya", "sy sendiri",
+    "sya sendiri", "diri sendiri", "abdi", "abdi sorangan", "sorangan", "abdi nyalira",
+    "kulo", "kula", "kulo piyambak", "kula piyambak", "aku dewe", "aku dhewe", "gue", "gw",
+    "ya saya", "saya bu", "saya sendiri bu",
+}  # fmt: skip
 _NOT_NAMES = {
-    "anak", "anak saya", "bayi", "bayi saya", "istri", "istri saya", "suami", "suami saya",
-    "ibu", "ibu saya", "bapak", "ayah", "nenek", "kakek", "ya", "tidak", "ok", "oke",
+    "anak", "anak saya", "anak sy", "bayi", "bayi saya", "bayi sy", "istri", "istri saya",
+    "suami", "suami saya", "ibu", "ibu saya", "bapak", "ayah", "nenek", "kakek", "ya", "tidak",
+    "ok", "oke", "abdi", "kulo", "kula", "budak", "anak abdi", "anak kulo", "sorangan", "sendiri",
+    "piyambak", "dewe", "dhewe", "nyalira",
 }  # fmt: skip
 _FEMALE_TITLES = re.compile(r"^(ibu|bu|ny|nyonya|nona|mbak|teh|neng)\b\.?\s*", re.IGNORECASE)
 _MALE_TITLES = re.compile(r"^(bapak|pak|tn|tuan|mas|kang|aa)\b\.?\s*", re.IGNORECASE)
@@ -74,9 +104,17 @@ def yes_no(msg: Message) -> bool | None:
     return None
 
 
+def _plain_words(text: str) -> str:
+    """Lowercase, accents dropped (awéwé -> awewe), punctuation as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s-]", " ", text).split())
+
+
 def parse_sex(text: str, strict: bool = True) -> str | None:
-    """L or P. strict=True reads a short answer ("L", "cowok"); False scans a sentence."""
-    answer = " ".join(re.sub(r"[^\w\s-]", " ", text.lower()).split())
+    """L or P. strict=True reads a short answer ("L", "cowok", "lalaki", "wadon"); False scans a
+    sentence ("anak lanang", "bayina awewe")."""
+    answer = _plain_words(text)
     if strict:
         if answer in _MALE:
             return "L"
@@ -89,19 +127,35 @@ def parse_sex(text: str, strict: bool = True) -> str | None:
     return None
 
 
+def sex_word(text: str) -> str | None:
+    """L or P when the whole answer is a sex word that is not also a name ('lalaki', 'P'),
+    e.g. typed where a name was asked; None otherwise ('Putri' is a name)."""
+    answer = _plain_words(text)
+    if answer in _NAME_LIKE_SEX:
+        return None
+    return "L" if answer in _MALE else "P" if answer in _FEMALE else None
+
+
 def is_unknown(text: str) -> bool:
     """'tidak tahu', 'lewati', 'skip', 'lupa'."""
     return bool(_UNKNOWN.search(text.lower()))
 
 
 def is_self(text: str) -> bool:
+    """'saya', 'sy sendiri', 'abdi' (Sundanese), 'kulo' (Javanese): the contact herself."""
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) in _SELF
 
 
 def clean_name(text: str) -> str:
     """'nama saya siti aminah.' -> 'Siti Aminah'."""
     name = " ".join(text.split()).strip(" .,!?:;\"'")
-    name = _NAME_PREFIX.sub("", name, count=1).strip(" .,!?:;\"'")
+    for _ in range(3):  # "nama saya sy Euis", "anak sy namanya Budi"
+        if _TITLE_CASED_ABDI.match(name):
+            break  # "Abdi Pratama" is a name; "abdi Euis" is Sundanese for "I am Euis"
+        stripped = _NAME_PREFIX.sub("", name, count=1).strip(" .,!?:;\"'")
+        if stripped == name:
+            break
+        name = stripped
     if name and (name.islower() or name.isupper()):
         name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
     return name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -708,7 +709,9 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
     for p in ctx.household:
         info = persons.get(str(p.id)) or {}
         registered = info.get("registered_on")
+        check_from = info.get("book_check_from")
         facts = PersonFacts(
+            book_check_from=date.fromisoformat(check_from) if check_from else None,
             birth_date=p.birth_date,
             sex=p.sex,
             hpht=p.hpht,
@@ -721,6 +724,11 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
         horizon = today + timedelta(days=rules.HORIZON_DAYS)
         seen: set[str] = set()  # a recurring item (CKG, vitamin A) is shown once
         for item in plan(facts, given, today, horizon_days=rules.HORIZON_DAYS):
+            if item.awaits_check:  # past doses: one line, the kader checks the Buku KIA
+                if "awaits_check" not in seen:
+                    seen.add("awaits_check")
+                    out.append((p, replace(item, status="awaits_check")))
+                continue
             soon = item.status == UPCOMING and item.due_from <= horizon
             if (item.status in (DUE, OVERDUE) or soon) and item.item not in seen:
                 seen.add(item.item)

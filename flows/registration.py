@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from flows import kia_book
 from flows.answers import (
     Age,
     bare_number,
@@ -20,6 +21,7 @@ from flows.answers import (
     parse_age,
     parse_sex,
     sex_from_title,
+    sex_word,
     strip_title,
     years_between,
     yes_no,
@@ -27,15 +29,18 @@ from flows.answers import (
 from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import NUMBER_WORDS, numbered, pick
 from nlu.dates import parse_date
+from scheduler.planner import PersonFacts
 
 REGISTRATION_FLOW = "registration"
 MAX_ASKS = 3  # the same question is asked at most this many times in a row
 PREGNANCY_DAYS = 280
 MAX_PREGNANCY_WEEKS = 42
 CHILD_MAX_YEARS = 18
+MOTHER_MIN_YEARS = 12  # a saved girl younger than this is a daughter, never a mother
 ADULT_MIN_YEARS = 18
 ELDERLY_MIN_YEARS = 45  # posyandu lansia serves pre-elderly (45-59) too
 MAX_AGE_YEARS = 120
+KIA_MAX_YEARS = 6  # the Buku KIA records the immunisations of children under six
 ROLES = ("pregnant", "child", "elderly", "adult")
 _ROLE_WORDS = (
     ("pregnant", r"hamil|bumil|mengandung"),
@@ -43,6 +48,11 @@ _ROLE_WORDS = (
     ("elderly", r"lansia|nenek|kakek|mbah|eyang|manula|sepuh"),
     ("adult", r"dewasa|suami|istri|bapak|ayah|ibu|remaja"),
     ("done", r"selesai|sudah|udah|cukup|tidak ada|gak ada|ga ada|tidak|beres|sdh|done|stop"),
+)
+# A member's sex said with the role ("suami", "nenek"): not asked again.
+_SEX_HINTS = (
+    ("L", r"suami|bapak|ayah|kakek|aki|abah|mbah kakung|eyang kakung|pak"),
+    ("P", r"istri|ibu|nenek|nini|emak|mbah putri|eyang putri|bu"),
 )
 _ENTITY_ROLES = {
     "child": "child",
@@ -72,6 +82,20 @@ _ADD = re.compile(r"\b(tambah\w*|nambah\w*|masuk(in|kan)|daftar(in|kan))\b")
 _REMOVE = re.compile(r"\b(hapus\w*|meninggal|wafat|almarhum\w*|pindah|keluar)\b")
 _NOT_REMOVE = re.compile(r"\b(alamat|rumah|nomor|no hp|hp|wa)\b")
 _UPDATE = re.compile(r"\b(tanggal|tgl|hpht|hpl|umur|usia)\b")
+_NAME_WORD = re.compile(r"\bnam(a|i|ane|anya)\b")
+_FIX = r"(?:ganti|ubah|ubah|rubah|robah|koreksi|ralat|betulkan|betulin|benerin|perbaiki|ganti)"
+_TO = r"(?:jadi|menjadi|jd|mjd|dadi|janten|jadi nama|ke|harusnya|seharusnya|yang benar|yg benar)"
+# "ganti nama Budi jadi Bagus", "ubah nama anak sy Budi menjadi Bagus", "nama Budi salah,
+# harusnya Bagus"; "ganti tanggal lahir Budi jadi 12-04-2025"
+_RENAME = re.compile(
+    rf"^(?:tolong\s+|mohon\s+|mau\s+|minta\s+|bu\s+|kak\s+)*{_FIX}\s+nam(?:a|i)\s+(?P<old>.+?)"
+    rf"\s+{_TO}\s+(?P<new>.+)$"
+    rf"|^nam(?:a|i)\s+(?P<old2>.+?)\s+salah\W+{_TO}\s+(?P<new2>.+)$"
+)
+_REDATE = re.compile(
+    rf"^(?:tolong\s+|mohon\s+|mau\s+|minta\s+)*{_FIX}\s+(?:tanggal|tgl)\s*(?:lahir(?:nya)?\s+)?"
+    rf"(?P<who>.+?)\s+{_TO}\s+(?P<when>.+)$"
+)
 _REASONS = (
     ("moved", r"pindah|keluar|merantau|ikut suami|kerja"),
     ("died", r"meninggal|wafat|almarhum|tiada|mati|meninggoy|innalillahi|berpulang"),
@@ -131,35 +155,30 @@ def is_pregnant(person: PersonInfo, today: date) -> bool:
 
 
 def _women(state: State, ctx: Context, exclude: int | None = None) -> list[dict[str, Any]]:
-    """Women of the household (saved or added in this conversation) as name/birth_date dicts."""
+    """The grown women of the household (saved, or added in this conversation as anything but
+    a child) as name/birth_date dicts: a daughter or a baby girl is never taken for a mother."""
+    today = ctx.today()
     women = [
         {"name": p.name, "birth_date": p.birth_date}
         for p in ctx.household
-        if p.sex == "P" and p.id != exclude
+        if p.sex == "P"
+        and p.id != exclude
+        and (p.birth_date is None or years_between(p.birth_date, today) >= MOTHER_MIN_YEARS)
     ]
-    known = {w["name"].lower() for w in women}
+    known = {p.name.lower() for p in ctx.household}
     for added in state.slots.get("added", []):
-        if added.get("sex") == "P" and added["name"].lower() not in known:
+        if added.get("sex") != "P" or added.get("role") == "child":
+            continue
+        if added["name"].lower() not in known:
             women.append({"name": added["name"], "birth_date": _date(added.get("birth_date"))})
     return women
 
 
 def _mother(state: State, ctx: Context, exclude: int | None = None) -> dict[str, Any] | None:
-    """The child's mother when the household makes it clear (one adult woman, or a pregnant /
-    recently delivered one); None otherwise."""
-    today = ctx.today()
-    women = [
-        w
-        for w in _women(state, ctx, exclude)
-        if w["birth_date"] is None or years_between(w["birth_date"], today) >= 12
-    ]
+    """The child's mother when the household makes it clear (one grown woman); None otherwise.
+    A child is only ever compared with her, never with a brother or sister."""
+    women = _women(state, ctx, exclude)
     return women[0] if len(women) == 1 else None
-
-
-def _oldest_woman(state: State, ctx: Context, exclude: int | None = None) -> dict | None:
-    """The oldest woman with a birth date: no child of the household is born before her."""
-    dated = [w for w in _women(state, ctx, exclude) if w["birth_date"]]
-    return min(dated, key=lambda w: w["birth_date"]) if dated else None
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -198,8 +217,8 @@ def birth_problem(
     if years >= MAX_AGE_YEARS:
         return "registration.birth_too_old", {"name": name}
     if role == "child":
-        mother = _oldest_woman(state, ctx, exclude)
-        if mother is not None and born <= mother["birth_date"]:
+        mother = _mother(state, ctx, exclude)
+        if mother is not None and mother["birth_date"] and born <= mother["birth_date"]:
             return "registration.child_before_mother", {"name": name, "mother": mother["name"]}
         if years >= CHILD_MAX_YEARS and state.slots.get("mode") != "update":
             return "registration.child_too_old", {"name": name}
@@ -372,7 +391,14 @@ def step_member(state: State, msg: Message, ctx: Context) -> Step:
         return _again(state, ctx, ctx.t("registration.reask_member"))
     if role == "done":
         return _done(state, ctx)
-    slots = {**_slots(state), "member": {"role": role}}
+    member: dict[str, Any] = {"role": role}
+    text = msg.text.lower()
+    hint = next((sx for sx, words in _SEX_HINTS if re.search(rf"\b({words})\b", text)), None)
+    if role == "pregnant":
+        member["sex"] = "P"
+    elif hint and role != "child":
+        member["sex"] = hint
+    slots = {**_slots(state), "member": member}
     return _ask("m_name", slots, ctx.t(f"registration.ask_name_{role}"))
 
 
@@ -382,6 +408,16 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
     role = member["role"]
     text = msg.text.strip()
     name: str | None
+    said_sex = sex_word(text)
+    if said_sex is not None and role != "pregnant":
+        # "lalaki" where the name was asked: keep the sex, ask the name again
+        member["sex"] = said_sex
+        slots["member"] = member
+        sex = ctx.t(f"registration.sex_{said_sex}")
+        reply = ctx.t(
+            "registration.name_is_sex", sex=sex, ask=ctx.t(f"registration.ask_name_{role}")
+        )
+        return _again(State(state.flow, state.step, {**state.slots, **slots}), ctx, reply)
     if is_self(text) and role != "child":
         name = _contact_name(state, ctx)
         problem = None if name else "name_empty"
@@ -407,12 +443,15 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
     if role == "pregnant":
         member["sex"] = "P"
         return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=name))
-    if role == "child":
+    member["sex"] = member.get("sex") or sex_from_title(name)
+    if member["sex"] is None:  # every member is asked, adults too (title or role words aside)
         return _ask("m_sex", slots, ctx.t("registration.ask_sex", name=name))
-    member["sex"] = sex_from_title(name)
-    if role == "elderly":
-        return _ask("m_birth", slots, ctx.t("registration.ask_birth_year", name=name))
-    return _ask("m_birth", slots, ctx.t("registration.ask_birth_adult", name=name))
+    return _ask("m_birth", slots, _birth_question(role, name, ctx))
+
+
+def _birth_question(role: str, name: str, ctx: Context) -> str:
+    key = {"child": "ask_birth_child", "elderly": "ask_birth_year"}.get(role, "ask_birth_adult")
+    return ctx.t(f"registration.{key}", name=name)
 
 
 def _existing(name: str, ctx: Context) -> PersonInfo | None:
@@ -428,10 +467,8 @@ def step_member_sex(state: State, msg: Message, ctx: Context) -> Step:
     if sex is None:
         return _again(state, ctx, ctx.t("registration.reask_sex"))
     slots = _slots(state)
-    slots["member"] = {**slots["member"], "sex": sex}
-    return _ask(
-        "m_birth", slots, ctx.t("registration.ask_birth_child", name=slots["member"]["name"])
-    )
+    member = slots["member"] = {**slots["member"], "sex": sex}
+    return _ask("m_birth", slots, _birth_question(member["role"], member["name"], ctx))
 
 
 def step_member_birth(state: State, msg: Message, ctx: Context) -> Step:
@@ -527,10 +564,77 @@ def _member_added(state: State, member: dict[str, Any], saved: str, ctx: Context
     slots.pop("member", None)
     added = [
         *slots.get("added", []),
-        {"name": member["name"], "sex": member.get("sex"), "birth_date": member.get("birth_date")},
+        {
+            "name": member["name"],
+            "role": member["role"],
+            "sex": member.get("sex"),
+            "birth_date": member.get("birth_date"),
+        },
     ]
     slots["added"] = added
+    if member["role"] == "child" and _asks_kia(member, ctx):
+        slots["kia"] = {k: member.get(k) for k in ("name", "sex", "birth_date")}
+        ask = ctx.t("registration.ask_kia", name=member["name"])
+        return _ask("m_kia", slots, saved, ask, events=(event,))
     return _ask("member", slots, saved, ctx.t("registration.ask_member_more"), events=(event,))
+
+
+def _kia_facts(kia: dict[str, Any]) -> PersonFacts:
+    return PersonFacts(birth_date=_date(kia.get("birth_date")), sex=kia.get("sex"))
+
+
+def _asks_kia(member: dict[str, Any], ctx: Context) -> bool:
+    """One question per child under six whose age has reached a dose."""
+    born = _date(member.get("birth_date"))
+    if born is None or years_between(born, ctx.today()) >= KIA_MAX_YEARS:
+        return False
+    return bool(kia_book.due_by_age(_kia_facts(member), ctx.today()))
+
+
+def _dose_names(items: list[str], ctx: Context) -> str:
+    return ", ".join(ctx.t(f"items.{i}") for i in items)
+
+
+def step_member_kia(state: State, msg: Message, ctx: Context) -> Step:
+    """What the child's Buku KIA shows: complete for the age, a list of doses, never, or the
+    parent does not know (a kader checks the book; past doses are not reminded meanwhile)."""
+    slots = _slots(state)
+    kia = slots["kia"]
+    name = kia["name"]
+    today = ctx.today()
+    answer = kia_book.parse(msg.text, (name,))
+    doses: list[tuple[str, date, bool]] = []
+    problem, values = answer.problem, dict(answer.values)
+    if problem is None and answer.kind == "list":
+        doses, problem, values = kia_book.resolve(answer.said, _kia_facts(kia), today)
+    if problem is not None:
+        if "vaccine" in values:
+            code = values["vaccine"].split()[0]
+            values["vaccine"] = " ".join(
+                [ctx.t(f"registration.kia_series.{code}"), *values["vaccine"].split()[1:]]
+            )
+        if "item" in values:
+            values["item"] = ctx.t(f"items.{values['item']}")
+        return _again(state, ctx, ctx.t(f"registration.kia_{problem}", name=name, **values))
+    if answer.kind == "complete":
+        doses = [(i, d, True) for i, d in kia_book.due_by_age(_kia_facts(kia), today).items()]
+    event = {
+        "type": "kia_history_reported",
+        "name": name,
+        "answer": answer.kind,
+        "doses": [{"item": i, "given_on": d.isoformat(), "estimated": e} for i, d, e in doses],
+    }
+    if answer.kind == "list":
+        key = "kia_saved_estimated" if any(e for _, _, e in doses) else "kia_saved"
+        reply = ctx.t(
+            f"registration.{key}", name=name, items=_dose_names([i for i, _, _ in doses], ctx)
+        )
+    elif answer.kind == "complete":
+        reply = ctx.t("registration.kia_saved_complete", name=name, n=len(doses))
+    else:
+        reply = ctx.t(f"registration.kia_{answer.kind}", name=name)
+    slots.pop("kia", None)
+    return _ask("member", slots, reply, ctx.t("registration.ask_member_more"), events=(event,))
 
 
 def _done(state: State, ctx: Context) -> Step:
@@ -555,6 +659,11 @@ def _manage_start(msg: Message, ctx: Context) -> Step:
         return _ask("member", {"mode": "add"}, ctx.t("registration.ask_member"))
     if _REMOVE.search(text) and not _NOT_REMOVE.search(text):
         return _pick_question("remove", ctx)
+    fixed = correction(IDLE, msg, ctx)
+    if fixed is not None:
+        return fixed
+    if _NAME_WORD.search(text) and not _UPDATE.search(text):
+        return _pick_question("rename", ctx)
     if _UPDATE.search(text):
         return _pick_question("update", ctx)
     return _ask("manage", {}, ctx.t("registration.manage"))
@@ -562,10 +671,12 @@ def _manage_start(msg: Message, ctx: Context) -> Step:
 
 def step_manage(state: State, msg: Message, ctx: Context) -> Step:
     text = msg.text.strip().lower()
-    i = pick(text, ["tambah anggota", "ubah tanggal", "hapus anggota"])
+    i = pick(text, ["tambah anggota", "ubah tanggal", "hapus anggota", "ubah nama"])
     if i is None:
         if _ADD.search(text):
             i = 0
+        elif _NAME_WORD.search(text):
+            i = 3
         elif re.search(r"\b(ubah|ganti|koreksi|ralat|tanggal|tgl)\b", text):
             i = 1
         elif _REMOVE.search(text):
@@ -574,7 +685,7 @@ def step_manage(state: State, msg: Message, ctx: Context) -> Step:
         return _again(state, ctx, ctx.t("registration.reask_manage"))
     if i == 0:
         return _ask("member", {"mode": "add"}, ctx.t("registration.ask_member"))
-    return _pick_question("update" if i == 1 else "remove", ctx)
+    return _pick_question(("update", "remove", "rename")[i - 1], ctx)
 
 
 def _pick_question(action: str, ctx: Context) -> Step:
@@ -596,6 +707,12 @@ def step_pick(state: State, msg: Message, ctx: Context) -> Step:
         return _ask(
             "remove_reason", slots, ctx.t("registration.ask_remove_reason", name=person.name)
         )
+    if state.slots.get("action") == "rename":
+        return _ask("rename", slots, ctx.t("registration.ask_new_name", name=person.name))
+    return _update_birth_question(person, slots, ctx)
+
+
+def _update_birth_question(person: PersonInfo, slots: dict[str, Any], ctx: Context) -> Step:
     today = ctx.today()
     slots["mode"] = "update"
     member = {"name": person.name, "sex": person.sex}
@@ -627,6 +744,82 @@ def _updated_birth(slots: dict[str, Any], born: date, estimated: bool, ctx: Cont
     return Step(IDLE, (text,), (event,))
 
 
+def step_rename(state: State, msg: Message, ctx: Context) -> Step:
+    """The new name of the member picked (or named in 'ganti nama Budi jadi Bagus')."""
+    pid, old = state.slots["person_id"], state.slots["person_name"]
+    return _renamed(state, pid, old, msg.text, ctx)
+
+
+def _renamed(state: State, pid: int, old: str, text: str, ctx: Context) -> Step:
+    new = clean_name(text)
+    problem = "name_empty" if is_self(text) else name_problem(new)
+    if problem is None and new.lower() != old.lower() and _existing(new, ctx) is not None:
+        problem = "name_exists"
+    if problem is not None:
+        slots = {"person_id": pid, "person_name": old}
+        if state.flow == REGISTRATION_FLOW and state.step == "rename":
+            return _again(state, ctx, ctx.t(f"registration.{problem}", name=new))
+        return _ask("rename", slots, ctx.t(f"registration.{problem}", name=new))
+    if new == old:
+        return Step(IDLE, (ctx.t("registration.renamed_same", name=old),))
+    event = {"type": "person_updated", "person_id": pid, "field": "name", "value": new}
+    return Step(IDLE, (ctx.t("registration.renamed", old=old, new=new),), (event,))
+
+
+def _who(text: str, ctx: Context) -> PersonInfo | None | str:
+    """The member a correction names: a household member, 'self' (the contact herself, who
+    may not be a member), or None."""
+    if is_self(text):
+        own = _existing(ctx.contact.name or "", ctx)
+        return own if own is not None else "self"
+    name = clean_name(text)
+    names = [p.name for p in ctx.household]
+    exact = _existing(name, ctx) if name else None
+    if exact is not None:
+        return exact
+    i = pick(name, names, cutoff=85) if name and names else None
+    return ctx.household[i] if i is not None else None
+
+
+def correction(state: State, msg: Message, ctx: Context) -> Step | None:
+    """'ganti nama Budi jadi Bagus' / 'ganti tanggal lahir Budi jadi 12-04-2025' from a
+    registered contact, at any idle moment; None when the message is not such a correction."""
+    if not ctx.contact.registered:
+        return None
+    text = " ".join(msg.text.split()).strip(" .!")
+    lowered = text.lower()
+    rename = _RENAME.match(lowered)
+    if rename is not None:
+        start = rename.start("old") if rename.group("old") else rename.start("old2")
+        end = rename.end("old") if rename.group("old") else rename.end("old2")
+        new_start = rename.start("new") if rename.group("new") else rename.start("new2")
+        who = _who(text[start:end], ctx)
+        if who is None:
+            return _pick_question("rename", ctx)
+        if who == "self":
+            new = clean_name(text[new_start:])
+            problem = name_problem(new)
+            if problem is not None:
+                return Step(IDLE, (ctx.t(f"registration.{problem}", name=new),))
+            event = {"type": "contact_registered", "name": new, "area_code": ctx.contact.area_code}
+            old = ctx.contact.name or ""
+            return Step(IDLE, (ctx.t("registration.renamed", old=old, new=new),), (event,))
+        assert isinstance(who, PersonInfo)
+        return _renamed(IDLE, who.id, who.name, text[new_start:], ctx)
+    redate = _REDATE.match(lowered)
+    if redate is not None and ctx.household:
+        who = _who(text[redate.start("who") : redate.end("who")], ctx)
+        if not isinstance(who, PersonInfo):  # 'ganti tanggal kunjungan jadi kamis' is a visit
+            return _pick_question("update", ctx) if "lahir" in lowered else None
+        slots = {"person_id": who.id, "person_name": who.name}
+        asked = _update_birth_question(who, slots, ctx)
+        if asked.state.step != "m_birth":  # a pregnancy: HPHT/HPL are asked instead
+            return asked
+        answer = Message(text[redate.start("when") :])
+        return step_member_birth(asked.state, answer, ctx)
+    return None
+
+
 def step_remove_reason(state: State, msg: Message, ctx: Context) -> Step:
     text = msg.text.strip().lower().strip(".!)")
     reasons = [r for r, _ in _REASONS]
@@ -654,7 +847,9 @@ REGISTRATION_STEPS = {
     "m_birth": step_member_birth,
     "m_preg": step_member_pregnancy,
     "m_confirm": step_member_confirm,
+    "m_kia": step_member_kia,
     "manage": step_manage,
     "pick": step_pick,
+    "rename": step_rename,
     "remove_reason": step_remove_reason,
 }

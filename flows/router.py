@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows import contact_update, menu, optout, reminder_replies, reports, understanding
+from flows import (
+    contact_update,
+    menu,
+    optout,
+    registration,
+    reminder_replies,
+    reports,
+    understanding,
+)
 from flows.base import IDLE, Context, Message, State, Step
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 
@@ -56,6 +64,7 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         reply = (
             reminder_replies.answer(state, msg, ctx)
             or contact_update.start(state, msg, ctx)
+            or registration.correction(state, msg, ctx)  # 'ganti nama Budi jadi Bagus'
             or (reports.emergency_followup(state, msg, ctx) if _free_text(msg) else None)
         )
         if reply is not None:

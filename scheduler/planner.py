@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
 from scheduler.rules import (
+    ALL_DOSE_ITEMS,
     ITEM_ORDER,
     CheckupRule,
     DoseRule,
@@ -63,6 +64,7 @@ __all__ = [
     "hpht_from_edd",
     "plan",
     "pregnancy_start",
+    "scheduled_doses",
 ]
 
 UPCOMING, DUE, OVERDUE, EXPIRED, DONE = "upcoming", "due", "overdue", "expired", "done"
@@ -94,6 +96,9 @@ class PersonFacts:
     # The calendar year the child started kelas 1 SD, when known; otherwise the grade of the
     # school doses (BIAS) is estimated from the age (see scheduler/rules/school.yml).
     kelas_1_year: int | None = None
+    # The parent did not know which doses the Buku KIA shows and a kader is to check the book:
+    # doses due before this date wait for that check (`PlanItem.awaits_check`, never reminded).
+    book_check_from: date | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,9 @@ class PlanItem:
     # A later dose of a series: it is offered only once this earlier dose is recorded, so it is
     # never "due" and never reminded; due_from is its earliest possible date.
     waits_for: str | None = None
+    # Due or overdue before the kader's check of the Buku KIA (PersonFacts.book_check_from):
+    # shown, never reminded, until the check is done.
+    awaits_check: bool = False
 
 
 # --------------------------------------------------------------------------- date helpers
@@ -351,7 +359,42 @@ def plan(
                 _visit(visit, delivered, None, person, first, on, horizon_end, out)
 
     out.sort(key=_sort_key)
+    check_from = person.book_check_from
+    if check_from is not None:
+        out = [_awaiting_check(i) if _held(i, check_from) else i for i in out]
     return out
+
+
+_DOSES = frozenset(ALL_DOSE_ITEMS)
+
+
+def _held(item: PlanItem, check_from: date) -> bool:
+    return item.item in _DOSES and item.status in (DUE, OVERDUE) and item.due_from < check_from
+
+
+def _awaiting_check(item: PlanItem) -> PlanItem:
+    return replace(item, awaits_check=True, reason=f"{item.reason}; Buku KIA to be checked")
+
+
+def scheduled_doses(
+    person: PersonFacts, on: date, rules: Rules | None = None
+) -> list[tuple[str, date]]:
+    """The routine doses meant for this person (not school doses) whose recommended age is
+    reached on `on`, each with the date of that age: what a Buku KIA that is complete for the
+    child's age holds ("semua sesuai umur")."""
+    birth = person.birth_date
+    if birth is None:
+        return []
+    out = []
+    for rule in (rules if rules is not None else default_rules()).doses:
+        if rule.anchor != "birth" or rule.school_grade is not None:
+            continue
+        if not _applies(rule, person, birth):
+            continue
+        when = rule.at.apply(birth)
+        if when <= on:
+            out.append((rule.item, when))
+    return sorted(out, key=lambda pair: (pair[1], ITEM_ORDER.get(pair[0], 99)))
 
 
 def _from_birth(cache: dict[int, date], birth: date, months: int, days: int) -> date:

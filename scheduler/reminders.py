@@ -19,7 +19,7 @@ from bot import outbox
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.db import in_memory, make_engine, make_session_factory
-from bot.models import Area, Contact, DoseRecord, Person, Reminder
+from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import deferred, send_at
 
@@ -80,15 +80,48 @@ def places(settings: dict[str, Any]) -> tuple[dict, ...]:
     return load_district(resolve_path(settings["district_file"]), settings["timezone"]).places
 
 
+BOOK_CHECK_KIND = "kia_check"  # the kader's task: check a child's Buku KIA (registration)
+BOOK_CHECK_OPEN = ("open", "accepted", "escalated")
+
+
+def book_checks(session: Session, person_ids: Iterable[int]) -> dict[int, datetime]:
+    """Persons whose Buku KIA a kader is still to check (an active `kia_check` alert), with
+    when the check was asked (UTC): their doses due before it wait for the check."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Alert.person_id, func.min(Alert.created_at))
+        .where(
+            Alert.kind == BOOK_CHECK_KIND,
+            Alert.status.in_(BOOK_CHECK_OPEN),
+            Alert.person_id.in_(ids),
+        )
+        .group_by(Alert.person_id)
+    )
+    return {pid: created.replace(tzinfo=ZoneInfo("UTC")) for pid, created in rows}
+
+
+def book_check_day(asked: datetime, tz: str) -> date:
+    """PersonFacts.book_check_from: doses due up to the local day the check was asked wait."""
+    return asked.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+
+
 def facts(
-    person: Person, zones: Zones, on: date | None = None, contact_area_id: int | None = None
+    person: Person,
+    zones: Zones,
+    on: date | None = None,
+    contact_area_id: int | None = None,
+    check_asked: datetime | None = None,
 ) -> PersonFacts:
     """The planner's facts; `person` may be a Person or a row of the person table (then pass
-    the contact's area)."""
+    the contact's area); `check_asked`: when a kader was asked to check the Buku KIA."""
     area_id = person.area_id or contact_area_id
     if area_id is None and isinstance(person, Person) and person.contact is not None:
         area_id = person.contact.area_id
+    check_from = book_check_day(check_asked, zones.tz(area_id)) if check_asked else None
     return PersonFacts(
+        book_check_from=check_from,
         posyandu_days=zones.posyandu_days(area_id, on) if on else (),
         birth_date=person.birth_date,
         sex=person.sex,
@@ -112,6 +145,7 @@ def plan_person(
     new_rows: list[dict[str, Any]] | None = None,
     times: dict[tuple[date, str], datetime] | None = None,
     updates: list[dict[str, Any]] | None = None,
+    checks: dict[int, datetime] | None = None,
 ) -> int:
     """Create or move this person's reminder rows; returns how many rows changed.
 
@@ -131,10 +165,15 @@ def plan_person(
     if can_send:
         records = [Given(d.item, d.given_on, d.source) for d in given]
         horizon = settings["reminders"]["horizon_days"]
-        person_facts = facts(person, zones, today, contact.area_id)
+        if checks is None:
+            checks = book_checks(session, [person.id])
+        asked = checks.get(person.id)
+        person_facts = facts(person, zones, today, contact.area_id, asked)
         for item in plan_memo(person_facts, records, today, horizon_days=horizon):
             if item.status not in ACTIVE or item.waits_for is not None:
                 continue  # a later dose of a series is reminded once the one before is recorded
+            if item.awaits_check:
+                continue  # past doses wait for the kader's check of the Buku KIA
             if item.status == "overdue" and item.overdue_from:
                 wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
             else:
@@ -323,10 +362,12 @@ def plan_all(
                 reminders[r.person_id].append(r)
             new_rows: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            checks = book_checks(s, ids)
             for p in persons:
                 changed += plan_person(
                     s, p, contacts[p.contact_id], doses[p.id], now, settings, zones,
                     rows=reminders[p.id], new_rows=new_rows, times=times, updates=updates,
+                    checks=checks,
                 )  # fmt: skip
             if updates:
                 _apply_updates(s, updates)

@@ -108,6 +108,7 @@ def test_full_household_registration():
         "Budi",
         "cowok",
         "umur 8 bulan",
+        "belum pernah",
         "5",
     )
     assert steps[0].replies == (CAT.t("registration.ask_consent"),)
@@ -140,8 +141,10 @@ def test_full_household_registration():
     assert child["role"] == "child" and child["sex"] == "L"
     assert child["birth_date"] == "2026-03-22" and child["birth_date_estimated"] is True
     assert child["mother_name"] == "Siti Aminah"
-    assert steps[14].state.idle
-    assert steps[14].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
+    assert steps[13].replies[1] == CAT.t("registration.ask_kia", name="Budi")
+    assert event(steps[14], "kia_history_reported")["answer"] == "never"
+    assert steps[15].state.idle
+    assert steps[15].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
 
 
 def test_no_consent_ends_politely_without_events():
@@ -377,9 +380,11 @@ def test_member_menu_rejects_numbers_out_of_range():
 )
 def test_elderly_birth_year(answer, born, estimated):
     ctx = make_ctx(consented=True, name="Rina", area="SKM")
-    step = say(at_step(ctx, "tambah anggota", "3", "Mbah Karto"), answer, ctx)
+    state = at_step(ctx, "tambah anggota", "3", "Mbah Karto")
+    assert state.step == "m_sex"  # an elderly member is asked the sex too
+    step = say(at_step(ctx, "tambah anggota", "3", "Mbah Karto", "pameget"), answer, ctx)
     added = event(step, "person_added")
-    assert added["role"] == "elderly"
+    assert added["role"] == "elderly" and added["sex"] == "L"
     assert (added["birth_date"], added["birth_date_estimated"]) == (born, estimated)
 
 
@@ -394,7 +399,7 @@ def test_elderly_birth_year(answer, born, estimated):
 )
 def test_bad_elderly_years(answer, key):
     ctx = make_ctx(consented=True, name="Rina", area="SKM")
-    step = say(at_step(ctx, "tambah anggota", "3", "Mbah Karto"), answer, ctx)
+    step = say(at_step(ctx, "tambah anggota", "3", "Mbah Karto", "L"), answer, ctx)
     assert step.state.step == "m_birth"
     assert step.replies == (CAT.t(key, name="Mbah Karto"),)
 
@@ -591,7 +596,18 @@ def _persons(rt) -> list[Person]:
 def test_registration_and_birth_leave_the_right_rows(chat, rt):
     for text in ["daftar", "ya", "Siti Aminah", "sukamju", "kaler", "1"]:
         chat.send(text)
-    for text in ["1", "saya", "hamil 5 bulan", "ya", "2", "Budi", "L", "umur 8 bulan", "5"]:
+    for text in [
+        "1",
+        "saya",
+        "hamil 5 bulan",
+        "ya",
+        "2",
+        "Budi",
+        "L",
+        "umur 8 bulan",
+        "belum",
+        "5",
+    ]:
         chat.send(text)
     with rt.session_factory() as s:
         contact = s.execute(select(Contact)).scalar_one()
@@ -638,7 +654,19 @@ def test_registration_and_birth_leave_the_right_rows(chat, rt):
 
 
 def test_removing_a_member_cancels_pending_reminders(chat, rt):
-    for text in ["daftar", "ya", "Siti", "sukamaju", "kidul", "2", "Budi", "L", "12-03-2025", "5"]:
+    for text in [
+        "daftar",
+        "ya",
+        "Siti",
+        "sukamaju",
+        "kidul",
+        "2",
+        "Budi",
+        "L",
+        "12-03-2025",
+        "blm",
+        "5",
+    ]:
         chat.send(text)
     (budi,) = _persons(rt)
     now = rt.clock.now()
@@ -674,3 +702,256 @@ def test_household_from_a_birth_report_still_gets_asked_the_contact_name():
     rina = PersonInfo(1, "Rina", "P", delivery_date=date(2026, 11, 20))
     steps = talk(make_ctx((rina,)), "daftar", "ya", "Rina", intent="register")
     assert steps[1].state.step == "name" and steps[2].state.step == "area"
+
+
+# ----------------------------------------------------------------------------- issue #10, point 8
+
+
+@pytest.mark.parametrize(
+    ("answer", "sex"),
+    [
+        ("laki", "L"),
+        ("lk", "L"),
+        ("cowo", "L"),
+        ("pria", "L"),
+        ("lalaki", "L"),
+        ("Pameget", "L"),
+        ("lanang", "L"),
+        ("pr", "P"),
+        ("cewe", "P"),
+        ("wanita", "P"),
+        ("awewe", "P"),
+        ("awéwé", "P"),
+        ("istri", "P"),
+        ("wanoja", "P"),
+        ("wadon", "P"),
+        ("anak lanang", "L"),
+        ("budak awewe", "P"),
+        ("istri saya", None),  # a role in a sentence, not a sex
+        ("Wulan", None),
+        ("Priatna", None),
+    ],
+)
+def test_sex_words_in_indonesian_sundanese_and_javanese(answer, sex):
+    assert (parse_sex(answer) or parse_sex(answer, strict=False)) == sex
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("sy Euis", "Euis"),
+        ("abdi Euis", "Euis"),
+        ("nami abdi Euis", "Euis"),
+        ("kulo Sri", "Sri"),
+        ("nama saya sy Euis", "Euis"),
+        ("namanya Bagus", "Bagus"),
+        ("Abdi Pratama", "Abdi Pratama"),  # a name that begins like the Sundanese "I"
+        ("Putri Ayu", "Putri Ayu"),
+    ],
+)
+def test_names_lose_what_is_said_around_them(answer, name):
+    ctx = make_ctx(consented=True)
+    step = say(at_step(ctx, "daftar"), answer, ctx)
+    assert step.state.step == "area" and step.state.slots["name"] == name
+
+
+@pytest.mark.parametrize("answer", ["abdi", "saya", "sy", "kulo", "saya sendiri"])
+def test_the_contact_saying_i_is_asked_her_name_again(answer):
+    ctx = make_ctx(consented=True)
+    step = say(at_step(ctx, "daftar"), answer, ctx)
+    assert step.state.step == "name" and step.replies == (CAT.t("registration.name_empty"),)
+
+
+@pytest.mark.parametrize("answer", ["saya sendiri", "abdi", "sy", "kulo"])
+def test_i_as_the_member_is_the_contact(answer):
+    ctx = make_ctx(consented=True, name="Euis", area="SKM")
+    state = at_step(ctx, "tambah anggota", "4", answer)
+    assert state.step == "m_sex" and state.slots["member"]["name"] == "Euis"
+
+
+@pytest.mark.parametrize(
+    ("choice", "name", "step"),
+    [
+        ("4", "Joko", "m_sex"),  # no title: asked
+        ("suami", "Joko", "m_birth"),  # the role says it
+        ("nenek", "Karsih", "m_birth"),
+        ("4", "Pak Joko", "m_birth"),  # the title says it
+    ],
+)
+def test_adults_are_asked_their_sex_unless_it_was_said(choice, name, step):
+    ctx = make_ctx(consented=True, name="Euis", area="SKM")
+    assert at_step(ctx, "tambah anggota", choice, name).step == step
+
+
+def test_a_sex_word_typed_as_the_name_keeps_the_sex_and_asks_the_name():
+    ctx = make_ctx(consented=True, name="Euis", area="SKM")
+    state = at_step(ctx, "tambah anggota", "2")
+    step = say(state, "lalaki", ctx)
+    assert step.state.step == "m_name" and step.events == ()
+    assert step.replies == (
+        CAT.t(
+            "registration.name_is_sex", sex="laki-laki", ask=CAT.t("registration.ask_name_child")
+        ),
+    )
+    step = say(step.state, "Asep", ctx)
+    assert step.state.step == "m_birth" and step.state.slots["member"]["sex"] == "L"
+
+
+BABY_GIRL = PersonInfo(3, "Nur", "P", date(2026, 9, 1))
+
+
+@pytest.mark.parametrize("order", ["toddler_first", "baby_first"])
+def test_siblings_in_any_order_are_never_compared(order):
+    """A toddler registered after a baby girl is not 'before her mother'."""
+    ctx = make_ctx((SITI,), consented=True, name="Siti Aminah", area="SKM-KLR")
+    texts = {
+        "toddler_first": ("2", "Budi", "L", "12-03-2024", "blm", "2", "Nur", "P", "01-09-2026"),
+        "baby_first": ("2", "Nur", "P", "01-09-2026", "blm", "2", "Budi", "L", "12-03-2024"),
+    }[order]
+    steps = talk(ctx, "tambah anggota", *texts, intent="register")
+    added = [e for s in steps for e in s.events if e["type"] == "person_added"]
+    assert sorted(e["name"] for e in added) == ["Budi", "Nur"]
+    assert all(e["mother_name"] == "Siti Aminah" for e in added)
+
+
+def test_a_saved_baby_girl_is_not_the_mother_of_her_brother():
+    ctx = make_ctx((SITI, BABY_GIRL), consented=True, name="Siti Aminah", area="SKM-KLR")
+    step = say(at_step(ctx, "tambah anggota", "2", "Budi", "L"), "12-03-2024", ctx)
+    assert event(step, "person_added")["mother_name"] == "Siti Aminah"
+
+
+def idle_say(text: str, ctx: Context, intent: str | None = None) -> Step:
+    """A message outside any flow through the whole router (keywords, triage, corrections)."""
+    return router.route(State(), Message(text, intent, 0.9, keyword=keywords.match(text)), ctx)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ganti nama Budi jadi Bagus",
+        "ubah nama anak saya budi menjadi bagus",
+        "nama Budi salah, harusnya Bagus",
+        "tolong ganti nama budi jd Bagus.",
+    ],
+)
+def test_rename_in_one_message(text):
+    ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
+    step = idle_say(text, ctx)
+    assert step.state.idle
+    assert step.events == (
+        {"type": "person_updated", "person_id": 2, "field": "name", "value": "Bagus"},
+    )
+    assert step.replies == (CAT.t("registration.renamed", old="Budi", new="Bagus"),)
+
+
+def test_rename_from_the_manage_menu():
+    ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
+    steps = talk(ctx, "daftar", "4", "2", "Bagus", intent="register")
+    assert steps[1].replies == (
+        CAT.t("registration.pick_rename", options="1. Siti Aminah 2. Budi"),
+    )
+    assert steps[2].replies == (CAT.t("registration.ask_new_name", name="Budi"),)
+    assert steps[-1].events[0]["value"] == "Bagus"
+
+
+@pytest.mark.parametrize(
+    ("new", "key"),
+    [("Siti Aminah", "registration.name_exists"), ("12345", "registration.name_invalid"),
+     ("saya", "registration.name_empty")],
+)  # fmt: skip
+def test_bad_new_names_are_asked_again(new, key):
+    ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
+    step = idle_say(f"ganti nama Budi jadi {new}", ctx)
+    assert step.state.step == "rename" and step.events == ()
+    assert step.replies == (CAT.t(key, name=new if key.endswith("exists") else ""),)
+    step = say(step.state, "Bagus", ctx)
+    assert step.events[0]["value"] == "Bagus"
+
+
+def test_the_contact_renames_herself():
+    ctx = make_ctx((BUDI,), consented=True, name="abdi", area="SKM-KLR")
+    step = idle_say("ganti nama saya jadi Euis", ctx)
+    assert step.events == ({"type": "contact_registered", "name": "Euis", "area_code": "SKM-KLR"},)
+
+
+def test_birth_date_correction_in_one_message():
+    ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
+    step = idle_say("ganti tanggal lahir Budi jadi 12-04-2025", ctx)
+    assert step.events == (
+        {
+            "type": "person_updated",
+            "person_id": 2,
+            "field": "birth_date",
+            "value": "2025-04-12",
+            "estimated": False,
+        },
+    )
+
+
+def test_a_visit_date_change_is_not_a_birth_date_correction():
+    ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
+    from flows.registration import correction
+
+    assert correction(State(), Message("ganti tanggal kunjungan jadi kamis"), ctx) is None
+
+
+# ----------------------------------------------------------------------------- issue #10, point 2
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "problem"),
+    [
+        ("lengkap", "complete", None),
+        ("semua sesuai umur", "complete", None),
+        ("sudah semua", "complete", None),
+        ("wis lengkap", "complete", None),
+        ("belum pernah", "never", None),
+        ("teu acan", "never", None),
+        ("tidak tahu", "unknown", None),
+        ("gatau", "unknown", None),
+        ("teu terang", "unknown", None),
+        ("ora ngerti", "unknown", None),
+        ("BCG, polio 1, DPT 1", "list", None),
+        ("hb0 bcg opv1", "list", None),
+        ("belum lengkap", "unclear", "partial"),
+        ("bcg dan vaksin xyz", "list", "unknown_word"),
+        ("bcg 31-02-2026", "list", "bad_date"),
+        ("wkwk", "unclear", "unclear"),
+    ],
+)
+def test_kia_book_answers(text, kind, problem):
+    from flows.kia_book import parse
+
+    answer = parse(text)
+    assert (answer.kind, answer.problem) == (kind, problem)
+
+
+def test_kia_answers_leave_the_right_rows(chat, rt):
+    from bot.models import DoseRecord
+
+    for text in ["daftar", "ya", "Euis", "sukamaju", "kaler", "1", "2", "Asep", "L"]:
+        chat.send(text)
+    chat.send("umur 5 bulan")
+    chat.send("bcg, polio 1 2")
+    for text in ["2", "Nur", "P", "umur 3 bulan"]:
+        chat.send(text)
+    reply = chat.send("gak tau")
+    assert reply["replies"][0] == CAT.t("registration.kia_unknown", name="Nur")
+    asep, nur = _persons(rt)
+    with rt.session_factory() as s:
+        recorded = {(d.item, d.source) for d in s.execute(select(DoseRecord)).scalars()}
+        alert = s.execute(select(Alert).where(Alert.kind == "kia_check")).scalar_one()
+        pending = set(
+            s.execute(
+                select(Reminder.item).where(
+                    Reminder.person_id == nur.id, Reminder.status == "pending"
+                )
+            ).scalars()
+        )
+    assert recorded == {
+        ("BCG", "kia_estimated"),
+        ("OPV1", "kia_estimated"),
+        ("OPV2", "kia_estimated"),
+    }
+    assert (alert.person_id, alert.status, alert.urgency) == (nur.id, "open", "routine")
+    assert not pending & {"BCG", "OPV1", "DPT1", "PCV1", "RV1"}  # they wait for the check

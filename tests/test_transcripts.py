@@ -148,6 +148,13 @@ def run_job(name: str, rt) -> None:
         with transaction(rt.session_factory) as s:
             ids = escalate_due(s, rt.clock.now(), rt.settings)
         rt.outbox.deliver_many(ids)
+    elif name == "remind":  # the reminder job: re-plan everyone, then send what is due now
+        from scheduler.reminders import plan_all, send_due
+
+        plan_all(rt.session_factory, rt.clock.now(), rt.settings)
+        with transaction(rt.session_factory) as s:
+            ids = send_due(s, rt.clock.now(), rt.settings)
+        rt.outbox.deliver_many(ids)
     else:  # pragma: no cover - a typo in a transcript
         raise AssertionError(f"unknown job {name}")
 

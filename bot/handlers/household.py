@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from bot import alerts, outbox
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.events import register
-from bot.models import Alert, Area, Contact, Person, Reminder
+from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
 
 UPDATABLE = {"name", "sex", "birth_date", "hpht", "edd", "delivery_date"}
 DATE_FIELDS = {"birth_date", "hpht", "edd", "delivery_date"}
@@ -110,6 +111,12 @@ def person_updated(session: Session, contact: Contact, event: dict[str, Any], no
     if person is None or field not in UPDATABLE:
         return
     value = _date(event.get("value")) if field in DATE_FIELDS else event.get("value")
+    if field == "name":
+        value = str(value or "")[:120]
+        if not value:
+            return
+        if contact.name == person.name:  # the contact renamed herself ("ganti nama saya ...")
+            contact.name = value
     setattr(person, field, value)
     if field == "birth_date":
         person.birth_date_estimated = bool(event.get("estimated"))
@@ -216,3 +223,64 @@ def notify_birth(
         ).id
         for w in workers
     ]
+
+
+@register("kia_history_reported")
+def kia_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """What the child's Buku KIA shows, as the parent told it at registration: the doses go
+    through the one dose service (source kia_book, or kia_estimated for a scheduled date), and
+    'tidak tahu' gives the area's kader a check-the-book task (a routine `kia_check` alert);
+    while it is open the child's past doses are not reminded (scheduler/reminders.book_checks)."""
+    from flask import current_app
+
+    from bot import doses
+    from bot.handlers.reports import new_ref
+    from scheduler.reminders import BOOK_CHECK_KIND, Zones
+
+    person = _by_name(session, contact, event.get("name"))
+    if person is None:
+        return None
+    rt = current_app.extensions["jemput_bola"]
+    answer = event.get("answer")
+    if answer in ("complete", "list"):
+        recorded = set(
+            session.execute(select(DoseRecord.item).where(DoseRecord.person_id == person.id))
+            .scalars()
+            .all()
+        )
+        items = [
+            doses.Given(
+                d["item"],
+                date.fromisoformat(d["given_on"]),
+                "kia_estimated" if d.get("estimated") else "kia_book",
+            )
+            for d in event.get("doses") or []
+            if d.get("item") not in recorded
+        ]
+        if items:
+            tz = Zones(session, rt.settings["timezone"]).tz(person.area_id or contact.area_id)
+            today = now.astimezone(ZoneInfo(tz)).date()
+            doses.record(session, person, items, today, now, rt.settings)
+        return None
+    if answer != "unknown":
+        return None
+    ref = new_ref(session, rt)
+    alert = Alert(
+        ref=ref,
+        kind=BOOK_CHECK_KIND,
+        urgency="routine",
+        contact_id=contact.id,
+        person_id=person.id,
+        area_id=person.area_id or contact.area_id,
+        status="open",
+        level=1,
+        summary=rt.catalog.t(
+            "registration.kia_check_summary", name=person.name, id=person.id, ref=ref
+        ),
+        declined_by=[],
+        created_at=to_db(now),
+        updated_at=to_db(now),
+    )
+    session.add(alert)
+    session.flush()
+    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)

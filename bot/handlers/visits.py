@@ -20,7 +20,7 @@ from bot.lookups import provider
 from bot.models import Alert, Area, Contact, DoseRecord, EventLog, Person, Visit, Worker
 from flows.booking import fmt_date, fmt_time, purpose_name
 from flows.slots import HORIZON_DAYS, count_key
-from scheduler.reminders import Zones
+from scheduler.reminders import Zones, book_check_day, book_checks
 
 ACTIVE = ("requested", "booked")
 OPEN_ALERT = ("open", "accepted", "escalated")
@@ -97,9 +97,15 @@ def visits_lookup(session: Session, contact: Contact, now: datetime) -> dict[str
             select(DoseRecord).where(DoseRecord.person_id.in_(list(given)))
         ).scalars():
             given[d.person_id].append([d.item, d.given_on.isoformat()])
+    checks = book_checks(session, [p.id for p in persons])
     facts = {
         str(p.id): {
             "given": given[p.id],
+            "book_check_from": (
+                book_check_day(checks[p.id], zones.tz(p.area_id or contact.area_id)).isoformat()
+                if p.id in checks
+                else None
+            ),
             "registered_on": p.created_at.date().isoformat() if p.created_at else None,
             "je_endemic": zones.je(p.area_id or contact.area_id),
         }
