@@ -24,7 +24,7 @@ RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
 # The parent's word (SUDAH to a reminder; the Buku KIA read out at registration, with the date
 # in the book or, when not said, the scheduled date as an estimate): recorded as such, never
 # refused; the bidan checks the book.
-PARENT_SOURCES = ("self_report", "kia_book", "kia_estimated")
+PARENT_SOURCES = ("self_report", "kia_book", "kia_estimate")
 NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
 MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
 
@@ -55,7 +55,7 @@ class Given:
 
     item: str
     given_on: date
-    source: str  # kader | dashboard | import | self_report | kia_book | kia_estimated
+    source: str  # kader | dashboard | import | self_report | kia_book | kia_estimate
     worker_id: int | None = None
     occurrence: str = "1"
 

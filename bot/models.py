@@ -226,7 +226,7 @@ class DoseRecord(Base):
     item = Column(String(10), nullable=False)  # item code: HB0, BCG, DPT1, ANC2, KN1, VITA...
     occurrence = Column(String(12), nullable=False, default="1")
     given_on = Column(Date, nullable=False)
-    # self_report | kader | dashboard | import | kia_book | kia_estimated (Buku KIA as told by
+    # self_report | kader | dashboard | import | kia_book | kia_estimate (Buku KIA as told by
     # the parent at registration; _estimated: the date is the scheduled one, not the book's)
     source = Column(String(12), nullable=False)
     worker_id = Column(Integer, ForeignKey("worker.id"))

@@ -949,9 +949,9 @@ def test_kia_answers_leave_the_right_rows(chat, rt):
             ).scalars()
         )
     assert recorded == {
-        ("BCG", "kia_estimated"),
-        ("OPV1", "kia_estimated"),
-        ("OPV2", "kia_estimated"),
+        ("BCG", "kia_estimate"),
+        ("OPV1", "kia_estimate"),
+        ("OPV2", "kia_estimate"),
     }
     assert (alert.person_id, alert.status, alert.urgency) == (nur.id, "open", "routine")
     assert not pending & {"BCG", "OPV1", "DPT1", "PCV1", "RV1"}  # they wait for the check

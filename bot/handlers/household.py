@@ -228,7 +228,7 @@ def notify_birth(
 @register("kia_history_reported")
 def kia_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """What the child's Buku KIA shows, as the parent told it at registration: the doses go
-    through the one dose service (source kia_book, or kia_estimated for a scheduled date), and
+    through the one dose service (source kia_book, or kia_estimate for a scheduled date), and
     'tidak tahu' gives the area's kader a check-the-book task (a routine `kia_check` alert);
     while it is open the child's past doses are not reminded (scheduler/reminders.book_checks)."""
     from flask import current_app
@@ -252,7 +252,7 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
             doses.Given(
                 d["item"],
                 date.fromisoformat(d["given_on"]),
-                "kia_estimated" if d.get("estimated") else "kia_book",
+                "kia_estimate" if d.get("estimated") else "kia_book",
             )
             for d in event.get("doses") or []
             if d.get("item") not in recorded
