@@ -90,12 +90,16 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
         raise DoseRefused("not_for_person", item=label, name=person.name)
     if isinstance(rule, DoseRule) and person.birth_date:
         _not_too_young(rules, item, on, person.birth_date)
-    recorded = {
-        d.item: d
-        for d in session.execute(
-            select(DoseRecord).where(DoseRecord.person_id == person.id)
-        ).scalars()
-    }
+    recorded = (
+        {
+            d.item: d
+            for d in session.execute(
+                select(DoseRecord).where(DoseRecord.person_id == person.id)
+            ).scalars()
+        }
+        if person.id is not None
+        else {}
+    )
     existing = recorded.get(item)
     if existing is not None and existing.occurrence == given.occurrence:
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
@@ -137,17 +141,11 @@ def _not_too_soon(rule: DoseRule, item: str, on: date, previous_on: date) -> Non
         )
 
 
-def record(
-    session: Session,
-    person: Person,
-    items: list[Given],
-    today: date,
-    now: datetime,
-    settings: dict[str, Any],
-) -> list[DoseRecord]:
-    """Check every item first (all or nothing), then record them, close their reminders and
-    re-plan the person."""
-    if person.status != "active":
+def validate(session: Session, person: Person, items: list[Given], today: date) -> None:
+    """Raise `DoseRefused` for the first item `record` would refuse; records nothing. The
+    person may be a new one not yet in the database (an import row checked before it is
+    added)."""
+    if person.status not in (None, "active"):
         raise DoseRefused("person_not_found", ref=str(person.id))
     for given in items:
         check(session, person, given, today)
@@ -162,6 +160,19 @@ def record(
             and rule.after in by_item
         ):
             _not_too_soon(rule, given.item, given.given_on, by_item[rule.after].given_on)
+
+
+def record(
+    session: Session,
+    person: Person,
+    items: list[Given],
+    today: date,
+    now: datetime,
+    settings: dict[str, Any],
+) -> list[DoseRecord]:
+    """Check every item first (all or nothing), then record them, close their reminders and
+    re-plan the person."""
+    validate(session, person, items, today)
     added = []
     for given in items:
         dose = DoseRecord(

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from bot import imports
+from bot.catalog import load_catalog
 
 
 def _rt():
@@ -54,8 +55,9 @@ def residents_group() -> None:
 
 @residents_group.command(
     "import",
-    help="Import a register: columns phone,name,sex,birth_date,hpht,area (more are ignored). "
-    "Rows with the same phone form one household. Idempotent.",
+    help="Import a register: columns phone,name,sex,birth_date,hpht,area, optionally one "
+    "column per item code (HB0, BCG, OPV1 ... MR2) with the date given. Rows with the same "
+    "phone form one household. Idempotent.",
 )
 @click.argument("path", type=_FILE)
 @_REPORT
@@ -69,6 +71,11 @@ def residents_import(path: str, report: str | None, consented: bool) -> None:
     rt = _rt()
     total = imports.count_rows(path)
     with _open(path, imports.RESIDENT_COLUMNS) as csv_file:
+        cat = load_catalog("id")
+        known = imports.RESIDENT_COLUMNS + imports.HISTORY_COLUMNS + imports.REPORT_COLUMNS
+        for column, guess in imports.unknown_columns(csv_file.header, known):
+            key = "imports.unknown_column" if guess is None else "imports.unknown_column_guess"
+            click.echo(cat.t(key, column=column, guess=(guess or "").upper()))
         with click.progressbar(length=total, label="importing residents") as bar:
             result = imports.import_residents(
                 rt.session_factory,
@@ -78,8 +85,9 @@ def residents_import(path: str, report: str | None, consented: bool) -> None:
                 default_area=rt.district.default_area,
                 consented=consented,
                 progress=bar.update,
+                settings=rt.settings,
             )
-        _echo_result(result)
+        _echo_result(result, updated=result.updated > 0)
         if consented:
             click.echo(f"consent recorded for {result.consented} contact(s)")
         _report(report, csv_file, result)

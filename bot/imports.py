@@ -17,11 +17,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import doses
+from bot.catalog import Catalog, load_catalog
 from bot.clock import to_db
-from bot.models import WORKER_ROLES, Area, Contact, Person, Worker
+from bot.doses import RECORDABLE
+from bot.models import WORKER_ROLES, Area, Contact, DoseRecord, Person, Worker
 from bot.phones import to_e164
 
 RESIDENT_COLUMNS = ("phone", "name", "sex", "birth_date", "hpht", "area")
+# Optional history columns, named by the rules' item codes (HB0, BCG, OPV1 ... MR2, ANC1, KN1):
+# the date the dose or visit was given, as a kohort register has it; empty = not given.
+HISTORY_COLUMNS = tuple(code.lower() for code in RECORDABLE)
+REPORT_COLUMNS = ("line", "reason")  # added by --report: a corrected report imports again
 WORKER_COLUMNS = ("phone", "name", "role", "areas")
 PREGNANCY_DAYS = 280
 MAX_PREGNANCY_WEEKS = 42
@@ -89,6 +96,23 @@ class ImportResult:
 def sniff_delimiter(header_line: str) -> str:
     """';' when the header has more semicolons than commas, else ','."""
     return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def unknown_columns(header: Iterable[str], known: Iterable[str]) -> list[tuple[str, str | None]]:
+    """Header names that are not `known`, each with the known column it is probably a typo
+    of (``dtp1`` -> ``DPT1``), or None."""
+    import difflib
+
+    known = tuple(known)
+    out = []
+    for name in header:
+        if not name or name in known:
+            continue
+        guess = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        if not guess:  # a swapped pair of letters: dtp1 / dpt1
+            guess = [k for k in known if sorted(k) == sorted(name)][:1]
+        out.append((name, guess[0] if guess else None))
+    return out
 
 
 def open_csv(path: str | Path, required: Iterable[str]) -> CsvFile:
@@ -211,6 +235,8 @@ class ResidentRow:
     birth_date: date | None
     hpht: date | None
     area_code: str
+    history: tuple[tuple[str, date], ...] = ()  # (item code, date given) from the item columns
+    raw: tuple[str, ...] = ()  # the row as read, for the report
 
     @property
     def key(self) -> tuple[str, str, date | None]:
@@ -261,6 +287,41 @@ def parse_date(text: str, column: str) -> tuple[date | None, str | None]:
     return day, None
 
 
+def parse_given_date(text: str) -> date | None:
+    """A date in a history cell: ``YYYY-MM-DD`` or ``DD-MM-YYYY`` (also with ``/`` or ``.``);
+    None when it is not a real date."""
+    value = text.strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    local = re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})", value)
+    try:
+        if iso:
+            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        elif local:
+            day = date(int(local.group(4)), int(local.group(3)), int(local.group(1)))
+        else:
+            return None
+    except ValueError:
+        return None
+    return day if day.year >= MIN_YEAR else None
+
+
+def parse_history(cells: dict[str, str], cat: Catalog) -> tuple[list[tuple[str, date]], list[str]]:
+    """The (item, date) pairs of the filled history cells, and a reason (in Indonesian) for
+    every cell that is not a date."""
+    history, reasons = [], []
+    for column in HISTORY_COLUMNS:
+        value = cells.get(column, "").strip()
+        if not value:
+            continue
+        code = column.upper()
+        day = parse_given_date(value)
+        if day is None:
+            reasons.append(cat.t("imports.bad_dose_date", item=code, value=value))
+        else:
+            history.append((code, day))
+    return history, reasons
+
+
 def _check_phone_and_name(cells: dict[str, str]) -> tuple[str | None, str, list[str]]:
     reasons: list[str] = []
     raw_phone = cells.get("phone", "").strip()
@@ -279,9 +340,11 @@ def _check_phone_and_name(cells: dict[str, str]) -> tuple[str | None, str, list[
 
 
 def parse_resident(
-    row: CsvRow, areas: AreaIndex, today: Callable[[str], date]
+    row: CsvRow, areas: AreaIndex, today: Callable[[str], date], cat: Catalog | None = None
 ) -> ResidentRow | list[str]:
-    """A valid row, or every reason it is bad. `today(area_code)` is the local date there."""
+    """A valid row, or every reason it is bad. `today(area_code)` is the local date there.
+    The history cells are only read here (a date or not); the dose service judges them when
+    the row is applied."""
     cells = row.cells
     phone, name, reasons = _check_phone_and_name(cells)
     raw_sex = cells.get("sex", "").strip()
@@ -309,10 +372,27 @@ def parse_resident(
             reasons.append(f"hpht over {MAX_PREGNANCY_WEEKS} weeks ago")
         if birth_date is not None and hpht <= birth_date:
             reasons.append("hpht before the birth date")
+    history, problems = parse_history(cells, cat or load_catalog("id"))
+    reasons += problems
     if reasons:
         return reasons
     assert phone is not None and area_code is not None
-    return ResidentRow(row.line, phone, name, sex, birth_date, hpht, area_code)
+    return ResidentRow(
+        row.line,
+        phone,
+        name,
+        sex,
+        birth_date,
+        hpht,
+        area_code,
+        tuple(sorted(history, key=_order)),
+        row.raw,
+    )
+
+
+def _order(entry: tuple[str, date]) -> tuple[date, int]:
+    """History in the order given (by date, then the schedule's order of items)."""
+    return entry[1], RECORDABLE.index(entry[0])
 
 
 def parse_worker(row: CsvRow, areas: AreaIndex) -> WorkerRow | list[str]:
@@ -362,13 +442,21 @@ def import_residents(
     consented: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Create contacts (one per phone) and persons from the rows; commit every `batch_size` rows.
 
     A person already present (same phone, name and birth date) is skipped, so re-running a file
     imports nothing twice. The same person twice in the file is rejected the second time.
-    Contacts get `consent_at` only with `consented` (never when they opted out)."""
+    Contacts get `consent_at` only with `consented` (never when they opted out).
+
+    History cells (item columns) are recorded through the dose service (`bot/doses.py`, source
+    `import`), which re-plans the person; a row with a dose the service refuses is rejected
+    whole, with the service's reason (nothing of it is stored). For a person already present
+    the doses not yet recorded are added (counted as `updated`). `settings` are the app's (the
+    re-plan needs them); without them a file with history cannot be imported."""
     result = ImportResult()
+    cat = load_catalog("id")
     with session_factory() as s:
         areas = AreaIndex.load(s, default_tz, default_area)
     area_ids: dict[str, int] = {}
@@ -384,7 +472,7 @@ def import_residents(
     for batch in _batches(rows, batch_size):
         good: list[ResidentRow] = []
         for row in batch:
-            parsed = parse_resident(row, areas, today)
+            parsed = parse_resident(row, areas, today, cat)
             if isinstance(parsed, list):
                 result.rejected.append(Rejected(row.line, "; ".join(parsed), row.raw))
             elif parsed.key in seen:
@@ -401,7 +489,7 @@ def import_residents(
                     area_ids.update(
                         (code, id_) for code, id_ in s.execute(select(Area.code, Area.id))
                     )
-                _apply_residents(s, good, now, area_ids, consented, result)
+                _apply_residents(s, good, now, area_ids, consented, result, today, settings, cat)
         if progress is not None:
             progress(len(batch))
     return result
@@ -414,22 +502,47 @@ def _apply_residents(
     area_ids: dict[str, int],
     consented: bool,
     result: ImportResult,
+    today: Callable[[str], date],
+    settings: dict[str, Any] | None,
+    cat: Catalog,
 ) -> None:
     phones = sorted({r.phone for r in rows})
     contacts = {
         c.phone: c for c in s.execute(select(Contact).where(Contact.phone.in_(phones))).scalars()
     }
-    present: set[tuple[str, str, date | None]] = set()
+    present: dict[tuple[str, str, date | None], int | None] = {}  # key -> person id
     if contacts:
         ids = {c.id: c.phone for c in contacts.values()}
-        for contact_id, name, birth_date in s.execute(
-            select(Person.contact_id, Person.name, Person.birth_date).where(
+        for person_id, contact_id, name, birth_date in s.execute(
+            select(Person.id, Person.contact_id, Person.name, Person.birth_date).where(
                 Person.contact_id.in_(ids)
             )
         ):
-            present.add(person_key(ids[contact_id], name, birth_date))
+            present[person_key(ids[contact_id], name, birth_date)] = person_id
     stamp = to_db(now)
     for r in rows:
+        local_today = today(r.area_code)
+        if r.key in present:
+            _add_history(s, r, present[r.key], local_today, now, settings, cat, result)
+            continue
+        person = Person(
+            name=r.name,
+            sex=r.sex,
+            birth_date=r.birth_date,
+            birth_date_estimated=False,
+            hpht=r.hpht,
+            edd=r.hpht + timedelta(days=PREGNANCY_DAYS) if r.hpht else None,
+            area_id=area_ids.get(r.area_code),
+            status="active",
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        given = _given(r)
+        if given:  # judged before anything of the row is added: all or nothing
+            refusal = _refusal(s, person, given, local_today, settings, cat)
+            if refusal is not None:
+                result.rejected.append(Rejected(r.line, refusal, r.raw))
+                continue
         contact = contacts.get(r.phone)
         if contact is None:
             contact = Contact(
@@ -446,28 +559,67 @@ def _apply_residents(
         if consented and contact.consent_at is None and not contact.opted_out:
             contact.consent_at = stamp
             result.consented += 1
-        if r.key in present:
-            result.skipped += 1
-            continue
         # a new contact has no id before the flush: link it through the relationship
-        link = {"contact_id": contact.id} if contact.id else {"contact": contact}
-        s.add(
-            Person(
-                **link,
-                name=r.name,
-                sex=r.sex,
-                birth_date=r.birth_date,
-                birth_date_estimated=False,
-                hpht=r.hpht,
-                edd=r.hpht + timedelta(days=PREGNANCY_DAYS) if r.hpht else None,
-                area_id=area_ids.get(r.area_code),
-                status="active",
-                created_at=stamp,
-                updated_at=stamp,
-            )
-        )
-        present.add(r.key)
+        if contact.id:
+            person.contact_id = contact.id
+        else:
+            person.contact = contact
+        s.add(person)
+        if given:
+            s.flush()
+            doses.record(s, person, given, local_today, now, settings)  # type: ignore[arg-type]
+        present[r.key] = person.id
         result.imported += 1
+
+
+def _given(r: ResidentRow) -> list[doses.Given]:
+    return [doses.Given(item, on, "import") for item, on in r.history]
+
+
+def _refusal(
+    s: Session,
+    person: Person,
+    given: list[doses.Given],
+    today: date,
+    settings: dict[str, Any] | None,
+    cat: Catalog,
+) -> str | None:
+    """The dose service's reason (Indonesian) for refusing the row's history, or None."""
+    if settings is None:
+        raise ImportFileError("history columns need the app settings to re-plan")
+    try:
+        with s.no_autoflush:
+            doses.validate(s, person, given, today)
+    except doses.DoseRefused as refused:
+        return refused.text(cat)
+    return None
+
+
+def _add_history(
+    s: Session,
+    r: ResidentRow,
+    person_id: int | None,
+    today: date,
+    now: datetime,
+    settings: dict[str, Any] | None,
+    cat: Catalog,
+    result: ImportResult,
+) -> None:
+    """A person already present: record the history items not recorded yet."""
+    person = s.get(Person, person_id) if person_id is not None else None
+    recorded = set(
+        s.execute(select(DoseRecord.item).where(DoseRecord.person_id == person_id)).scalars()
+    )
+    given = [g for g in _given(r) if g.item not in recorded]
+    if person is None or not given:
+        result.skipped += 1
+        return
+    refusal = _refusal(s, person, given, today, settings, cat)
+    if refusal is not None:
+        result.rejected.append(Rejected(r.line, refusal, r.raw))
+        return
+    doses.record(s, person, given, today, now, settings)  # type: ignore[arg-type]
+    result.updated += 1
 
 
 def import_workers(

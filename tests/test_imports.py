@@ -288,6 +288,185 @@ def test_sniff_delimiter(header, sep):
     assert imports.sniff_delimiter(header) == sep
 
 
+# ---------------------------------------------------------------------------- KIA history
+
+# A complete Buku KIA for a child born 2024-11-10: 2 years old on the frozen date (2026-11-22).
+KIA = {
+    "HB0": "2024-11-10",
+    "BCG": "10-12-2024",  # the register's DD-MM-YYYY
+    "OPV1": "2024-12-10",
+    "OPV2": "2025-01-10",
+    "DPT1": "2025-01-10",
+    "PCV1": "2025-01-10",
+    "RV1": "2025-01-10",
+    "OPV3": "2025-02-10",
+    "DPT2": "2025-02-10",
+    "PCV2": "2025-02-10",
+    "RV2": "2025-02-10",
+    "OPV4": "2025-03-10",
+    "DPT3": "2025-03-10",
+    "IPV1": "2025-03-10",
+    "RV3": "2025-03-10",
+    "MR1": "2025-08-10",
+    "IPV2": "2025-08-10",
+    "PCV3": "2025-11-10",
+    "DPT4": "2026-05-10",
+    "MR2": "2026-05-10",
+}
+KIA_HEADER = HEADER + "," + ",".join(KIA)
+CHILD = "081234567201,Rafa,L,2024-11-10,,SKM-KLR"
+
+
+def kia_row(prefix: str = CHILD, **cells: str) -> str:
+    values = {**KIA, **cells}
+    return prefix + "," + ",".join(values[c] for c in KIA)
+
+
+def doses_of(rt, name: str) -> dict[str, tuple[date, str]]:
+    from bot.models import DoseRecord
+
+    with rt.session_factory() as s:
+        rows = s.execute(
+            select(DoseRecord.item, DoseRecord.given_on, DoseRecord.source)
+            .join(Person, Person.id == DoseRecord.person_id)
+            .where(Person.name == name)
+        ).all()
+        return {item: (on, source) for item, on, source in rows}
+
+
+def plan_of(rt, name: str):
+    from bot.models import DoseRecord
+    from scheduler.planner import Given, plan
+    from scheduler.reminders import Zones, facts
+
+    with rt.session_factory() as s:
+        person = s.execute(select(Person).where(Person.name == name)).scalar_one()
+        given = [
+            Given(d.item, d.given_on, d.source)
+            for d in s.execute(
+                select(DoseRecord).where(DoseRecord.person_id == person.id)
+            ).scalars()
+        ]
+        zones = Zones(s, rt.settings["timezone"])
+        return plan(facts(person, zones), given, date(2026, 11, 22))
+
+
+def test_two_year_old_with_a_complete_kia_history_has_nothing_overdue(cli, rt, tmp_path):
+    path = write(tmp_path, f"{KIA_HEADER}\n{kia_row()}\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert result.exit_code == 0, result.output
+    assert "1 imported, 0 skipped (already present), 0 rejected" in result.output
+    recorded = doses_of(rt, "Rafa")
+    assert set(recorded) == set(KIA)
+    assert recorded["BCG"] == (date(2024, 12, 10), "import")
+    items = plan_of(rt, "Rafa")
+    assert [i.item for i in items if i.status == "overdue"] == []
+    done = {i.item for i in items if i.status == "done"}
+    assert set(KIA) <= done
+    # the same file again: nothing twice
+    again = cli.invoke(args=["residents", "import", path])
+    assert "0 imported, 5 skipped" not in again.output
+    assert "0 imported, 1 skipped (already present), 0 rejected" in again.output
+    assert len(doses_of(rt, "Rafa")) == len(KIA)
+
+
+def test_without_the_history_the_same_child_is_overdue(cli, rt, tmp_path):
+    """The control for the test above: the plan does see a 2-year-old with nothing recorded."""
+    path = write(tmp_path, f"{HEADER}\n{CHILD}\n")
+    cli.invoke(args=["residents", "import", path])
+    overdue = {i.item for i in plan_of(rt, "Rafa") if i.status == "overdue"}
+    assert {"BCG", "DPT1", "MR1"} <= overdue
+
+
+def test_empty_cells_are_not_given_and_the_next_dose_is_planned_from_the_history(cli, rt, tmp_path):
+    header = HEADER + ",hb0,Bcg,DPT1"
+    path = write(
+        tmp_path, f"{header}\n081234567201,Rafa,L,2026-08-01,,SKM-KLR,2026-08-01,,2026-09-20\n"
+    )
+    result = cli.invoke(args=["residents", "import", path])
+    assert "1 imported" in result.output, result.output
+    assert set(doses_of(rt, "Rafa")) == {"HB0", "DPT1"}  # column names in any case
+    dpt2 = next(i for i in plan_of(rt, "Rafa") if i.item == "DPT2")
+    assert dpt2.due_from == date(2026, 11, 1)  # at 3 months, later than DPT1 + 4 weeks
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        ({"BCG": "besok"}, "Kolom BCG: 'besok' bukan tanggal"),
+        ({"BCG": "31-02-2025"}, "Kolom BCG: '31-02-2025' bukan tanggal"),
+        ({"DPT1": "2025/01/10"}, "Kolom DPT1: '2025/01/10' bukan tanggal"),
+        ({"MR1": "2025-13-01"}, "Kolom MR1: '2025-13-01' bukan tanggal"),
+        ({"HB0": "2024-11-09"}, "HB0 tanggal 2024-11-09 sebelum tanggal lahir"),
+        ({"MR2": "2027-01-05"}, "MR2 tanggal 2027-01-05 belum terjadi"),
+        ({"DPT2": "2025-01-20"}, "DPT2 paling cepat 4 minggu setelah DPT1 (2025-01-10)"),
+        ({"DPT1": "2024-12-01"}, "DPT1 tanggal 2024-12-01 terlalu dini"),  # below 6 weeks
+        (
+            {"MR1": "2025-01-08"},
+            "MR1 tanggal 2025-01-08 terlalu dini: umur anak saat itu baru 59 hari",
+        ),
+    ],
+)
+def test_bad_history_cell_rejects_the_whole_row(cli, rt, tmp_path, cells, reason):
+    other = "081234567202,Dini,P,2024-11-10,,SKM-KLR"
+    path = write(tmp_path, f"{KIA_HEADER}\n{kia_row(**cells)}\n{kia_row(other)}\n")
+    report = tmp_path / "ditolak.csv"
+    result = cli.invoke(args=["residents", "import", path, "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
+    assert f"line 2: {reason}" in result.output
+    assert "Rafa" not in persons(rt) and doses_of(rt, "Rafa") == {}  # nothing of the row
+    assert count(rt, Contact) == 1  # not even its household contact
+    assert len(doses_of(rt, "Dini")) == len(KIA)  # the other rows still import
+    with open(report, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["line"] for r in rows] == ["2"]
+    assert reason in rows[0]["reason"] and rows[0]["name"] == "Rafa"
+
+
+def test_a_dose_the_service_refuses_for_the_person_is_a_rejected_row(cli, rt, tmp_path):
+    path = write(
+        tmp_path, f"{HEADER},hpv,anc1\n081234567203,Bayu,L,2014-02-01,,SKM,2025-08-04,\n"
+        "081234567204,Rudi,L,1990-02-01,,SKM,,2025-08-04\n"
+    )  # fmt: skip
+    result = cli.invoke(args=["residents", "import", path])
+    assert "0 imported, 0 skipped (already present), 2 rejected" in result.output
+    assert "line 2: HPV tidak cocok untuk Bayu" in result.output
+    assert "line 3: ANC1 tidak cocok untuk Rudi" in result.output
+    assert count(rt, Person) == 0
+
+
+def test_history_added_to_a_person_already_present(cli, rt, tmp_path):
+    cli.invoke(args=["residents", "import", write(tmp_path, f"{HEADER}\n{CHILD}\n", "a.csv")])
+    result = cli.invoke(
+        args=["residents", "import", write(tmp_path, f"{KIA_HEADER}\n{kia_row()}\n")]
+    )
+    assert "0 imported, 1 updated, 0 skipped (already present), 0 rejected" in result.output
+    assert len(doses_of(rt, "Rafa")) == len(KIA)
+    assert count(rt, Person) == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ("DTP1", "Kolom 'dtp1' tidak dikenal dan diabaikan. Maksudnya DPT1?"),
+        ("opv5", "Kolom 'opv5' tidak dikenal dan diabaikan. Maksudnya OPV4?"),
+        ("nik", "Kolom 'nik' tidak dikenal dan diabaikan."),
+    ],
+)
+def test_unknown_columns_are_named_in_the_output(cli, rt, tmp_path, column, message):
+    path = write(tmp_path, f"{HEADER},{column}\n{GOOD_ROW},2025-01-10\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert message in result.output
+    assert "1 imported" in result.output
+
+
+def test_report_columns_are_not_unknown(cli, rt, tmp_path):
+    path = write(tmp_path, f"line,{HEADER},reason\n7,{GOOD_ROW},x\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert "tidak dikenal" not in result.output
+
+
 # ---------------------------------------------------------------------------- workers
 
 
