@@ -12,7 +12,13 @@ LEADER = "this scheduler is now the leader"
 
 
 def start(db_url: str, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=db_url, SENDER_BACKEND="log", SCHEDULER_POLL="0.2")
+    env = dict(
+        os.environ,
+        DATABASE_URL=db_url,
+        SENDER_BACKEND="log",
+        SCHEDULER_POLL="0.2",
+        LOG_LEVEL="INFO",  # the NLU fixture sets WARNING in this process
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "scheduler"],
         cwd=ROOT,
