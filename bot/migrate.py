@@ -29,3 +29,12 @@ def downgrade(engine: Engine, revision: str) -> None:
         cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+JOBSTORE_TABLE = "apscheduler_jobs"  # APScheduler's SQLAlchemyJobStore creates and owns it
+
+
+def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic `include_object`: leave APScheduler's job store table (and its index) alone."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table != JOBSTORE_TABLE

@@ -4,6 +4,7 @@ from alembic import context
 
 from bot import models  # noqa: F401  (registers the tables)
 from bot.db import Base, make_engine
+from bot.migrate import ours
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
@@ -36,6 +37,7 @@ def _run(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=ours,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.db import Base, make_engine
-from bot.migrate import downgrade, upgrade
+from bot.migrate import downgrade, ours, upgrade
 
 
 def test_upgrade_downgrade_upgrade(db_url):
@@ -17,7 +17,8 @@ def test_upgrade_downgrade_upgrade(db_url):
         names = set(inspect(engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= names
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": ours})
+            diff = compare_metadata(context, Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
     finally:
         engine.dispose()
