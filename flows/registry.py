@@ -5,7 +5,7 @@ A flow module adds itself here: its start function under the intents it handles,
 
 from __future__ import annotations
 
-from flows import contact_update, info, menu, optout, reports
+from flows import contact_update, info, menu, optout, reminder_replies, reports
 from flows.base import IDLE, Step, StepFn
 from flows.birth import BIRTH_FLOW, BIRTH_STEPS, start_birth
 from flows.booking import (
@@ -36,6 +36,7 @@ INTENT_STARTS: dict[str, StepFn] = {
 }
 FLOW_STEPS: dict[str, dict[str, StepFn]] = {
     contact_update.FLOW: contact_update.STEPS,
+    reminder_replies.FLOW: reminder_replies.STEPS,
     optout.FLOW: optout.STEPS,
     reports.SYMPTOM_FLOW: reports.SYMPTOM_STEPS,
     reports.COMPLAINT_FLOW: reports.COMPLAINT_STEPS,

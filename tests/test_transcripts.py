@@ -13,8 +13,19 @@ from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.dashboard.auth import hash_password
 from bot.db import transaction
-from bot.models import Alert, OutboundMessage, Report, StaffUser, Worker
+from bot.models import (
+    Alert,
+    Area,
+    Contact,
+    DoseRecord,
+    OutboundMessage,
+    Person,
+    Report,
+    StaffUser,
+    Worker,
+)
 from bot.phones import to_e164
+from scheduler import jobs
 
 FILES = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
 STAFF_PASSWORD = "transkrip-rahasia-1"
@@ -155,8 +166,56 @@ def run_job(name: str, rt) -> None:
         with transaction(rt.session_factory) as s:
             ids = send_due(s, rt.clock.now(), rt.settings)
         rt.outbox.deliver_many(ids)
+    elif name == "plan":  # the nightly re-plan
+        jobs.job_plan(rt)
+    elif name == "reminders":  # the reminder send job
+        jobs.job_send_reminders(rt)
     else:  # pragma: no cover - a typo in a transcript
         raise AssertionError(f"unknown job {name}")
+
+
+def run_setup(spec: dict, rt) -> None:
+    """`setup: {household: {phone, name, area, persons: [{name, sex, birth_date, hpht,
+    given: {BCG: 2026-09-01}}]}}`: a registered, consenting household (the registration
+    conversation has transcripts of its own), optionally with doses already recorded."""
+    spec = spec["household"]
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        area = s.execute(select(Area).where(Area.code == spec["area"])).scalar_one()
+        contact = Contact(
+            phone=to_e164(str(spec["phone"])),
+            channel=spec.get("channel", "simulator"),
+            name=spec["name"],
+            area_id=area.id,
+            consent_at=now,
+            created_at=now,
+        )
+        s.add(contact)
+        s.flush()
+        for p in spec["persons"]:
+            person = Person(
+                contact_id=contact.id,
+                name=p["name"],
+                sex=p.get("sex"),
+                birth_date=p.get("birth_date"),
+                hpht=p.get("hpht"),
+                area_id=area.id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(person)
+            s.flush()
+            for item, on in (p.get("given") or {}).items():
+                s.add(
+                    DoseRecord(
+                        person_id=person.id,
+                        item=item,
+                        occurrence="1",
+                        given_on=on,
+                        source="kader",
+                        created_at=now,
+                    )
+                )
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -168,9 +227,12 @@ def test_transcript(path, client, clock, rt):
         where = f"{path.name} step {i} ({what!r})"
         if "advance" in step:
             clock.advance(**step["advance"])
-            if not {"send", "run", "dashboard"} & set(step):
+            if not {"send", "run", "dashboard", "setup"} & set(step):
                 continue  # time passes, nothing is sent
         last_id = max([m.id for m in outbox_since(rt, 0)] or [0])
+        if "setup" in step:
+            run_setup(step["setup"], rt)
+            continue
         if "run" in step:
             run_job(step["run"], rt)
             check_outbox(step.get("outbox", []), outbox_since(rt, last_id), where)

@@ -25,7 +25,8 @@ def _settings() -> dict[str, Any]:
 
 @provider("reminders")
 def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dict[str, Any]]:
-    """Items of the newest reminder message sent in the last 14 days that are still open."""
+    """Items of the newest reminder message sent in the last 14 days that are still open, in
+    the reminder's order: an answer is read against exactly these."""
     latest = session.execute(
         select(OutboundMessage.id)
         .where(
@@ -39,7 +40,9 @@ def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dic
     if latest is None:
         return []
     rows = session.execute(
-        select(Reminder).where(Reminder.outbound_id == latest, Reminder.status == "sent")
+        select(Reminder)
+        .where(Reminder.outbound_id == latest, Reminder.status == "sent")
+        .order_by(Reminder.due_on, Reminder.id)  # as the reminder listed them
     ).scalars()
     return [{"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence} for r in rows]
 
