@@ -19,11 +19,12 @@ from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db
 from bot.handlers.visits import visit_who
 from bot.models import Alert, Contact, Person, Visit, Worker
-from flows.booking import purpose_name
+from flows.booking import pages, purpose_name
 from flows.kader_commands import USAGE, Command, outcome_of
 from scheduler.reminders import places
 
 CLOSED = lifecycle.CLOSED
+SCHEDULE_PAGE = 15  # JADWAL lines per message
 
 
 def find_worker(session: Session, phone: str) -> Worker | None:
@@ -50,7 +51,8 @@ def handle(
     tree = AreaTree(session)
     actor = lifecycle.worker_actor(tree, worker)
     if cmd.name == "JADWAL":
-        return [_schedule(session, actor, now, settings, cat)], []
+        page = int(cmd.ref) if cmd.ref else 1
+        return _schedule(session, actor, now, settings, cat, page), []
     if cmd.name == "IMUN":
         return [_imun(session, worker, actor, cmd, now, settings, t)], []
     alert = session.execute(select(Alert).where(Alert.ref == cmd.ref)).scalar_one_or_none()
@@ -105,8 +107,11 @@ def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
     return t("kader.imun_recorded", name=person.name, items=", ".join(cmd.items))
 
 
-def _schedule(session, actor: lifecycle.Actor, now, settings, cat: Catalog) -> str:
-    """JADWAL: the active alerts and today's visits of the worker's own areas."""
+def _schedule(
+    session, actor: lifecycle.Actor, now, settings, cat: Catalog, page: int = 1
+) -> list[str]:
+    """JADWAL: the active alerts and today's visits of the worker's own areas, in pages of
+    SCHEDULE_PAGE lines (JADWAL 2 for the second), never cut."""
     t = cat.t
     tz = ZoneInfo(settings["timezone"])
     today = now.astimezone(tz).date()
@@ -147,5 +152,15 @@ def _schedule(session, actor: lifecycle.Actor, now, settings, cat: Catalog) -> s
             )
         )
     if not lines:
-        return t("kader.schedule_empty")
-    return t("kader.schedule", date=today.strftime("%d-%m-%Y"), lines="\n".join(lines[:15]))
+        return [t("kader.schedule_empty")]
+    chunks = pages(lines, SCHEDULE_PAGE)
+    day = today.strftime("%d-%m-%Y")
+    if len(chunks) == 1:
+        return [t("kader.schedule", date=day, lines="\n".join(lines))]
+    if not 1 <= page <= len(chunks):
+        return [t("kader.schedule_no_page", page=page, pages=len(chunks))]
+    header = t("kader.schedule_page", date=day, page=page, pages=len(chunks))
+    replies = ["\n".join([header, *chunks[page - 1]])]
+    if page < len(chunks):
+        replies.append(t("kader.schedule_more", next=page + 1, pages=len(chunks)))
+    return replies

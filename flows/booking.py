@@ -26,7 +26,7 @@ from scheduler.planner import DUE, OVERDUE, UPCOMING, Given, PersonFacts, plan
 
 FLOW = "booking"
 MAX_ASKS = 3  # the same question is asked at most this many times in a row
-MAX_SCHEDULE_ITEMS = 8
+PAGE_LINES = 10  # JADWAL lines per page (headings included), readable on a phone
 PURPOSES = ("anc", "immunization", "postnatal", "elderly", "bp_sugar", "ckg", "general")
 # Words that name a purpose in a free answer or in the first message (first match wins).
 PURPOSE_WORDS = (
@@ -736,8 +736,21 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
     return out
 
 
+SCHEDULE_FLOW = "schedule"
+PAGE_CHARS = 1200  # a page stays well inside one WhatsApp/Twilio message (1600)
+MORE_WORDS = {
+    "lagi", "lanjut", "lanjutkan", "berikutnya", "selanjutnya", "next", "terus", "trus",
+    "deui", "lagi dong", "lagi bu", "maneh", "lg",
+}  # fmt: skip
+
+
 def check_schedule(state: State, msg: Message, ctx: Context) -> Step:
-    """Intent check_schedule (menu 4): upcoming visits, then due immunizations and checkups."""
+    """Intent check_schedule (menu 4): upcoming visits, then due immunizations and checkups;
+    a long list comes in pages (LAGI for the next one), never cut."""
+    return _schedule_page(ctx, 1)
+
+
+def _schedule_lines(ctx: Context) -> list[str]:
     today = ctx.today()
     lines = []
     visits = upcoming(ctx)
@@ -747,7 +760,7 @@ def check_schedule(state: State, msg: Message, ctx: Context) -> Step:
     items = due_items(ctx)
     if items:
         lines.append(ctx.t("booking.check.items"))
-        for person, item in items[:MAX_SCHEDULE_ITEMS]:
+        for person, item in items:
             lines.append(
                 ctx.t(
                     f"booking.check.item_{item.status}",
@@ -756,18 +769,60 @@ def check_schedule(state: State, msg: Message, ctx: Context) -> Step:
                     date=fmt_date(item.due_from, ctx.t, today),
                 )
             )
-        if len(items) > MAX_SCHEDULE_ITEMS:
-            lines.append(ctx.t("booking.check.more", n=len(items) - MAX_SCHEDULE_ITEMS))
-    replies = []
-    if lines:
-        replies.append("\n".join([ctx.t("booking.check.header"), *lines]))
-    else:
-        replies.append(ctx.t("booking.check.empty", days=rules.HORIZON_DAYS))
+    return lines
+
+
+def pages(lines: Sequence[str], per_page: int, max_chars: int = PAGE_CHARS) -> list[list[str]]:
+    """Lines in pages of at most `per_page` lines and `max_chars` characters; a heading line
+    (one not starting with '-') is never left alone at the bottom of a page."""
+    out: list[list[str]] = [[]]
+    for line in lines:
+        page = out[-1]
+        if page and (
+            len(page) >= per_page or sum(len(x) + 1 for x in page) + len(line) > max_chars
+        ):
+            carried = [page.pop()] if page and not page[-1].startswith("-") else []
+            out.append(carried)
+        out[-1].append(line)
+    return [p for p in out if p] or [[]]
+
+
+def _schedule_page(ctx: Context, number: int) -> Step:
+    lines = _schedule_lines(ctx)
+    if not lines:
+        replies = [ctx.t("booking.check.empty", days=rules.HORIZON_DAYS)]
+        if not ctx.household:
+            replies.append(ctx.t("booking.check.no_household"))
+        return Step(IDLE, tuple(replies))
+    chunks = pages(lines, PAGE_LINES)
+    number = min(max(number, 1), len(chunks))
+    header = ctx.t("booking.check.header")
+    if len(chunks) > 1:
+        header = ctx.t("booking.check.header_page", page=number, pages=len(chunks))
+    replies = ["\n".join([header, *chunks[number - 1]])]
     if not ctx.household:
         replies.append(ctx.t("booking.check.no_household"))
-    elif lines:
+    if number < len(chunks):
+        replies.append(ctx.t("booking.check.more", page=number + 1, pages=len(chunks)))
+        return Step(State(SCHEDULE_FLOW, "more", {"page": number + 1}), tuple(replies))
+    if ctx.household:
         replies.append(ctx.t("booking.check.footer"))
     return Step(IDLE, tuple(replies))
+
+
+def step_more(state: State, msg: Message, ctx: Context) -> Step:
+    """LAGI (lanjut, berikutnya, the page number): the next page; anything else leaves the
+    list and is read as usual."""
+    answer = " ".join(re.sub(r"[^\w\s]", " ", msg.text.lower()).split())
+    page = int(state.slots.get("page", 2))
+    if answer in MORE_WORDS or answer == str(page):
+        return _schedule_page(ctx, page)
+    from flows import router  # the router imports this module
+
+    return router.route(IDLE, msg, ctx)
+
+
+SCHEDULE_STEPS = {"more": step_more}
 
 
 STEPS = {

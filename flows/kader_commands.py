@@ -46,6 +46,8 @@ def parse(text: str) -> Command | None:
         args = [args[0].strip(_EDGE_PUNCT), *args[1:]]
         if not args[0]:
             args = args[1:]
+    if name == "JADWAL" and args and args[0].isdigit() and len(args[0]) < 4:
+        return Command(name, args[0])  # "JADWAL 2": the second page
     if name in ("JADWAL", "BANTUAN"):
         return Command(name)
     if name == "TERIMA" and args and args[0].lower() in ("kasih", "ksh", "kasi", "kasihh"):

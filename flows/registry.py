@@ -11,6 +11,8 @@ from flows.birth import BIRTH_FLOW, BIRTH_STEPS, start_birth
 from flows.booking import (
     BOOKING_FLOW,
     BOOKING_STEPS,
+    SCHEDULE_FLOW,
+    SCHEDULE_STEPS,
     check_schedule,
     start_booking,
     start_cancel,
@@ -44,4 +46,5 @@ FLOW_STEPS: dict[str, dict[str, StepFn]] = {
     BIRTH_FLOW: BIRTH_STEPS,
     "info": info.STEPS,
     BOOKING_FLOW: BOOKING_STEPS,
+    SCHEDULE_FLOW: SCHEDULE_STEPS,
 }

@@ -101,3 +101,20 @@ def test_needs_nlu_skips_keywords_but_not_opted_out():
     assert router.needs_nlu(State(), msg("anak saya kejang"), ctx(opted_out=True))
     assert not router.needs_nlu(State(), msg("   "), ctx())
     assert router.needs_nlu(State(), msg("halo"), ctx())
+
+
+@pytest.mark.parametrize(
+    ("lines", "per_page", "expected"),
+    [
+        ([], 3, [[]]),
+        (["- a", "- b"], 3, [["- a", "- b"]]),
+        (["- a", "- b", "- c", "- d"], 3, [["- a", "- b", "- c"], ["- d"]]),
+        # a heading never stays alone at the bottom of a page
+        (["- a", "- b", "Head:", "- c"], 3, [["- a", "- b"], ["Head:", "- c"]]),
+        (["- " + "x" * 50] * 3, 10, [["- " + "x" * 50] * 2, ["- " + "x" * 50]]),  # characters
+    ],
+)
+def test_schedule_pages(lines, per_page, expected):
+    from flows.booking import pages
+
+    assert pages(lines, per_page, max_chars=120) == expected

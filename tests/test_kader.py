@@ -37,6 +37,8 @@ RESIDENT = "+6281234567100"
         ("rujuk 5", "RUJUK", "5", "", None),
         ("TERIMA", "TERIMA", None, "", "usage"),
         ("jadwal", "JADWAL", None, "", None),
+        ("JADWAL 2", "JADWAL", "2", "", None),
+        ("jadwal hari ini", "JADWAL", None, "", None),
         ("BANTUAN", "BANTUAN", None, "", None),
     ],
 )
