@@ -433,12 +433,18 @@ def test_check_schedule_lists_visits_and_due_items():
     persons = {"6": {"given": [["HB0", "2026-09-20"], ["BCG", "2026-10-20"]], "je_endemic": False}}
     c = ctx(household=(ANI, BAYU), upcoming=[VISIT_ANI], persons=persons)
     step = say(State(), "jadwal", c, "check_schedule")
-    text = step.replies[0]
-    assert "Senin 23 Nov 09.00 Pustu Sukamaju" in text
+    assert "Senin 23 Nov 09.00 Pustu Sukamaju" in step.replies[0]
+    assert step.state == State("schedule", "more", {"page": 2})  # two pages: LAGI for the next
+    assert step.replies[-1] == c.t("booking.check.more", page=2, pages=2)
+    last = say(step.state, "lagi", c)
+    assert last.replies[0].startswith("Jadwal keluarga Anda (2/2):")
+    assert last.replies[-1] == c.t("booking.check.footer")
+    text = step.replies[0] + "\n" + last.replies[0]
     assert "- Bayu: DPT-HB-Hib 1, sudah" in text  # due at 2 months (20 Nov)
     assert "Imunisasi BCG" not in text and "Hepatitis B" not in text  # recorded as given
     assert "Ani: Periksa hamil" in text
-    assert step.events == () and step.state.idle
+    assert "lainnya" not in text
+    assert last.events == () and last.state.idle
 
 
 def test_check_schedule_with_empty_household_points_to_registration():
