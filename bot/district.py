@@ -124,9 +124,14 @@ def sync(session: Session, district: District, now: datetime) -> dict[str, int]:
     return {"areas": len(district.areas), "workers": len(district.workers)}
 
 
-def area_infos(session: Session, default_tz: str) -> tuple[AreaInfo, ...]:
-    """Every area with its effective time zone (own, else inherited, else the default)."""
-    rows = {a.id: a for a in session.execute(select(Area)).scalars()}
+def area_infos(
+    session: Session, default_tz: str, areas: list[Area] | None = None
+) -> tuple[AreaInfo, ...]:
+    """Every area with its effective time zone (own, else inherited, else the default);
+    `areas`: the area rows when the caller has already loaded them."""
+    if areas is None:
+        areas = list(session.execute(select(Area)).scalars())
+    rows = {a.id: a for a in areas}
 
     def tz(area: Area | None) -> str:
         while area is not None:

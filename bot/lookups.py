@@ -1,11 +1,13 @@
 """Read-only data that flows need beyond the household (booked slots, open reports...).
 
-Feature modules register a provider; the pipeline runs them all before a step and passes the
-results in `Context.lookups` under the provider's name, so steps stay free of I/O."""
+Feature modules register a provider; the pipeline hands the step `Context.lookups`, a mapping
+from each provider's name to its result, so steps stay free of I/O. The mapping is filled on
+demand: a provider runs (once, inside the message's transaction) only when a step reads its
+name, so a greeting does not pay for the booking flow's slot counts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,43 @@ def provider(name: str) -> Callable[[Provider], Provider]:
     return wrap
 
 
-def collect(session: Session, contact: Contact, now: datetime) -> dict[str, Any]:
+def mark_new(session: Session, contact: Contact) -> None:
+    """Note that `contact` was inserted in this transaction (see `is_new`)."""
+    session.info["new_contact"] = contact
+
+
+def is_new(session: Session, contact: Contact) -> bool:
+    """The contact row was inserted in this transaction: it has no persons, alerts or
+    reminders yet, so lookups of its own rows can answer without a query."""
+    return session is not None and session.info.get("new_contact") is contact
+
+
+class Lookups(Mapping[str, Any]):
+    """The providers' results for one message, each computed the first time it is read."""
+
+    def __init__(self, session: Session, contact: Contact, now: datetime) -> None:
+        self._args = (session, contact, now)
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            fn = PROVIDERS[name]  # KeyError for an unknown name, like a dict
+            self._values[name] = fn(*self._args)
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROVIDERS)
+
+    def __len__(self) -> int:
+        return len(PROVIDERS)
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        """The names read so far (for tests and profiling)."""
+        return tuple(self._values)
+
+
+def collect(session: Session, contact: Contact, now: datetime) -> Lookups:
     import bot.handlers  # noqa: F401  (feature modules register their providers on import)
 
-    return {name: fn(session, contact, now) for name, fn in PROVIDERS.items()}
+    return Lookups(session, contact, now)

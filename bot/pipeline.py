@@ -288,6 +288,7 @@ def _contact(s: Session, phone: str, channel: str, now: datetime) -> Contact:
         contact = Contact(phone=phone, channel=channel, language="id", created_at=to_db(now))
         s.add(contact)
         s.flush()
+        lookups.mark_new(s, contact)
     elif contact.channel != channel and channel in ("whatsapp", "simulator"):
         contact.channel = channel  # replies go back the way the resident wrote
     return contact
@@ -295,13 +296,18 @@ def _contact(s: Session, phone: str, channel: str, now: datetime) -> Contact:
 
 def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
     """Everything a flow step may read, loaded before it runs (steps do no I/O)."""
-    areas = area_infos(s, rt.settings["timezone"])
-    by_id = {a.id: a.code for a in s.execute(select(Area.id, Area.code))}
-    persons = s.execute(
-        select(Person)
-        .where(Person.contact_id == contact.id, Person.status == "active")
-        .order_by(Person.id)
-    ).scalars()
+    rows = list(s.execute(select(Area)).scalars())
+    areas = area_infos(s, rt.settings["timezone"], rows)
+    by_id = {a.id: a.code for a in rows}
+    persons = (
+        ()
+        if lookups.is_new(s, contact)  # created by this message: nobody registered yet
+        else s.execute(
+            select(Person)
+            .where(Person.contact_id == contact.id, Person.status == "active")
+            .order_by(Person.id)
+        ).scalars()
+    )
     household = tuple(
         PersonInfo(
             id=p.id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import doses
 from bot.clock import to_db
 from bot.events import register
-from bot.lookups import provider
+from bot.lookups import is_new, provider
 from bot.models import Contact, DoseRecord, OutboundMessage, Person, Reminder
 
 ANSWER_WINDOW = timedelta(days=14)
@@ -27,6 +27,8 @@ def _settings() -> dict[str, Any]:
 def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dict[str, Any]]:
     """Items of the newest reminder message sent in the last 14 days that are still open, in
     the reminder's order: an answer is read against exactly these."""
+    if is_new(session, contact):  # nothing was ever sent to a contact created just now
+        return []
     latest = session.execute(
         select(OutboundMessage.id)
         .where(

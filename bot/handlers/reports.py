@@ -13,7 +13,7 @@ from bot.alert_lifecycle import ACTIVE
 from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.events import register
-from bot.lookups import provider
+from bot.lookups import is_new, provider
 from bot.models import Alert, Area, Contact, Person, Report, Visit, Worker
 
 
@@ -100,7 +100,7 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
 @provider("emergency")
 def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[str, Any] | None:
     """The contact's emergency that is still open and recent: later messages go to it."""
-    if contact.id is None:
+    if contact.id is None or is_new(session, contact):
         return None
     hours = _runtime().settings["alerts"]["followup_hours"]
     alert = session.execute(
