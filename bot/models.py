@@ -93,7 +93,9 @@ class Person(Base):
     birth_date_estimated = Column(Boolean, nullable=False, default=False)
     hpht = Column(Date)  # last menstrual period of a current pregnancy
     edd = Column(Date)  # estimated due date
-    delivery_date = Column(Date)
+    delivery_date = Column(Date)  # the day the pregnancy ended (birth or loss)
+    pregnancy_outcome = Column(String(10))  # birth | loss, for delivery_date
+    delivery_weeks = Column(Integer)  # completed weeks of pregnancy on delivery_date, if known
     mother_id = Column(Integer, ForeignKey("person.id"))
     area_id = Column(Integer, ForeignKey("area.id"))
     status = Column(String(10), nullable=False, default="active")  # active | removed

@@ -117,6 +117,7 @@ REPLAN_EVENTS = {
     "person_updated",
     "person_removed",
     "birth_reported",
+    "pregnancy_lost",
     "doses_reported",
     "kia_history_reported",
     "opted_in",

@@ -15,9 +15,18 @@ from flows.answers import (
     name_problem,
     parse_sex,
     strip_title,
+    yes_no,
 )
 from flows.base import IDLE, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
+from flows.pregnancy_outcomes import (
+    gestation_weeks,
+    is_loss_age,
+    is_preterm,
+    is_very_preterm,
+    parse_gestation,
+    says_loss,
+)
 from flows.registration import PREGNANCY_DAYS, fmt, is_pregnant
 from nlu.dates import parse_date
 
@@ -25,8 +34,11 @@ BIRTH_FLOW = "birth"
 MAX_ASKS = 3
 MAX_DAYS_AGO = 365  # older births are registered as a child, not reported
 RECENT_DELIVERY_DAYS = 42
+_BORN = re.compile(r"\b(lahir\w*|melahirkan|hidup|sehat|selamat|nangis|menangis)\b")
 _YESTERDAY = re.compile(r"\b(semalam|semalem|tadi malam|tadi malem|kemaren)\b")
-_TODAY = re.compile(r"\b(barusan|baru saja|tadi subuh|subuh tadi|dini hari|hari ini)\b")
+_TODAY = re.compile(
+    r"\b(barusan|baru saja|(?:tadi|td) (?:subuh|pagi|siang)|subuh tadi|dini hari|hari ini|bieu)\b"
+)
 
 
 def _ask(step: str, slots: dict[str, Any], text: str) -> Step:
@@ -85,11 +97,19 @@ def _with_mother(slots: dict[str, Any], person: PersonInfo) -> dict[str, Any]:
     }
 
 
+def _key(slots: dict[str, Any], key: str) -> str:
+    """A loss is never congratulated: its own texts where the birth's would say "Selamat"."""
+    return f"birth.loss.{key}" if slots.get("loss") else f"birth.{key}"
+
+
 def start_birth(state: State, msg: Message, ctx: Context) -> Step:
-    """Intent report_birth: take what the message already says, ask for the rest."""
+    """Intent report_birth (or a message that says a pregnancy was lost): take what the message
+    already says, ask for the rest."""
     slots: dict[str, Any] = {}
+    if says_loss(msg.text):
+        slots["loss"] = True
     sex = parse_sex(msg.text, strict=False)
-    if sex:
+    if sex and not slots.get("loss"):
         slots["sex"], slots["sex_done"] = sex, True
     mothers = _mothers(ctx)
     text = msg.text.lower()
@@ -106,19 +126,36 @@ def start_birth(state: State, msg: Message, ctx: Context) -> Step:
     return _next(slots, ctx)
 
 
+def _weeks(slots: dict[str, Any]) -> int | None:
+    """Completed weeks of pregnancy on the day it ended: from the HPHT on record, else as the
+    resident told it."""
+    if slots.get("hpht") and slots.get("date"):
+        return gestation_weeks(date.fromisoformat(slots["hpht"]), date.fromisoformat(slots["date"]))
+    return slots.get("weeks")
+
+
 def _next(slots: dict[str, Any], ctx: Context) -> Step:
-    """Ask the next missing thing (mother, desa, date, sex), or finish."""
+    """Ask the next missing thing (mother, desa, date, whether an early end was a loss, the
+    gestational age when no HPHT is known, sex), or finish."""
     if "mother_name" not in slots:
         if slots.get("choices"):
             options = _which_options(slots, ctx)
-            return _ask("which", slots, ctx.t("birth.ask_which", options=options))
-        return _ask("mother", slots, ctx.t("birth.ask_mother"))
+            return _ask("which", slots, ctx.t(_key(slots, "ask_which"), options=options))
+        return _ask("mother", slots, ctx.t(_key(slots, "ask_mother")))
     desa = [a for a in ctx.areas if a.parent is None]
     if ctx.contact.area_code is None and desa and not slots.get("area_done"):
         options = numbered([a.name for a in desa])
-        return _ask("area", slots, ctx.t("birth.ask_area", options=options))
+        return _ask("area", slots, ctx.t(_key(slots, "ask_area"), options=options))
     if "date" not in slots:
-        return _ask("date", slots, ctx.t("birth.ask_date"))
+        return _ask("date", slots, ctx.t(_key(slots, "ask_date")))
+    weeks = _weeks(slots)
+    if slots.get("loss"):
+        return _finish_loss(slots, ctx)
+    if is_loss_age(weeks) and not slots.get("born_alive"):
+        text = ctx.t("birth.ask_loss", mother=strip_title(slots["mother_name"]), weeks=weeks)
+        return _ask("loss", slots, text)
+    if weeks is None and not slots.get("term_done"):
+        return _ask("term", slots, ctx.t("birth.ask_term"))
     if not slots.get("sex_done"):
         return _ask("sex", slots, ctx.t("birth.ask_sex"))
     return _finish(slots, ctx)
@@ -138,7 +175,7 @@ def step_which(state: State, msg: Message, ctx: Context) -> Step:
         return _again(state, ctx, ctx.t("birth.reask_which", options=options))
     slots.pop("choices", None)
     if i == len(mothers):
-        return _ask("mother", slots, ctx.t("birth.ask_mother"))
+        return _ask("mother", slots, ctx.t(_key(slots, "ask_mother")))
     return _next(_with_mother(slots, mothers[i]), ctx)
 
 
@@ -152,7 +189,8 @@ def step_mother(state: State, msg: Message, ctx: Context) -> Step:
     known = next((p for p in ctx.household if p.name.lower() == name.lower()), None)
     if known is not None:
         if known.delivery_date and (ctx.today() - known.delivery_date).days <= RECENT_DELIVERY_DAYS:
-            text = ctx.t("birth.already_reported", name=known.name, date=fmt(known.delivery_date))
+            key = _key(slots, "already_reported")
+            text = ctx.t(key, name=known.name, date=fmt(known.delivery_date))
             return Step(IDLE, (text,))
         return _next(_with_mother(slots, known), ctx)
     return _next({**slots, "mother_id": None, "mother_name": name, "hpht": None}, ctx)
@@ -178,8 +216,12 @@ def step_date(state: State, msg: Message, ctx: Context) -> Step:
     problem = _date_problem(when, slots, ctx)
     if problem is not None:
         hpht = fmt(date.fromisoformat(slots["hpht"])) if slots.get("hpht") else ""
+        if slots.get("loss"):
+            problem = problem.replace("birth.", "birth.loss.", 1)
         return _again(state, ctx, ctx.t(problem, mother=slots["mother_name"], hpht=hpht))
-    if not slots.get("sex_done"):
+    if says_loss(msg.text):
+        slots["loss"] = True
+    if not slots.get("sex_done") and not slots.get("loss"):
         sex = parse_sex(msg.text, strict=False)
         if sex:
             slots["sex"], slots["sex_done"] = sex, True
@@ -194,8 +236,46 @@ def step_sex(state: State, msg: Message, ctx: Context) -> Step:
     return _next({**slots, "sex": sex, "sex_done": True}, ctx)
 
 
+def step_loss(state: State, msg: Message, ctx: Context) -> Step:
+    """The pregnancy on record ended before the loss line: was it a miscarriage? YA: a loss;
+    TIDAK (the baby was born): a birth, reported as very early."""
+    slots = _slots(state)
+    answer = yes_no(msg)
+    if answer is None and says_loss(msg.text):
+        answer = True
+    if answer is None and _BORN.search(msg.text.lower()):
+        answer = False
+    if answer is None:
+        mother = strip_title(slots["mother_name"])
+        text = ctx.t("birth.reask_loss", mother=mother)
+        return _again(state, ctx, text)
+    if answer:
+        return _next({**slots, "loss": True}, ctx)
+    return _next({**slots, "born_alive": True}, ctx)
+
+
+def step_term(state: State, msg: Message, ctx: Context) -> Step:
+    """No HPHT on record: the gestational age at birth as the resident knows it (weeks, months,
+    'cukup bulan', 'prematur'), or 'tidak tahu'."""
+    slots = _slots(state)
+    told = parse_gestation(msg.text)
+    if told is None and not is_unknown(msg.text) and not re.search(r"\blewat", msg.text.lower()):
+        return _again(state, ctx, ctx.t("birth.reask_term"))
+    if told is not None:
+        slots.update(
+            weeks=told.weeks, preterm_said=bool(told.preterm), weeks_estimated=told.estimated
+        )
+    if not slots.get("sex_done"):
+        sex = parse_sex(msg.text, strict=False)
+        if sex:
+            slots["sex"], slots["sex_done"] = sex, True
+    return _next({**slots, "term_done": True}, ctx)
+
+
 def _finish(slots: dict[str, Any], ctx: Context) -> Step:
     baby = ctx.t("birth.baby_name", mother=strip_title(slots["mother_name"]))
+    weeks = _weeks(slots)
+    preterm = is_preterm(weeks) or bool(slots.get("preterm_said"))
     event = {
         "type": "birth_reported",
         "mother_person_id": slots.get("mother_id"),
@@ -204,11 +284,35 @@ def _finish(slots: dict[str, Any], ctx: Context) -> Step:
         "baby_name": baby,
         "baby_sex": slots.get("sex"),
         "area_code": slots.get("area_code"),
+        "gestation_weeks": weeks,
+        "weeks_estimated": bool(slots.get("weeks_estimated")),
+        "preterm": preterm,
         "ref": ctx.ref,
     }
-    replies = [ctx.t("birth.thanks", baby=baby, ref=ctx.ref)]
+    if not preterm:
+        replies = [ctx.t("birth.thanks", baby=baby, ref=ctx.ref)]
+    else:
+        replies = [ctx.t("birth.thanks_preterm", baby=baby, ref=ctx.ref)]
+        if is_very_preterm(weeks):
+            replies.append(ctx.t("birth.very_preterm"))
     if not ctx.contact.consented:
         replies.append(ctx.t("birth.register_hint"))
+    return Step(IDLE, tuple(replies), (event,))
+
+
+def _finish_loss(slots: dict[str, Any], ctx: Context) -> Step:
+    """A miscarriage: no congratulations, no baby; the pregnancy's reminders end and the bidan
+    is asked to visit."""
+    event = {
+        "type": "pregnancy_lost",
+        "mother_person_id": slots.get("mother_id"),
+        "mother_name": slots["mother_name"],
+        "loss_date": slots["date"],
+        "gestation_weeks": _weeks(slots),
+        "area_code": slots.get("area_code"),
+        "ref": ctx.ref,
+    }
+    replies = [ctx.t("birth.loss.thanks", mother=strip_title(slots["mother_name"]), ref=ctx.ref)]
     return Step(IDLE, tuple(replies), (event,))
 
 
@@ -217,5 +321,7 @@ BIRTH_STEPS = {
     "mother": step_mother,
     "area": step_area,
     "date": step_date,
+    "loss": step_loss,
+    "term": step_term,
     "sex": step_sex,
 }

@@ -14,6 +14,7 @@ from flows import (
     understanding,
 )
 from flows.base import IDLE, Context, Message, State, Step
+from flows.pregnancy_outcomes import says_loss
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 
 # Services a resident may ask for; those without a flow yet get an honest "not yet".
@@ -118,6 +119,8 @@ def start(msg: Message, ctx: Context) -> Step:
     rescued = understanding.health_intent(intent, msg.text) if health else None
     if rescued is not None:  # a body part or symptom word is never dropped
         intent, msg = rescued, replace(msg, intent=rescued)
+    if intent not in ("register", "book_visit", "ask_info") and says_loss(msg.text):
+        intent = "report_birth"  # "istri sy keguguran kemarin": the bidan is asked to visit
     if intent in INTENT_STARTS:
         return INTENT_STARTS[intent](IDLE, msg, ctx)
     if intent in SERVICE_INTENTS:

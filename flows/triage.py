@@ -1190,6 +1190,21 @@ def present_symptoms(
     return tuple(kept)
 
 
+def happening(text: str, phrases: Iterable[str], rules: DangerRules | None = None) -> bool:
+    """One of `phrases` (whole words) is said of now in `text`: not negated, not history ("tahun
+    lalu"), not a general question, by the same context rules as the danger signs."""
+    rules = rules or load_rules()
+    alternatives = "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
+    if not alternatives:
+        return False
+    concept = Concept(
+        "phrases", re.compile(rf"\b(?:{alternatives})\b"), None, frozenset(), negatable=True
+    )
+    variants, raw = _normalise(text, rules)
+    ev = _Evaluation(rules, variants, frozenset(), asks="?" in raw)
+    return any(ev._text_status(concept, v) == _POSITIVE for v in variants)
+
+
 def iter_rule_examples(
     rules: DangerRules | None = None,
 ) -> Iterable[tuple[str, bool, Mapping[str, Any]]]:

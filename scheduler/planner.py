@@ -88,6 +88,9 @@ class PersonFacts:
     hpht: date | None = None  # last menstrual period, if pregnant
     edd: date | None = None  # estimated due date, if known
     delivery_date: date | None = None  # for KF visits of the mother
+    # The pregnancy that ended on delivery_date was lost (a miscarriage): its reminders end and
+    # no nifas (KF) visits are reminded; the bidan's visit comes from the loss alert.
+    pregnancy_lost: bool = False
     je_endemic: bool = False
     posyandu_days: tuple[date, ...] = ()  # concrete posyandu dates already expanded by the caller
     # When reminders could first be sent (registration of the person or of the pregnancy):
@@ -351,7 +354,7 @@ def plan(
                 _visit(visit, start, cap, person, first, on, horizon_end, out)
 
     delivered = person.delivery_date
-    if female and delivered is not None and delivered <= on:
+    if female and delivered is not None and delivered <= on and not person.pregnancy_lost:
         for track_until, visits in compiled.delivery:
             if on > track_until.last_day(delivered):
                 continue

@@ -128,6 +128,7 @@ def facts(
         hpht=person.hpht,
         edd=person.edd,
         delivery_date=person.delivery_date,
+        pregnancy_lost=person.pregnancy_outcome == "loss",
         je_endemic=zones.je(person.area_id),
         registered_on=person.created_at.date() if person.created_at else None,
     )

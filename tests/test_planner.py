@@ -484,6 +484,15 @@ def test_kf_windows_from_the_delivery_date(on, statuses):
     assert tuple(got[f"KF{i}"].status for i in range(1, 5)) == statuses
 
 
+def test_a_lost_pregnancy_ends_anc_and_plans_no_kf_visits():
+    lost = D("2026-03-10")  # week 9 of the pregnancy from HPHT 2026-01-01
+    person = PersonFacts(sex="P", hpht=HPHT, delivery_date=lost, pregnancy_lost=True)
+    got = {i.item: i for i in plan(person, [], D("2026-03-11"), horizon_days=400)}
+    assert not [code for code in got if code.startswith("KF")]
+    assert all(got[c].status == EXPIRED for c in got if c.startswith("ANC"))
+    assert kf("2026-03-11")["KF1"].status == DUE  # the same dates after a birth: KF1 is due
+
+
 def test_kf_windows_closed_before_registration_are_expired():
     got = kf("2026-03-20", registered_on=D("2026-03-20"))
     assert (got["KF1"].status, got["KF2"].status, got["KF3"].status) == (EXPIRED, EXPIRED, DUE)

@@ -32,6 +32,7 @@ from bot.models import (
     Report,
     Visit,
 )
+from flows.pregnancy_outcomes import is_preterm
 from scheduler.planner import DONE, Given, plan
 from scheduler.reminders import Zones, facts
 
@@ -201,6 +202,7 @@ def resident(person_id: int):
         messages=messages,
         open_items=list(dict.fromkeys(open_items)),
         other_items=other_items,
+        preterm=person.pregnancy_outcome == "birth" and is_preterm(person.delivery_weeks),
         today=core.today(),
     )
 

@@ -139,12 +139,10 @@ def person_removed(session: Session, contact: Contact, event: dict[str, Any], no
         reminder.status, reminder.updated_at = "cancelled", to_db(now)
 
 
-@register("birth_reported")
-def birth_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
-    """The pregnancy ends, the newborn joins the household, the area's bidan/kader are told."""
-    from flask import current_app
-
-    born = date.fromisoformat(event["delivery_date"])
+def _ended_pregnancy(
+    session: Session, contact: Contact, event: dict[str, Any], ended: date, now: datetime
+) -> Person:
+    """The mother whose pregnancy ended (the contact's own person, else by name, else new)."""
     area_id = _area_id(session, event.get("area_code"))
     if area_id is not None and contact.area_id is None:
         contact.area_id = area_id
@@ -153,8 +151,30 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
         mother = _by_name(session, contact, event.get("mother_name"))
     if mother is None:
         mother = _new_person(session, contact, now, name=event["mother_name"][:120], sex="P")
-    mother.delivery_date = born
+    mother.delivery_date = ended
+    weeks = event.get("gestation_weeks")
+    mother.delivery_weeks = weeks if isinstance(weeks, int) and 0 <= weeks <= 44 else None
     mother.updated_at = to_db(now)
+    return mother
+
+
+def _weeks_words(cat, event: dict[str, Any]) -> str:
+    weeks = event.get("gestation_weeks")
+    if not isinstance(weeks, int):
+        return cat.t("birth.weeks_unknown")
+    key = "birth.weeks_estimated" if event.get("weeks_estimated") else "birth.weeks"
+    return cat.t(key, n=weeks)
+
+
+@register("birth_reported")
+def birth_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """The pregnancy ends, the newborn joins the household, the area's bidan/kader are told
+    (a preterm birth with its gestational age)."""
+    from flask import current_app
+
+    born = date.fromisoformat(event["delivery_date"])
+    mother = _ended_pregnancy(session, contact, event, born, now)
+    mother.pregnancy_outcome = "birth"
     baby = _new_person(
         session,
         contact,
@@ -168,36 +188,69 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
     if mother.area_id is not None:
         baby.area_id = mother.area_id
     settings = current_app.extensions["jemput_bola"].settings
-    return notify_birth(session, contact, event, mother, baby, now, settings)
+    cat = load_catalog("id")
+    sex = cat.t(f"birth.sex_{baby.sex}") if baby.sex in ("L", "P") else cat.t("birth.sex_unknown")
+    values = {"mother": mother.name, "date": born.strftime("%d-%m-%Y"), "sex": sex}
+    if event.get("preterm"):
+        summary = cat.t("birth.summary_preterm", weeks=_weeks_words(cat, event), **values)
+        template = "alert.birth_preterm"
+    else:
+        summary, template = cat.t("birth.summary", **values), "alert.birth"
+    return notify_workers(
+        session, contact, event, mother, now, settings,
+        kind="birth", summary=summary, template=template, roles=("kader", "bidan"),
+    )  # fmt: skip
 
 
-def notify_birth(
+@register("pregnancy_lost")
+def pregnancy_lost(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """A miscarriage: the pregnancy ends (its reminders stop when the household is re-planned,
+    no nifas visits are reminded) and the area's bidan is asked for a visit."""
+    from flask import current_app
+
+    ended = date.fromisoformat(event["loss_date"])
+    mother = _ended_pregnancy(session, contact, event, ended, now)
+    mother.pregnancy_outcome = "loss"
+    cat = load_catalog("id")
+    summary = cat.t(
+        "birth.loss.summary",
+        mother=mother.name,
+        date=ended.strftime("%d-%m-%Y"),
+        weeks=_weeks_words(cat, event),
+    )
+    settings = current_app.extensions["jemput_bola"].settings
+    return notify_workers(
+        session, contact, event, mother, now, settings,
+        kind="pregnancy_loss", summary=summary, template="alert.pregnancy_loss", roles=("bidan",),
+    )  # fmt: skip
+
+
+def notify_workers(
     session: Session,
     contact: Contact,
     event: dict[str, Any],
     mother: Person,
-    baby: Person,
     now: datetime,
     settings: dict[str, Any],
+    *,
+    kind: str,
+    summary: str,
+    template: str,
+    roles: tuple[str, ...],
 ) -> list[int]:
-    """An open routine alert (kader can TERIMA it) sent to the kader and bidan of the area."""
+    """An open routine alert (a worker can TERIMA it) sent to the area's workers in `roles`,
+    else to the puskesmas on duty."""
     cat = load_catalog("id")
-    sex = cat.t(f"birth.sex_{baby.sex}") if baby.sex in ("L", "P") else cat.t("birth.sex_unknown")
     alert = Alert(
         ref=event["ref"],
-        kind="birth",
+        kind=kind,
         urgency="routine",
         contact_id=contact.id,
         person_id=mother.id,
         area_id=mother.area_id or contact.area_id,
         status="open",
         level=1,
-        summary=cat.t(
-            "birth.summary",
-            mother=mother.name,
-            date=baby.birth_date.strftime("%d-%m-%Y"),
-            sex=sex,
-        )[:200],
+        summary=summary[:200],
         declined_by=[],
         escalate_at=to_db(now + alerts.escalation_delay(settings, "routine")),
         created_at=to_db(now),
@@ -207,14 +260,14 @@ def notify_birth(
     session.flush()
     workers = []
     if alert.area_id is not None:
-        workers = alerts.responsible(session, alert.area_id, ("kader", "bidan"))
+        workers = alerts.responsible(session, alert.area_id, roles)
     if not workers:  # no area known (or nobody covers it): the puskesmas on duty
         workers = alerts.responsible(session, alert.area_id, ("admin",))
-    text = cat.t("alert.birth", **alerts.describe(session, alert, now))
+    text = cat.t(template, **alerts.describe(session, alert, now))
     return [
         outbox.queue(
             session,
-            key=f"birth:{alert.ref}:{w.id}",
+            key=f"{kind}:{alert.ref}:{w.id}",
             to_phone=w.phone,
             channel="whatsapp",
             body=text,
