@@ -24,7 +24,7 @@ from bot import alerts, labels, outbox
 from bot.areas import AreaTree, in_scope, worker_scope
 from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db, to_db
-from bot.models import Alert, Contact, Report, StaffUser, Visit, Worker
+from bot.models import Alert, Contact, Person, Report, StaffUser, Visit, Worker
 
 log = logging.getLogger(__name__)
 ACTIVE = ("open", "accepted", "escalated")
@@ -229,14 +229,25 @@ def close(
     note: str,
     now: datetime,
     cat: Catalog | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """SELESAI / RUJUK / Selesai: the alert ends with an outcome (visited, referred,
-    no_one_home, cancelled) and a note; its report and visit follow."""
+    no_one_home, cancelled) and a note; its report and visit follow. With `settings`, a closed
+    Buku KIA check re-plans the child at once (the doses that waited for it are reminded)."""
     cat = cat or load_catalog("id")
     check(alert, actor, AreaTree(session), cat)
     if outcome not in OUTCOMES:
         raise Refused("bad_outcome", ref=alert.ref)
     finish(session, alert, outcome, note, now, actor.worker_id)
+    from scheduler.reminders import BOOK_CHECK_KIND
+
+    if settings is not None and alert.kind == BOOK_CHECK_KIND and alert.person_id is not None:
+        from bot.doses import replan
+
+        person = session.get(Person, alert.person_id)
+        if person is not None:
+            session.flush()
+            replan(session, person, now, settings)
 
 
 def refer(
@@ -246,9 +257,10 @@ def refer(
     note: str,
     now: datetime,
     cat: Catalog | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """RUJUK: closed as referred to the puskesmas or a hospital."""
-    close(session, alert, actor, "referred", note, now, cat)
+    close(session, alert, actor, "referred", note, now, cat, settings)
 
 
 def finish(

@@ -77,10 +77,10 @@ def _alert_command(session, alert, actor, cmd: Command, now, settings, cat: Cata
         ], ids
     if cmd.name == "SELESAI":
         outcome = outcome_of(cmd.rest)
-        lifecycle.close(session, alert, actor, outcome, cmd.rest, now, cat)
+        lifecycle.close(session, alert, actor, outcome, cmd.rest, now, cat, settings)
         return [t("kader.done", ref=alert.ref, outcome=labels.word(cat, "outcome", outcome))], []
     if cmd.name == "RUJUK":
-        lifecycle.refer(session, alert, actor, cmd.rest, now, cat)
+        lifecycle.refer(session, alert, actor, cmd.rest, now, cat, settings)
         return [t("kader.referred", ref=alert.ref)], []
     return [t("kader.help")], []
 

@@ -76,14 +76,22 @@ def accept_alert(session: Session, alert: Alert, staff: StaffUser, now: datetime
 
 
 def close_alert(
-    session: Session, alert: Alert, outcome: str, note: str, staff: StaffUser, now: datetime
+    session: Session,
+    alert: Alert,
+    outcome: str,
+    note: str,
+    staff: StaffUser,
+    now: datetime,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Selesai = SELESAI/RUJUK: the outcome and note; the linked report and visit follow.
     On the dashboard both are required (a closed emergency needs a record of what was done)."""
     if alert.status in lifecycle.ACTIVE and not (note or "").strip():
         raise ChangeError(load_catalog("id").t("dashboard.refused.need_note"))
     try:
-        lifecycle.close(session, alert, _actor(session, staff), outcome, note, now)
+        lifecycle.close(
+            session, alert, _actor(session, staff), outcome, note, now, settings=settings
+        )
     except lifecycle.Refused as exc:
         raise _refused(exc) from exc
 
@@ -102,7 +110,13 @@ def _active_alert(session: Session, **link: int) -> Alert | None:
 
 
 def set_report_status(
-    session: Session, report: Report, status: str, note: str, staff: StaffUser, now: datetime
+    session: Session,
+    report: Report,
+    status: str,
+    note: str,
+    staff: StaffUser,
+    now: datetime,
+    settings: dict[str, Any] | None = None,
 ) -> tuple[str, list[int]]:
     """open -> in_progress -> resolved (a note is required to resolve). A linked alert is
     taken when work starts (like Tangani) and closed on resolution (the outcome read from the
@@ -123,7 +137,15 @@ def set_report_status(
         elif alert is not None and status == "resolved":
             from flows.kader_commands import outcome_of
 
-            lifecycle.close(session, alert, _actor(session, staff), outcome_of(note), note, now)
+            lifecycle.close(
+                session,
+                alert,
+                _actor(session, staff),
+                outcome_of(note),
+                note,
+                now,
+                settings=settings,
+            )
     except lifecycle.Refused as exc:
         raise _refused(exc) from exc
     if status != "resolved" or alert is None:
@@ -133,7 +155,13 @@ def set_report_status(
 
 
 def visit_outcome(
-    session: Session, visit: Visit, outcome: str, note: str, staff: StaffUser, now: datetime
+    session: Session,
+    visit: Visit,
+    outcome: str,
+    note: str,
+    staff: StaffUser,
+    now: datetime,
+    settings: dict[str, Any] | None = None,
 ) -> str:
     """The result of a visit: done (visited or referred), no_show or cancelled; a linked open
     alert is closed with the same outcome (like SELESAI). Returns the previous status."""
@@ -147,7 +175,9 @@ def visit_outcome(
     alert = _active_alert(session, visit_id=visit.id)
     if alert is not None:
         try:
-            lifecycle.close(session, alert, _actor(session, staff), outcome, note, now)
+            lifecycle.close(
+                session, alert, _actor(session, staff), outcome, note, now, settings=settings
+            )
         except lifecycle.Refused as exc:
             raise _refused(exc) from exc
     return previous

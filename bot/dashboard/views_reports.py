@@ -88,7 +88,9 @@ def report_status(report_id: int):
     status = request.form.get("status", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous, ids = set_report_status(s, r, status, note, g.staff, core.now())
+        previous, ids = set_report_status(
+            s, r, status, note, g.staff, core.now(), core.rt().settings
+        )
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(url_for("dashboard.report", report_id=r.id))
@@ -158,7 +160,7 @@ def alert_close(alert_id: int):
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        close_alert(s, alert, outcome, note, g.staff, core.now())
+        close_alert(s, alert, outcome, note, g.staff, core.now(), core.rt().settings)
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(_back())

@@ -79,7 +79,7 @@ def visit_result(visit_id: int):
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous = visit_outcome(s, visit, outcome, note, g.staff, core.now())
+        previous = visit_outcome(s, visit, outcome, note, g.staff, core.now(), core.rt().settings)
     except ChangeError as exc:
         flash(str(exc), "error")
     else:
