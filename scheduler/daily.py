@@ -15,7 +15,7 @@ from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
 from scheduler.planner import Given, plan
-from scheduler.reminders import Zones, facts, places
+from scheduler.reminders import Zones, book_checks, facts, places
 from scheduler.rules import DOSE_ITEMS
 from scheduler.sendtime import allowed
 
@@ -141,16 +141,19 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
     persons = session.execute(
         select(Person).where(Person.status == "active").order_by(Person.id)
     ).scalars()
+    persons = [p for p in persons if (p.area_id or p.contact.area_id) in area_ids]
+    checks = book_checks(session, [p.id for p in persons])
     for person in persons:
-        if (person.area_id or person.contact.area_id) not in area_ids:
-            continue
         given = [
             Given(d.item, d.given_on, d.source)
             for d in session.execute(
                 select(DoseRecord).where(DoseRecord.person_id == person.id)
             ).scalars()
         ]
-        for item in plan(facts(person, zones, today), given, today):
+        person_facts = facts(person, zones, today, check_asked=checks.get(person.id))
+        for item in plan(person_facts, given, today):
+            if item.awaits_check:
+                continue  # the open Buku KIA check is listed with the reports above
             if item.status == "overdue" and item.item in IMMUNIZATION:
                 overdue.append(
                     t("daily.line_overdue", name=person.name, id=person.id, item=item.item)

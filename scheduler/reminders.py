@@ -495,19 +495,25 @@ def _tgl(d: date) -> str:
 
 
 def due_report(session: Session, on: date, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """What is due or overdue on a day for each person (no sending), for `reminders due`."""
+    """What is due or overdue on a day for each person (no sending), for `reminders due`;
+    doses waiting for a kader's check of the Buku KIA have the status `awaits_check`."""
     zones = Zones(session, settings["timezone"], places(settings))
     out = []
-    for person in session.execute(
-        select(Person).where(Person.status == "active").order_by(Person.id)
-    ).scalars():
+    persons = list(
+        session.execute(
+            select(Person).where(Person.status == "active").order_by(Person.id)
+        ).scalars()
+    )
+    checks = book_checks(session, [p.id for p in persons])
+    for person in persons:
         given = [
             Given(d.item, d.given_on, d.source)
             for d in session.execute(
                 select(DoseRecord).where(DoseRecord.person_id == person.id)
             ).scalars()
         ]
-        for item in plan(facts(person, zones, on), given, on):
+        person_facts = facts(person, zones, on, check_asked=checks.get(person.id))
+        for item in plan(person_facts, given, on):
             if item.status in ("due", "overdue"):
                 out.append(
                     {
@@ -516,7 +522,7 @@ def due_report(session: Session, on: date, settings: dict[str, Any]) -> list[dic
                         "person_id": person.id,
                         "item": item.item,
                         "occurrence": item.occurrence,
-                        "status": item.status,
+                        "status": "awaits_check" if item.awaits_check else item.status,
                         "due_from": item.due_from.isoformat(),
                         "reason": item.reason,
                     }

@@ -565,6 +565,34 @@ def test_overdue_list(dash_client, seed):
     assert {r["item"][:3] for r in anc} <= {"ANC"}
 
 
+def test_doses_waiting_for_a_kia_book_check_are_not_listed_late(dash_app, dash_client, seed):
+    rt = dash_app.extensions["jemput_bola"]
+    with transaction(rt.session_factory) as s:
+        dimas = s.get(Person, seed.dimas)
+        s.add(
+            Alert(
+                ref="200099",
+                kind="kia_check",
+                urgency="routine",
+                contact_id=dimas.contact_id,
+                person_id=dimas.id,
+                area_id=dimas.contact.area_id,
+                status="open",
+                level=1,
+                summary="Cek Buku KIA Dimas",
+                declined_by=[],
+                created_at=to_db(rt.clock.now()),
+                updated_at=to_db(rt.clock.now()),
+            )  # fmt: skip
+        )
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/terlambat?format=csv"))
+    assert not [r for r in rows if r["nama"] == "Dimas Saputra"]
+    assert any(r["nama"].startswith("Bayu") for r in rows)  # the others are still listed
+    page = dash_client.get(f"/dashboard/warga/{seed.dimas}").get_data(as_text=True)
+    assert "Menunggu cek Buku KIA" in page
+
+
 def test_outbox_explains_twilio_errors(dash_client, seed):
     login(dash_client, "admin")
     rows = read_csv(dash_client.get("/dashboard/pesan?status=gagal&format=csv"))

@@ -955,3 +955,41 @@ def test_kia_answers_leave_the_right_rows(chat, rt):
     }
     assert (alert.person_id, alert.status, alert.urgency) == (nur.id, "open", "routine")
     assert not pending & {"BCG", "OPV1", "DPT1", "PCV1", "RV1"}  # they wait for the check
+
+    # Until the check, Nur's past doses are not called late anywhere: the CLI's due list marks
+    # them, and the kader's morning digest lists the check (a report line), not 5 late doses.
+    from datetime import time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from scheduler.daily import kader_digests
+    from scheduler.reminders import due_report
+    from tests.conftest import sent_to
+
+    tz = ZoneInfo(rt.settings["timezone"])
+    today = rt.clock.now().astimezone(tz).date()
+    with rt.session_factory() as s:
+        held = {r["item"]: r["status"] for r in due_report(s, today, rt.settings)}
+        morning = datetime.combine(today + timedelta(days=1), time(7, 30), tz)
+        kader_digests(s, morning, {**rt.settings, "digest": {"hour": "07:00", "top": 50}})
+        s.commit()
+    assert held["BCG"] == held["OPV1"] == "awaits_check"
+    (digest,) = (m for m in sent_to(rt, "+6281100000001") if "JADWAL" in m and alert.ref in m)
+    assert f"- {asep.name} (no {asep.id}):" in digest
+    assert f"- {nur.name} (no {nur.id}):" not in digest  # only the check, in the report line
+
+    # The kader checks the book and closes the task: Nur's doses are reminded at once, not at
+    # the next planning run.
+    kader = chat.client.post(
+        "/simulator/send",
+        json={"from": "+6281100000001", "text": f"SELESAI {alert.ref} sudah dicek, belum ada"},
+    ).get_json()
+    assert alert.ref in kader["replies"][0]
+    with rt.session_factory() as s:
+        pending = set(
+            s.execute(
+                select(Reminder.item).where(
+                    Reminder.person_id == nur.id, Reminder.status == "pending"
+                )
+            ).scalars()
+        )
+    assert {"BCG", "OPV1"} <= pending

@@ -34,7 +34,7 @@ from bot.models import (
 )
 from flows.pregnancy_outcomes import is_preterm
 from scheduler.planner import DONE, Given, plan
-from scheduler.reminders import Zones, facts
+from scheduler.reminders import Zones, book_checks, facts
 
 RESIDENT_COLUMNS = ("id", "nama", "jk", "tgl_lahir", "umur", "tahap", "telepon", "wilayah")
 LIMIT = 200
@@ -111,7 +111,10 @@ def schedule(s, person: Person, contact) -> tuple[list[dict], list[DoseRecord]]:
     by_item = {(d.item, d.occurrence): d for d in records}
     horizon = settings["reminders"]["horizon_days"]
     items = []
-    for it in plan(facts(person, zones), given, day, horizon_days=horizon):
+    asked = book_checks(s, [person.id]).get(person.id)
+    person_facts = facts(person, zones, check_asked=asked)
+    for it in plan(person_facts, given, day, horizon_days=horizon):
+        status = "awaits_check" if it.awaits_check else it.status
         rec = by_item.get((it.item, it.occurrence)) or (
             by_item.get((it.item, "1")) if it.status == DONE else None
         )
@@ -120,8 +123,8 @@ def schedule(s, person: Person, contact) -> tuple[list[dict], list[DoseRecord]]:
                 "item": it.item,
                 "nama": core.item_label(it.item),
                 "kesempatan": it.occurrence,
-                "status": core.label("plan_status", it.status),
-                "status_kode": it.status,
+                "status": core.label("plan_status", status),
+                "status_kode": status,
                 "mulai": it.due_from,
                 "terlambat_sejak": it.overdue_from,
                 "batas": it.expires_on,
