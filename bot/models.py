@@ -16,13 +16,22 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from bot.db import Base
 
 CHANNELS = ("whatsapp", "sms", "simulator")
 WORKER_ROLES = ("kader", "bidan", "perawat", "mantri", "admin")
-ALERT_KINDS = ("symptom", "visit", "birth", "number_check", "question", "help", "kia_check")
+ALERT_KINDS = (
+    "symptom",
+    "visit",
+    "birth",
+    "number_check",
+    "question",
+    "help",
+    "kia_check",
+    "miscarriage",
+)
 ALERT_STATUSES = ("open", "accepted", "escalated", "done", "referred", "closed")
 URGENCIES = ("emergency", "routine")
 OUTBOUND_STATUSES = (
@@ -265,6 +274,14 @@ class Alert(Base):
     kind = Column(String(12), nullable=False)  # ALERT_KINDS
     urgency = Column(String(10), nullable=False)  # emergency | routine
     report_id = Column(Integer, ForeignKey("report.id"))
+
+    @validates("kind")
+    def _known_kind(self, _key: str, kind: str) -> str:
+        """An unknown kind (or one too long for the column) fails on every database alike."""
+        if kind not in ALERT_KINDS:
+            raise ValueError(f"unknown alert kind {kind!r}")
+        return kind
+
     visit_id = Column(Integer, ForeignKey("visit.id"))
     contact_id = Column(Integer, ForeignKey("contact.id"), nullable=False, index=True)
     person_id = Column(Integer, ForeignKey("person.id"))

@@ -90,6 +90,13 @@ GROUPS = {
 }
 
 
+def test_every_alert_kind_fits_its_column():
+    from bot.models import Alert
+
+    width = Alert.__table__.c.kind.type.length
+    assert [k for k in ALERT_KINDS if len(k) > width] == []
+
+
 @pytest.mark.parametrize("group", sorted(GROUPS))
 def test_every_code_has_indonesian_words(group):
     cat = load_catalog("id")

@@ -526,6 +526,9 @@ def test_birth_of_the_only_pregnant_member():
             "baby_name": "Bayi Ny. Siti Aminah",
             "baby_sex": "P",
             "area_code": None,
+            "gestation_weeks": 39,  # from her HPHT
+            "weeks_estimated": False,
+            "preterm": False,
             "ref": "100001",
         },
     )
@@ -558,10 +561,11 @@ def test_birth_without_a_registered_pregnancy_registers_the_mother():
         "Ibu Rina",
         "sukamaju",
         "semalam",
+        "cukup bulan",
         "cewek",
         intent="report_birth",
     )
-    assert [s.state.step for s in steps[:-1]] == ["mother", "area", "date", "sex"]
+    assert [s.state.step for s in steps[:-1]] == ["mother", "area", "date", "term", "sex"]
     born = event(steps[-1], "birth_reported")
     assert born["mother_person_id"] is None and born["mother_name"] == "Ibu Rina"
     assert born["baby_name"] == "Bayi Ny. Rina" and born["area_code"] == "SKM"
@@ -650,7 +654,9 @@ def test_registration_and_birth_leave_the_right_rows(chat, rt):
         assert (alert.kind, alert.status, alert.person_id) == ("birth", "open", siti.id)
     assert set(sent) == {"+6281100000001", "+6281100000003"}  # Kader Ani (Kaler), Bidan Sari
     assert all(m.idempotency_key.startswith(f"birth:{ref}:") for m in sent.values())
-    assert f"Kelahiran ref {ref}" in sent["+6281100000003"].body
+    # registered "hamil 5 bulan" the day before: born at 21 weeks, the bidan is told it is preterm
+    assert f"Kelahiran PREMATUR ref {ref}" in sent["+6281100000003"].body
+    assert "usia kehamilan 21 minggu" in sent["+6281100000003"].body
 
 
 def test_removing_a_member_cancels_pending_reminders(chat, rt):

@@ -221,7 +221,7 @@ def pregnancy_lost(session: Session, contact: Contact, event: dict[str, Any], no
     settings = current_app.extensions["jemput_bola"].settings
     return notify_workers(
         session, contact, event, mother, now, settings,
-        kind="pregnancy_loss", summary=summary, template="alert.pregnancy_loss", roles=("bidan",),
+        kind="miscarriage", summary=summary, template="alert.miscarriage", roles=("bidan",),
     )  # fmt: skip
 
 
