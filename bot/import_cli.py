@@ -22,8 +22,9 @@ def _echo_result(result: imports.ImportResult, updated: bool = False) -> None:
     parts.append(f"{result.skipped} skipped (already present)")
     parts.append(f"{len(result.rejected)} rejected")
     click.echo(", ".join(parts))
+    cat = load_catalog("id")
     for r in result.rejected:
-        click.echo(f"line {r.line}: {r.reason}")
+        click.echo(cat.t("imports.rejected_line", line=r.line, reason=r.reason))
 
 
 def _report(path: str | None, csv_file: imports.CsvFile, result: imports.ImportResult) -> None:

@@ -207,12 +207,17 @@ class AreaIndex:
             default_code=default_code,
         )
 
-    def resolve(self, text: str) -> tuple[str | None, str | None]:
-        """(code, None) for a code or a unique name; (None, reason) otherwise."""
+    def resolve(
+        self, text: str, cat: Catalog | None = None, column: str = "area"
+    ) -> tuple[str | None, str | None]:
+        """(code, None) for a code or a unique name; (None, reason) otherwise, the reason in
+        Indonesian naming `column`."""
+        cat = cat or load_catalog("id")
         key = _norm(text)
+        value = text.strip()
         if not key:
             if self.default_code is None:
-                return None, "empty area and the district has no default_area"
+                return None, cat.t("imports.empty_area", column=column)
             return self.default_code, None
         if key in self.by_code:
             return self.by_code[key], None
@@ -220,8 +225,10 @@ class AreaIndex:
         if len(codes) == 1:
             return codes[0], None
         if codes:
-            return None, f"ambiguous area name {text.strip()!r} (use a code: {', '.join(codes)})"
-        return None, f"unknown area {text.strip()!r}"
+            return None, cat.t(
+                "imports.ambiguous_area", column=column, value=value, codes=", ".join(codes)
+            )
+        return None, cat.t("imports.unknown_area", column=column, value=value)
 
 
 @dataclass(frozen=True)
@@ -271,38 +278,44 @@ def clean_name(text: str) -> str:
     return name
 
 
-def parse_date(text: str, column: str) -> tuple[date | None, str | None]:
-    """'' -> (None, None); 'YYYY-MM-DD' -> (date, None); anything else -> (None, reason)."""
+def parse_date(
+    text: str, column: str, cat: Catalog, bad_key: str
+) -> tuple[date | None, str | None]:
+    """A birth_date or hpht cell, written as the history cells are (`parse_given_date`):
+    '' -> (None, None); a real date -> (date, None); anything else -> (None, reason), the
+    reason being the catalog's `bad_key` (which names both formats) or, for a year before
+    1900, imports.date_too_early."""
     value = text.strip()
     if not value:
         return None, None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return None, f"impossible date {column} {value!r} (use YYYY-MM-DD)"
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None, f"impossible date {column} {value!r}"
+    day = _calendar_date(value)
+    if day is None:
+        return None, cat.t(bad_key, column=column, value=value)
     if day.year < MIN_YEAR:
-        return None, f"impossible date {column} {value!r}"
+        return None, cat.t("imports.date_too_early", column=column, value=value, min_year=MIN_YEAR)
     return day, None
+
+
+def _calendar_date(value: str) -> date | None:
+    """``YYYY-MM-DD`` or ``DD-MM-YYYY`` (also ``DD/MM/YYYY``, ``DD.MM.YYYY``) as a date, any
+    year; None when it is neither or not a day of the calendar (31-02-2020)."""
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    local = re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})", value)
+    try:
+        if iso:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        if local:
+            return date(int(local.group(4)), int(local.group(3)), int(local.group(1)))
+    except ValueError:
+        return None
+    return None
 
 
 def parse_given_date(text: str) -> date | None:
     """A date in a history cell: ``YYYY-MM-DD`` or ``DD-MM-YYYY`` (also with ``/`` or ``.``);
     None when it is not a real date."""
-    value = text.strip()
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
-    local = re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})", value)
-    try:
-        if iso:
-            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        elif local:
-            day = date(int(local.group(4)), int(local.group(3)), int(local.group(1)))
-        else:
-            return None
-    except ValueError:
-        return None
-    return day if day.year >= MIN_YEAR else None
+    day = _calendar_date(text.strip())
+    return day if day is not None and day.year >= MIN_YEAR else None
 
 
 def parse_history(cells: dict[str, str], cat: Catalog) -> tuple[list[tuple[str, date]], list[str]]:
@@ -322,20 +335,25 @@ def parse_history(cells: dict[str, str], cat: Catalog) -> tuple[list[tuple[str, 
     return history, reasons
 
 
-def _check_phone_and_name(cells: dict[str, str]) -> tuple[str | None, str, list[str]]:
+def _check_phone_and_name(cells: dict[str, str], cat: Catalog) -> tuple[str | None, str, list[str]]:
     reasons: list[str] = []
     raw_phone = cells.get("phone", "").strip()
     # only digits and separators: to_e164 would silently drop a mistyped letter ('O' for '0')
     phone = to_e164(raw_phone) if _PHONE_CHARS.fullmatch(raw_phone) else None
     if phone is None:
-        reasons.append(f"invalid phone {raw_phone!r}" if raw_phone else "invalid phone (empty)")
+        if raw_phone:
+            reasons.append(cat.t("imports.bad_phone", column="phone", value=raw_phone))
+        else:
+            reasons.append(cat.t("imports.empty_phone", column="phone"))
     name = clean_name(cells.get("name", ""))
     if not name:
-        reasons.append("empty name")
+        reasons.append(cat.t("imports.empty_name", column="name"))
     elif len(name) > MAX_NAME:
-        reasons.append(f"name longer than {MAX_NAME} characters")
-    if any("\ufffd" in v for v in cells.values()):
-        reasons.append("text is not UTF-8")
+        reasons.append(cat.t("imports.long_name", column="name", length=len(name), max=MAX_NAME))
+    unreadable = next(((c, v) for c, v in cells.items() if "\ufffd" in v), None)
+    if unreadable is not None:
+        column, value = unreadable
+        reasons.append(cat.t("imports.not_utf8", column=column, value=value.strip()))
     return phone, name, reasons
 
 
@@ -345,34 +363,52 @@ def parse_resident(
     """A valid row, or every reason it is bad. `today(area_code)` is the local date there.
     The history cells are only read here (a date or not); the dose service judges them when
     the row is applied."""
+    cat = cat or load_catalog("id")
     cells = row.cells
-    phone, name, reasons = _check_phone_and_name(cells)
+    phone, name, reasons = _check_phone_and_name(cells, cat)
     raw_sex = cells.get("sex", "").strip()
     sex = raw_sex.upper()
-    if sex not in ("L", "P"):
-        reasons.append(f"bad sex {raw_sex!r} (L or P)")
-    area_code, area_problem = areas.resolve(cells.get("area", ""))
+    if not raw_sex:
+        reasons.append(cat.t("imports.empty_sex", column="sex"))
+    elif sex not in ("L", "P"):
+        reasons.append(cat.t("imports.bad_sex", column="sex", value=raw_sex))
+    area_code, area_problem = areas.resolve(cells.get("area", ""), cat, "area")
     if area_problem:
         reasons.append(area_problem)
-    birth_date, problem = parse_date(cells.get("birth_date", ""), "birth_date")
+    raw_birth = cells.get("birth_date", "").strip()
+    birth_date, problem = parse_date(raw_birth, "birth_date", cat, "imports.bad_birth_date")
     if problem:
         reasons.append(problem)
-    hpht, problem = parse_date(cells.get("hpht", ""), "hpht")
+    raw_hpht = cells.get("hpht", "").strip()
+    hpht, problem = parse_date(raw_hpht, "hpht", cat, "imports.bad_hpht")
     if problem:
         reasons.append(problem)
     local_today = today(area_code or areas.default_code or "")
     if birth_date is not None and birth_date > local_today:
-        reasons.append("birth date in the future")
+        reasons.append(cat.t("imports.birth_date_future", column="birth_date", value=raw_birth))
     if hpht is not None:
         if sex == "L":
-            reasons.append("hpht for a male")
+            reasons.append(
+                cat.t("imports.hpht_male", column="hpht", value=raw_hpht, sex_column="sex")
+            )
         if hpht > local_today:
-            reasons.append("hpht in the future")
+            reasons.append(cat.t("imports.hpht_future", column="hpht", value=raw_hpht))
         elif (local_today - hpht).days > MAX_PREGNANCY_WEEKS * 7:
-            reasons.append(f"hpht over {MAX_PREGNANCY_WEEKS} weeks ago")
+            reasons.append(
+                cat.t(
+                    "imports.hpht_too_old",
+                    column="hpht",
+                    value=raw_hpht,
+                    weeks=MAX_PREGNANCY_WEEKS,
+                )
+            )
         if birth_date is not None and hpht <= birth_date:
-            reasons.append("hpht before the birth date")
-    history, problems = parse_history(cells, cat or load_catalog("id"))
+            reasons.append(
+                cat.t(
+                    "imports.hpht_before_birth", column="hpht", value=raw_hpht, birth_date=raw_birth
+                )
+            )
+    history, problems = parse_history(cells, cat)
     reasons += problems
     if reasons:
         return reasons
@@ -395,19 +431,25 @@ def _order(entry: tuple[str, date]) -> tuple[date, int]:
     return entry[1], RECORDABLE.index(entry[0])
 
 
-def parse_worker(row: CsvRow, areas: AreaIndex) -> WorkerRow | list[str]:
-    """A valid worker row, or every reason it is bad."""
+def parse_worker(
+    row: CsvRow, areas: AreaIndex, cat: Catalog | None = None
+) -> WorkerRow | list[str]:
+    """A valid worker row, or every reason it is bad (in Indonesian)."""
+    cat = cat or load_catalog("id")
     cells = row.cells
-    phone, name, reasons = _check_phone_and_name(cells)
+    phone, name, reasons = _check_phone_and_name(cells, cat)
     raw_role = cells.get("role", "").strip()
     role = raw_role.lower()
-    if role not in WORKER_ROLES:
-        reasons.append(f"unknown role {raw_role!r} ({'/'.join(WORKER_ROLES)})")
+    roles = ", ".join(WORKER_ROLES)
+    if not raw_role:
+        reasons.append(cat.t("imports.empty_role", column="role", roles=roles))
+    elif role not in WORKER_ROLES:
+        reasons.append(cat.t("imports.unknown_role", column="role", value=raw_role, roles=roles))
     codes: list[str] = []
     for part in re.split(r"[;,]", cells.get("areas", "")):
         if not part.strip():
             continue
-        code, problem = areas.resolve(part)
+        code, problem = areas.resolve(part, cat, "areas")
         if problem:
             reasons.append(problem)
         elif code not in codes:
@@ -476,9 +518,7 @@ def import_residents(
             if isinstance(parsed, list):
                 result.rejected.append(Rejected(row.line, "; ".join(parsed), row.raw))
             elif parsed.key in seen:
-                reason = (
-                    f"duplicate person (same phone, name and birth date as line {seen[parsed.key]})"
-                )
+                reason = cat.t("imports.duplicate_person", line=seen[parsed.key])
                 result.rejected.append(Rejected(row.line, reason, row.raw))
             else:
                 seen[parsed.key] = row.line
@@ -634,17 +674,23 @@ def import_workers(
 
     `imported` counts new workers, `updated` changed ones, `skipped` those already identical."""
     result = ImportResult()
+    cat = load_catalog("id")
     with session_factory() as s, s.begin():
         areas = AreaIndex.load(s, default_tz, None)
         by_code = {a.code: a for a in s.execute(select(Area)).scalars()}
         workers = {w.phone: w for w in s.execute(select(Worker)).scalars()}
         seen: dict[str, int] = {}
         for row in rows:
-            parsed = parse_worker(row, areas)
+            parsed = parse_worker(row, areas, cat)
             if isinstance(parsed, list):
                 result.rejected.append(Rejected(row.line, "; ".join(parsed), row.raw))
             elif parsed.phone in seen:
-                reason = f"duplicate phone (same as line {seen[parsed.phone]})"
+                reason = cat.t(
+                    "imports.duplicate_phone",
+                    column="phone",
+                    value=row.cells.get("phone", "").strip(),
+                    line=seen[parsed.phone],
+                )
                 result.rejected.append(Rejected(row.line, reason, row.raw))
             else:
                 seen[parsed.phone] = row.line

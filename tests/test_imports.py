@@ -19,6 +19,21 @@ RESIDENTS = DATA / "residents_sample.csv"
 WORKERS = DATA / "workers_sample.csv"
 HEADER = "phone,name,sex,birth_date,hpht,area"
 GOOD_ROW = "081234567101,Ani Lestari,P,1990-01-01,,SKM"
+PHONE_HINT = "Tulis seperti 0812xxxxxxx atau +62812xxxxxxx."
+SEX_HINT = "Tulis L (laki-laki) atau P (perempuan)."
+BIRTH_HINT = (
+    "bukan tanggal yang benar. Tulis YYYY-MM-DD atau DD-MM-YYYY (misalnya 1990-03-12 atau "
+    "12-03-1990), atau kosongkan bila tidak diketahui."
+)
+HPHT_HINT = (
+    "bukan tanggal yang benar. Tulis YYYY-MM-DD atau DD-MM-YYYY (misalnya 2026-08-01 atau "
+    "01-08-2026), atau kosongkan bila tidak sedang hamil."
+)
+UNKNOWN_AREA = (
+    "Kolom area: wilayah '{}' tidak dikenal. Tulis kode atau nama wilayah seperti di daftar "
+    "wilayah (district.yml)."
+)
+ROLES = "Tulis salah satu: kader, bidan, perawat, mantri, admin."
 # the frozen clock says 2026-11-22 (WIB)
 
 
@@ -125,30 +140,120 @@ def test_person_already_registered_in_chat_is_skipped(cli, rt, tmp_path):
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("12345,Budi,L,1990-01-01,,SKM", "invalid phone '12345'"),
-        (",Budi,L,1990-01-01,,SKM", "invalid phone (empty)"),
-        ("0812345671O2,Budi,L,1990-01-01,,SKM", "invalid phone"),
-        ("081234567102,Budi,L,1990-01-01,,Cibodas", "unknown area 'Cibodas'"),
-        ("081234567102,Budi,L,1990-01-01,,SKM-XYZ", "unknown area 'SKM-XYZ'"),
-        ("081234567102,Budi,X,1990-01-01,,SKM", "bad sex 'X' (L or P)"),
-        ("081234567102,Budi,,1990-01-01,,SKM", "bad sex '' (L or P)"),
-        ("081234567102,Budi,Laki-laki,1990-01-01,,SKM", "bad sex 'Laki-laki'"),
-        ("081234567102,Budi,L,1990-02-30,,SKM", "impossible date birth_date '1990-02-30'"),
-        ("081234567102,Budi,L,12/03/1990,,SKM", "impossible date birth_date '12/03/1990'"),
-        ("081234567102,Budi,L,1850-01-01,,SKM", "impossible date birth_date '1850-01-01'"),
-        ("081234567102,Sri,P,1990-01-01,2026-13-01,SKM", "impossible date hpht '2026-13-01'"),
-        ("081234567102,Budi,L,2026-11-23,,SKM", "birth date in the future"),
-        ("081234567102,Sri,P,1990-01-01,2026-11-23,SKM", "hpht in the future"),
-        ("081234567102,Sri,P,1990-01-01,2026-01-31,SKM", "hpht over 42 weeks ago"),
-        ("081234567102,Budi,L,1990-01-01,2026-09-01,SKM", "hpht for a male"),
-        ("081234567102,Sri,P,2026-10-01,2026-09-01,SKM", "hpht before the birth date"),
-        ("081234567102,   ,P,1990-01-01,,SKM", "empty name"),
-        ("081234567102,,P,1990-01-01,,SKM", "empty name"),
-        ("081234567102," + "A" * 121 + ",P,1990-01-01,,SKM", "name longer than 120"),
-        (GOOD_ROW, "duplicate person (same phone, name and birth date as line 2)"),
         (
-            "+6281234567101,ANI  LESTARI,P,1990-01-01,,Sukamaju",
-            "duplicate person (same phone, name and birth date as line 2)",
+            "12345,Budi,L,1990-01-01,,SKM",
+            f"Kolom phone: nomor HP '12345' tidak valid. {PHONE_HINT}",
+        ),
+        (
+            ",Budi,L,1990-01-01,,SKM",
+            f"Kolom phone kosong: nomor HP wajib diisi. {PHONE_HINT}",
+        ),
+        ("0812345671O2,Budi,L,1990-01-01,,SKM", "Kolom phone: nomor HP '0812345671O2' tidak valid"),
+        ("081234567102,Budi,L,1990-01-01,,Cibodas", UNKNOWN_AREA.format("Cibodas")),
+        ("081234567102,Budi,L,1990-01-01,,SKM-XYZ", UNKNOWN_AREA.format("SKM-XYZ")),
+        (
+            "081234567102,Budi,X,1990-01-01,,SKM",
+            f"Kolom sex: jenis kelamin 'X' tidak dikenal. {SEX_HINT}",
+        ),
+        (
+            "081234567102,Budi,,1990-01-01,,SKM",
+            f"Kolom sex kosong: jenis kelamin wajib diisi. {SEX_HINT}",
+        ),
+        (
+            "081234567102,Budi,Laki-laki,1990-01-01,,SKM",
+            "Kolom sex: jenis kelamin 'Laki-laki' tidak dikenal",
+        ),
+        (
+            "081234567102,Budi,L,1990-02-30,,SKM",
+            f"Kolom birth_date: tanggal lahir '1990-02-30' {BIRTH_HINT}",
+        ),
+        (
+            "081234567102,Budi,L,31-02-2020,,SKM",
+            f"Kolom birth_date: tanggal lahir '31-02-2020' {BIRTH_HINT}",
+        ),
+        (
+            "081234567102,Budi,L,31/04/2020,,SKM",
+            "Kolom birth_date: tanggal lahir '31/04/2020' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,12-03-90,,SKM",
+            "Kolom birth_date: tanggal lahir '12-03-90' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,1990/03/12,,SKM",
+            "Kolom birth_date: tanggal lahir '1990/03/12' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,12-03/1990,,SKM",
+            "Kolom birth_date: tanggal lahir '12-03/1990' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,kemarin,,SKM",
+            "Kolom birth_date: tanggal lahir 'kemarin' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,1850-01-01,,SKM",
+            "Kolom birth_date: tanggal '1850-01-01' sebelum tahun 1900. Periksa tahunnya.",
+        ),
+        (
+            "081234567102,Budi,L,01-01-1850,,SKM",
+            "Kolom birth_date: tanggal '01-01-1850' sebelum tahun 1900",
+        ),
+        (
+            "081234567102,Sri,P,1990-01-01,2026-13-01,SKM",
+            f"Kolom hpht: HPHT '2026-13-01' {HPHT_HINT}",
+        ),
+        (
+            "081234567102,Sri,P,1990-01-01,30.02.2026,SKM",
+            "Kolom hpht: HPHT '30.02.2026' bukan tanggal",
+        ),
+        (
+            "081234567102,Budi,L,2026-11-23,,SKM",
+            "Kolom birth_date: tanggal lahir '2026-11-23' belum terjadi (sesudah hari ini). "
+            "Periksa tanggalnya.",
+        ),
+        (
+            "081234567102,Budi,L,23-11-2026,,SKM",
+            "Kolom birth_date: tanggal lahir '23-11-2026' belum terjadi",
+        ),
+        (
+            "081234567102,Sri,P,1990-01-01,2026-11-23,SKM",
+            "Kolom hpht: HPHT '2026-11-23' belum terjadi (sesudah hari ini). Periksa tanggalnya.",
+        ),
+        (
+            "081234567102,Sri,P,1990-01-01,2026-01-31,SKM",
+            "Kolom hpht: HPHT '2026-01-31' lebih dari 42 minggu yang lalu, terlalu lama untuk "
+            "kehamilan yang sedang berjalan. Perbaiki tanggalnya, atau kosongkan HPHT bila tidak "
+            "sedang hamil.",
+        ),
+        (
+            "081234567102,Sri,P,1990-01-01,31-01-2026,SKM",
+            "Kolom hpht: HPHT '31-01-2026' lebih dari 42 minggu",
+        ),
+        (
+            "081234567102,Budi,L,1990-01-01,2026-09-01,SKM",
+            "Kolom hpht: HPHT untuk laki-laki ('2026-09-01', kolom sex berisi L). Kosongkan HPHT "
+            "atau perbaiki jenis kelaminnya.",
+        ),
+        (
+            "081234567102,Sri,P,2026-10-01,2026-09-01,SKM",
+            "Kolom hpht: HPHT '2026-09-01' tidak sesudah tanggal lahir '2026-10-01'. Periksa "
+            "kedua tanggal itu.",
+        ),
+        ("081234567102,   ,P,1990-01-01,,SKM", "Kolom name kosong: nama wajib diisi."),
+        ("081234567102,,P,1990-01-01,,SKM", "Kolom name kosong: nama wajib diisi."),
+        (
+            "081234567102," + "A" * 121 + ",P,1990-01-01,,SKM",
+            "Kolom name: nama terlalu panjang (121 karakter, paling banyak 120). Singkat namanya.",
+        ),
+        (
+            GOOD_ROW,
+            "Orang yang sama sudah ada di baris 2 (nomor HP, nama dan tanggal lahir sama). Hapus "
+            "baris ini, atau perbaiki datanya bila memang orang lain.",
+        ),
+        (
+            "+6281234567101,ANI  LESTARI,P,01-01-1990,,Sukamaju",
+            "Orang yang sama sudah ada di baris 2",  # the same birth date written DD-MM-YYYY
         ),
     ],
 )
@@ -157,7 +262,8 @@ def test_bad_row_is_reported_with_its_line(cli, rt, tmp_path, row, reason):
     result = cli.invoke(args=["residents", "import", path])
     assert result.exit_code == 0, result.output
     assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
-    assert f"line 3: {reason}" in result.output
+    assert f"baris 3: {reason}" in result.output
+    assert "line 3" not in result.output
     assert count(rt, Person) == 1
 
 
@@ -165,6 +271,13 @@ def test_bad_row_is_reported_with_its_line(cli, rt, tmp_path, row, reason):
     "row",
     [
         "081234567102,Sri,P,1990-01-01,2026-11-22,SKM",  # hpht today
+        "081234567102,Sri,P,01-01-1990,22-11-2026,SKM",  # the same, DD-MM-YYYY
+        "081234567102,Budi,L,12-03-1990,,SKM",  # DD-MM-YYYY
+        "081234567102,Budi,L,12/03/1990,,SKM",  # DD/MM/YYYY
+        "081234567102,Budi,L,12.03.1990,,SKM",  # DD.MM.YYYY
+        "081234567102,Budi,L,1-3-1990,,SKM",  # one-digit day and month
+        "081234567102,Budi,L,29-02-2024,,SKM",  # a leap day
+        "081234567102,Budi,L,01-01-1900,,SKM",  # the first year accepted
         "081234567102,Sri,P,1990-01-01,2026-02-01,SKM",  # exactly 42 weeks ago
         "081234567102,Bayi,L,2026-11-22,,SKM",  # born today
         "081234567102,Kakek,l,,,skm-klr",  # birth date unknown, lower-case sex and code
@@ -175,6 +288,47 @@ def test_edge_rows_are_accepted(cli, rt, tmp_path, row):
     path = write(tmp_path, f"{HEADER}\n{row}\n")
     result = cli.invoke(args=["residents", "import", path])
     assert "1 imported, 0 skipped (already present), 0 rejected" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "hpht", "expected"),
+    [
+        ("12-03-1990", "", (date(1990, 3, 12), None)),  # day first, not month first
+        ("12/03/1990", "01/09/2026", (date(1990, 3, 12), date(2026, 9, 1))),
+        ("12.03.1990", "1.9.2026", (date(1990, 3, 12), date(2026, 9, 1))),
+        ("1990-03-12", "2026-09-01", (date(1990, 3, 12), date(2026, 9, 1))),
+    ],
+)
+def test_birth_date_and_hpht_are_read_in_both_formats(
+    cli, rt, tmp_path, birth_date, hpht, expected
+):
+    path = write(tmp_path, f"{HEADER}\n081234567102,Sri,P,{birth_date},{hpht},SKM\n")
+    result = cli.invoke(args=["residents", "import", path])
+    assert "1 imported, 0 skipped (already present), 0 rejected" in result.output, result.output
+    phone, sex, born, first_day, edd, area = persons(rt)["Sri"]
+    assert (born, first_day) == expected
+    assert edd == (expected[1] + timedelta(days=280) if expected[1] else None)
+
+
+def test_area_reasons_name_the_column_and_the_fix():
+    """The two area reasons no district file here produces: a name two areas share, and an
+    empty cell with no default_area."""
+    areas = imports.AreaIndex(
+        by_code={"a-1": "A-1", "b-1": "B-1"},
+        by_name={"kaler": ("A-1", "B-1")},
+        timezones={"A-1": "Asia/Jakarta", "B-1": "Asia/Jakarta"},
+        default_code=None,
+    )
+    assert areas.resolve(" Kaler ") == (
+        None,
+        "Kolom area: nama wilayah 'Kaler' dipakai oleh beberapa wilayah. Tulis kodenya: A-1, B-1.",
+    )
+    assert areas.resolve("", column="areas") == (
+        None,
+        "Kolom areas kosong dan belum ada wilayah bawaan di district.yml. Tulis kode atau nama "
+        "wilayah.",
+    )
+    assert areas.resolve("b-1") == ("B-1", None)
 
 
 def test_every_reason_with_line_numbers_and_report(cli, rt, tmp_path):
@@ -192,18 +346,26 @@ def test_every_reason_with_line_numbers_and_report(cli, rt, tmp_path):
     result = cli.invoke(args=["residents", "import", path, "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert "2 imported, 0 skipped (already present), 3 rejected" in result.output
-    assert "line 3: invalid phone '12345'" in result.output
-    assert (
-        "line 5: bad sex 'X' (L or P); unknown area 'Cibodas'; "
-        "impossible date birth_date '1990-02-30'" in result.output
+    bad_phone = f"Kolom phone: nomor HP '12345' tidak valid. {PHONE_HINT}"
+    three = (
+        f"Kolom sex: jenis kelamin 'X' tidak dikenal. {SEX_HINT}; "
+        f"{UNKNOWN_AREA.format('Cibodas')}; "
+        f"Kolom birth_date: tanggal lahir '1990-02-30' {BIRTH_HINT}"
     )
-    assert "line 7: hpht for a male" in result.output
+    male = (
+        "Kolom hpht: HPHT untuk laki-laki ('2026-10-01', kolom sex berisi L). Kosongkan HPHT "
+        "atau perbaiki jenis kelaminnya."
+    )
+    assert f"baris 3: {bad_phone}\n" in result.output
+    assert f"baris 5: {three}\n" in result.output
+    assert f"baris 7: {male}\n" in result.output
     with open(report, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["line"] for r in rows] == ["3", "5", "7"]
     assert rows[0]["phone"] == "12345" and rows[0]["notes"] == "two\nlines"
-    assert rows[0]["reason"] == "invalid phone '12345'"
-    assert rows[2]["reason"] == "hpht for a male"
+    assert rows[0]["reason"] == bad_phone
+    assert rows[1]["reason"] == three
+    assert rows[2]["reason"] == male
     assert list(rows[0]) == ["line", *HEADER.split(","), "notes", "reason"]
 
 
@@ -233,7 +395,10 @@ def test_text_that_is_not_utf8_is_rejected(cli, rt, tmp_path):
     )
     result = cli.invoke(args=["residents", "import", str(path)])
     assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
-    assert "line 3: text is not UTF-8" in result.output
+    assert (
+        "baris 3: Kolom name: 'Ren\ufffd' berisi huruf yang tidak terbaca karena berkas bukan "
+        'UTF-8. Simpan ulang berkas sebagai "CSV UTF-8" lalu impor lagi.' in result.output
+    )
 
 
 def test_consented_flag_records_consent(cli, rt, tmp_path):
@@ -414,7 +579,7 @@ def test_bad_history_cell_rejects_the_whole_row(cli, rt, tmp_path, cells, reason
     result = cli.invoke(args=["residents", "import", path, "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
-    assert f"line 2: {reason}" in result.output
+    assert f"baris 2: {reason}" in result.output
     assert "Rafa" not in persons(rt) and doses_of(rt, "Rafa") == {}  # nothing of the row
     assert count(rt, Contact) == 1  # not even its household contact
     assert len(doses_of(rt, "Dini")) == len(KIA)  # the other rows still import
@@ -431,8 +596,8 @@ def test_a_dose_the_service_refuses_for_the_person_is_a_rejected_row(cli, rt, tm
     )  # fmt: skip
     result = cli.invoke(args=["residents", "import", path])
     assert "0 imported, 0 skipped (already present), 2 rejected" in result.output
-    assert "line 2: HPV tidak cocok untuk Bayu" in result.output
-    assert "line 3: ANC1 tidak cocok untuk Rudi" in result.output
+    assert "baris 2: HPV tidak cocok untuk Bayu" in result.output
+    assert "baris 3: ANC1 tidak cocok untuk Rudi" in result.output
     assert count(rt, Person) == 0
 
 
@@ -498,12 +663,22 @@ def test_workers_upsert_changes_role_and_areas(cli, rt):
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("12345,Kader Ida,kader,SKM", "invalid phone '12345'"),
-        ("081100000080,Kader Ida,dukun,SKM", "unknown role 'dukun'"),
-        ("081100000080,Kader Ida,,SKM", "unknown role ''"),
-        ('081100000080,Kader Ida,kader,"SKM;Cibodas"', "unknown area 'Cibodas'"),
-        ("081100000080,,kader,SKM", "empty name"),
-        ("081100000079,Kader Lain,kader,SKM", "duplicate phone (same as line 2)"),
+        ("12345,Kader Ida,kader,SKM", f"Kolom phone: nomor HP '12345' tidak valid. {PHONE_HINT}"),
+        (
+            "081100000080,Kader Ida,dukun,SKM",
+            f"Kolom role: peran 'dukun' tidak dikenal. {ROLES}",
+        ),
+        ("081100000080,Kader Ida,,SKM", f"Kolom role kosong: peran wajib diisi. {ROLES}"),
+        (
+            '081100000080,Kader Ida,kader,"SKM;Cibodas"',
+            "Kolom areas: wilayah 'Cibodas' tidak dikenal.",
+        ),
+        ("081100000080,,kader,SKM", "Kolom name kosong: nama wajib diisi."),
+        (
+            "0811 0000 0079,Kader Lain,kader,SKM",
+            "Kolom phone: nomor HP '0811 0000 0079' sudah dipakai di baris 2. Satu nomor hanya "
+            "untuk satu petugas: hapus baris ini atau perbaiki nomornya.",
+        ),
     ],
 )
 def test_bad_worker_row_is_reported(cli, rt, tmp_path, row, reason):
@@ -512,7 +687,7 @@ def test_bad_worker_row_is_reported(cli, rt, tmp_path, row, reason):
     result = cli.invoke(args=["workers", "import", path, "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert "1 imported, 0 updated, 0 skipped (already present), 1 rejected" in result.output
-    assert f"line 3: {reason}" in result.output
+    assert f"baris 3: {reason}" in result.output
     assert workers(rt)["+6281100000079"] == ("Kader Ida", "kader", ["SKM"])
     with open(report, encoding="utf-8-sig", newline="") as fh:
         (rejected,) = list(csv.DictReader(fh))
