@@ -170,6 +170,31 @@ def parse(text: str, extra_fillers: tuple[str, ...] = ()) -> Answer:
     return Answer("unclear", problem="unclear")
 
 
+def numbers_for(text: str, code: str) -> tuple[Said, ...]:
+    """The answer to "{vaccine} yang ke berapa?": bare numbers ("1", "1 2", "1-3", "ke 2")
+    for the series `code`; () when the answer is not just numbers."""
+    lowered = _RANGE.sub(_expand, plain(text))
+    tokens = [t for t in _tokens(lowered) if t not in ("ke", "yang", "yg", "nu", "sing", "dan")]
+    numbers = [_number(t) for t in tokens]
+    if not tokens or any(n is None or n < 1 for n in numbers):
+        return ()
+    return tuple(Said(code, n) for n in numbers)
+
+
+def merge(kept: tuple[Said, ...], answer: tuple[Said, ...], code: str) -> tuple[Said, ...]:
+    """The doses said before a "which dose?" question, with the numbered answer in place of
+    the series `code` said without a number."""
+    return tuple(s for s in kept if not (s.code == code and s.number is None)) + answer
+
+
+def to_slots(said: tuple[Said, ...]) -> list[list[Any]]:
+    return [[s.code, s.number, s.on.isoformat() if s.on else None] for s in said]
+
+
+def from_slots(rows: list[list[Any]]) -> tuple[Said, ...]:
+    return tuple(Said(c, n, date.fromisoformat(on) if on else None) for c, n, on in rows)
+
+
 def _expand(match: re.Match[str]) -> str:
     low, high = int(match.group(1)), int(match.group(2))
     return " ".join(str(n) for n in range(low, high + 1)) if low < high <= 4 else match.group(0)

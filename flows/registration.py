@@ -4,6 +4,7 @@ later, adding a member, correcting a date, or removing a member (moved away, die
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -599,14 +600,26 @@ def step_member_kia(state: State, msg: Message, ctx: Context) -> Step:
     """What the child's Buku KIA shows: complete for the age, a list of doses, never, or the
     parent does not know (a kader checks the book; past doses are not reminded meanwhile)."""
     slots = _slots(state)
-    kia = slots["kia"]
+    kia = slots["kia"] = dict(slots["kia"])
     name = kia["name"]
     today = ctx.today()
     answer = kia_book.parse(msg.text, (name,))
+    asked = kia.pop("which", None)  # {"code", "said"}: the list waiting for one series' number
+    if asked is not None:
+        numbers = kia_book.numbers_for(msg.text, asked["code"])
+        if numbers or (answer.kind == "list" and answer.problem is None):
+            rest = kia_book.from_slots(asked["said"])
+            given = numbers or answer.said
+            answer = replace(
+                answer, kind="list", problem=None, said=kia_book.merge(rest, given, asked["code"])
+            )
     doses: list[tuple[str, date, bool]] = []
     problem, values = answer.problem, dict(answer.values)
     if problem is None and answer.kind == "list":
         doses, problem, values = kia_book.resolve(answer.said, _kia_facts(kia), today)
+        if problem == "which_dose":  # keep everything else said; only the number is asked
+            kia["which"] = {"code": values["vaccine"], "said": kia_book.to_slots(answer.said)}
+            state = replace(state, slots={**state.slots, "kia": kia})
     if problem is not None:
         if "vaccine" in values:
             code = values["vaccine"].split()[0]

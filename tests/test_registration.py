@@ -999,3 +999,31 @@ def test_kia_answers_leave_the_right_rows(chat, rt):
             ).scalars()
         )
     assert {"BCG", "OPV1"} <= pending
+
+
+@pytest.mark.parametrize("answer", ["1", "campak 1", "MR 1", "yg ke 1"])
+def test_which_dose_question_keeps_the_rest_of_the_list(chat, rt, answer):
+    """'campak' said without a number for a 3-year-old (MR1 and MR2 reached): the number is
+    asked, and the answer records it with everything else said before."""
+    from bot.models import DoseRecord
+
+    for text in ["daftar", "ya", "Euis", "sukamaju", "kaler", "1", "2", "Asep", "L"]:
+        chat.send(text)
+    chat.send("umur 3 tahun")
+    reply = chat.send("bcg, polio 1 2 3 4, dpt 1 2 3, campak")
+    assert "yang ke berapa" in reply["replies"][0]
+    reply = chat.send(answer)
+    assert reply["replies"][0].startswith("Tersimpan dari Buku KIA Asep")
+    with rt.session_factory() as s:
+        recorded = {d.item for d in s.execute(select(DoseRecord)).scalars()}
+    assert recorded == {"BCG", "OPV1", "OPV2", "OPV3", "OPV4", "DPT1", "DPT2", "DPT3", "MR1"}
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [("1", (1,)), ("ke 2", (2,)), ("1 2", (1, 2)), ("1-2", (1, 2)), ("campak 1", ()), ("wkwk", ())],
+)
+def test_numbers_for_a_which_dose_question(text, numbers):
+    from flows.kia_book import numbers_for
+
+    assert tuple(s.number for s in numbers_for(text, "MR")) == numbers
