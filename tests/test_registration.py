@@ -652,10 +652,11 @@ def test_registration_and_birth_leave_the_right_rows(chat, rt):
         }
         alert = s.execute(select(Alert).where(Alert.ref == ref)).scalar_one()
         assert (alert.kind, alert.status, alert.person_id) == ("birth", "open", siti.id)
+        assert alert.urgency == "emergency"  # born at 21 weeks: seen at a facility today
     assert set(sent) == {"+6281100000001", "+6281100000003"}  # Kader Ani (Kaler), Bidan Sari
     assert all(m.idempotency_key.startswith(f"birth:{ref}:") for m in sent.values())
     # registered "hamil 5 bulan" the day before: born at 21 weeks, the bidan is told it is preterm
-    assert f"Kelahiran PREMATUR ref {ref}" in sent["+6281100000003"].body
+    assert f"DARURAT ref {ref}: kelahiran SANGAT PREMATUR" in sent["+6281100000003"].body
     assert "usia kehamilan 21 minggu" in sent["+6281100000003"].body
 
 

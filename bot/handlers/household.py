@@ -14,6 +14,7 @@ from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.events import register
 from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
+from flows.pregnancy_outcomes import is_very_preterm
 
 UPDATABLE = {"name", "sex", "birth_date", "hpht", "edd", "delivery_date"}
 DATE_FIELDS = {"birth_date", "hpht", "edd", "delivery_date"}
@@ -191,14 +192,17 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
     cat = load_catalog("id")
     sex = cat.t(f"birth.sex_{baby.sex}") if baby.sex in ("L", "P") else cat.t("birth.sex_unknown")
     values = {"mother": mother.name, "date": born.strftime("%d-%m-%Y"), "sex": sex}
+    urgency = "routine"
     if event.get("preterm"):
         summary = cat.t("birth.summary_preterm", weeks=_weeks_words(cat, event), **values)
         template = "alert.birth_preterm"
+        if is_very_preterm(event.get("gestation_weeks")):  # seen at a facility today
+            template, urgency = "alert.birth_very_preterm", "emergency"
     else:
         summary, template = cat.t("birth.summary", **values), "alert.birth"
     return notify_workers(
-        session, contact, event, mother, now, settings,
-        kind="birth", summary=summary, template=template, roles=("kader", "bidan"),
+        session, contact, event, mother, now, settings, kind="birth", summary=summary,
+        template=template, roles=("kader", "bidan"), urgency=urgency,
     )  # fmt: skip
 
 
@@ -237,14 +241,15 @@ def notify_workers(
     summary: str,
     template: str,
     roles: tuple[str, ...],
+    urgency: str = "routine",
 ) -> list[int]:
-    """An open routine alert (a worker can TERIMA it) sent to the area's workers in `roles`,
-    else to the puskesmas on duty."""
+    """An open alert (a worker can TERIMA it; escalated by its urgency) sent to the area's
+    workers in `roles`, else to the puskesmas on duty."""
     cat = load_catalog("id")
     alert = Alert(
         ref=event["ref"],
         kind=kind,
-        urgency="routine",
+        urgency=urgency,
         contact_id=contact.id,
         person_id=mother.id,
         area_id=mother.area_id or contact.area_id,
@@ -252,7 +257,7 @@ def notify_workers(
         level=1,
         summary=summary[:200],
         declined_by=[],
-        escalate_at=to_db(now + alerts.escalation_delay(settings, "routine")),
+        escalate_at=to_db(now + alerts.escalation_delay(settings, urgency)),
         created_at=to_db(now),
         updated_at=to_db(now),
     )
