@@ -319,6 +319,7 @@ def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
             edd=p.edd,
             delivery_date=p.delivery_date,
             area_code=by_id.get(p.area_id),
+            pregnancy_outcome=p.pregnancy_outcome,
         )
         for p in persons
     )

@@ -46,6 +46,7 @@ class PersonInfo:
     edd: date | None = None
     delivery_date: date | None = None
     area_code: str | None = None
+    pregnancy_outcome: str | None = None  # how the pregnancy that ended on delivery_date ended
 
 
 @dataclass(frozen=True)

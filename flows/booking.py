@@ -717,6 +717,7 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
             hpht=p.hpht,
             edd=p.edd,
             delivery_date=p.delivery_date,
+            pregnancy_lost=p.pregnancy_outcome == "loss",
             je_endemic=bool(info.get("je_endemic")),
             registered_on=date.fromisoformat(registered) if registered else None,
         )
