@@ -147,18 +147,32 @@ def _next(slots: dict[str, Any], ctx: Context) -> Step:
         options = numbered([a.name for a in desa])
         return _ask("area", slots, ctx.t(_key(slots, "ask_area"), options=options))
     if "date" not in slots:
+        if _early_today(slots, ctx):  # "wis ora meteng" at 11 weeks: not "Kapan bayinya lahir?"
+            weeks_now = gestation_weeks(date.fromisoformat(slots["hpht"]), ctx.today())
+            return _ask_loss(slots, weeks_now, ctx)
         return _ask("date", slots, ctx.t(_key(slots, "ask_date")))
     weeks = _weeks(slots)
     if slots.get("loss"):
         return _finish_loss(slots, ctx)
     if is_loss_age(weeks) and not slots.get("born_alive"):
-        text = ctx.t("birth.ask_loss", mother=strip_title(slots["mother_name"]), weeks=weeks)
-        return _ask("loss", slots, text)
+        return _ask_loss(slots, weeks, ctx)
     if weeks is None and not slots.get("term_done"):
         return _ask("term", slots, ctx.t("birth.ask_term"))
     if not slots.get("sex_done"):
         return _ask("sex", slots, ctx.t("birth.ask_sex"))
     return _finish(slots, ctx)
+
+
+def _early_today(slots: dict[str, Any], ctx: Context) -> bool:
+    """The pregnancy on record is still before the loss line today, and not yet told apart."""
+    if slots.get("loss") or slots.get("born_alive") or not slots.get("hpht"):
+        return False
+    return is_loss_age(gestation_weeks(date.fromisoformat(slots["hpht"]), ctx.today()))
+
+
+def _ask_loss(slots: dict[str, Any], weeks: int | None, ctx: Context) -> Step:
+    text = ctx.t("birth.ask_loss", mother=strip_title(slots["mother_name"]), weeks=weeks)
+    return _ask("loss", slots, text)
 
 
 def _which_options(slots: dict[str, Any], ctx: Context) -> str:

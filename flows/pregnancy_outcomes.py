@@ -25,6 +25,7 @@ _KEYS = {
     "loss_before_weeks",
     "loss_source",
     "loss_words",
+    "ended_words",
     "term_words",
     "preterm_words",
 }
@@ -37,6 +38,7 @@ class OutcomeRules:
     very_preterm_before: int
     loss_before: int
     loss_words: tuple[str, ...]
+    ended_words: tuple[str, ...]
     term_words: tuple[str, ...]
     preterm_words: tuple[str, ...]
 
@@ -90,6 +92,7 @@ def compile_rules(data: Any, where: str = "<memory>") -> OutcomeRules:
         weeks["very_preterm_before_weeks"],
         weeks["loss_before_weeks"],
         _words(data, "loss_words", errors),
+        _words(data, "ended_words", errors),
         _words(data, "term_words", errors),
         _words(data, "preterm_words", errors),
     )
@@ -118,6 +121,13 @@ def says_loss(text: str) -> bool:
     from flows.triage import happening
 
     return happening(text, load_rules().loss_words)
+
+
+def says_ended(text: str) -> bool:
+    """The message says a pregnancy has ended without saying how ("sudah tidak hamil")."""
+    from flows.triage import happening
+
+    return happening(text, load_rules().ended_words)
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:

@@ -14,7 +14,7 @@ from flows import (
     understanding,
 )
 from flows.base import IDLE, Context, Message, State, Step
-from flows.pregnancy_outcomes import says_loss
+from flows.pregnancy_outcomes import says_ended, says_loss
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 
 # Services a resident may ask for; those without a flow yet get an honest "not yet".
@@ -66,7 +66,11 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
             reminder_replies.answer(state, msg, ctx)
             or contact_update.start(state, msg, ctx)
             or registration.correction(state, msg, ctx)  # 'ganti nama Budi jadi Bagus'
-            or (reports.emergency_followup(state, msg, ctx) if _free_text(msg) else None)
+            or (
+                reports.emergency_followup(state, msg, ctx)
+                if _free_text(msg) and not _pregnancy_ended(msg.text)
+                else None  # "aku keguguran" after a bleeding emergency: the loss is recorded
+            )
         )
         if reply is not None:
             return reply
@@ -102,6 +106,12 @@ MENU_WORDS = {
 }
 
 
+def _pregnancy_ended(text: str) -> bool:
+    """A loss ("keguguran", "janinku ora berkembang") or an end not yet told ("wis ora
+    meteng"): the birth flow asks what it needs, never an opt-out or a forwarded note."""
+    return says_loss(text) or says_ended(text)
+
+
 def _free_text(msg: Message) -> bool:
     """Not a keyword, a menu number or a menu word (those choose a service, even while an
     emergency is open)."""
@@ -119,7 +129,7 @@ def start(msg: Message, ctx: Context) -> Step:
     rescued = understanding.health_intent(intent, msg.text) if health else None
     if rescued is not None:  # a body part or symptom word is never dropped
         intent, msg = rescued, replace(msg, intent=rescued)
-    if intent not in ("register", "book_visit", "ask_info") and says_loss(msg.text):
+    if intent not in ("register", "book_visit", "ask_info") and _pregnancy_ended(msg.text):
         intent = "report_birth"  # "istri sy keguguran kemarin": the bidan is asked to visit
     if intent in INTENT_STARTS:
         return INTENT_STARTS[intent](IDLE, msg, ctx)

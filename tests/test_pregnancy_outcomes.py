@@ -18,6 +18,7 @@ from flows.pregnancy_outcomes import (
     is_very_preterm,
     load_rules,
     parse_gestation,
+    says_ended,
     says_loss,
 )
 
@@ -149,6 +150,9 @@ def test_parse_gestation(text, expected):
         "abdi kaluron",
         "kula keluron bu",
         "KEGUGURAN",
+        "mbak janinku ora berkembang, wingi wis dikuret nang rs",
+        "kandunganku wis ilang",
+        "kata dokter janinnya tidak berkembang",
     ],
 )
 def test_a_loss_said_of_now(text):
@@ -162,6 +166,7 @@ def test_a_loss_said_of_now(text):
         "tanda keguguran apa ya?",
         "apakah flek itu tanda keguguran?",
         "alhamdulillah tidak keguguran",
+        "dulu pernah dikuret tahun 2019, sekarang hamil lagi",
         "sy hamil 3 bulan mau periksa",
         "anak saya lahir kemarin",
         "",
@@ -169,6 +174,21 @@ def test_a_loss_said_of_now(text):
 )
 def test_not_a_loss(text):
     assert not says_loss(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ended"),
+    [
+        ("ya allah mbak aku wis ora meteng, ojo dikirimi pengingat meteng maneh", True),
+        ("sy sudah tidak hamil lagi bu", True),
+        ("abdi tos teu kakandungan", True),
+        ("saya tidak hamil", False),  # never was: not an end
+        ("sy hamil 3 bulan", False),
+        ("dulu pernah dikuret tahun 2019", False),
+    ],
+)
+def test_an_end_not_yet_told_apart(text, ended):
+    assert says_ended(text) is ended
 
 
 def test_rules_are_loaded_once():
