@@ -54,6 +54,9 @@ class Lexicon:
     phrases: Mapping[tuple[str, ...], tuple[str, str]]  # words -> (kind of symbol, value)
     longest: int
     kinds: Mapping[str, tuple[str, ...]]  # kind id -> item codes or code prefixes
+    # kinds whose word does not say which when it fits two series of one person ("polio":
+    # drops or injection?): then the resident is asked
+    one_of: frozenset[str] = frozenset()
 
 
 def _tokens(text: str) -> list[str]:
@@ -90,7 +93,10 @@ def lexicon() -> Lexicon:
             raise ValueError(f"{CONTENT.name}: '{name}' must be a non-empty list")
         add(words, (name, ""), name)
     kinds: dict[str, tuple[str, ...]] = {}
+    one_of: set[str] = set()
     for kind, spec in (data.get("kinds") or {}).items():
+        if (spec or {}).get("one_of"):
+            one_of.add(kind)
         items = tuple((spec or {}).get("items") or ())
         bad = [i for i in items if not any(code.startswith(i) for code in ITEM_CODES)]
         if not items or bad:
@@ -99,7 +105,7 @@ def lexicon() -> Lexicon:
         kinds[kind] = items
     if not kinds:
         raise ValueError(f"{CONTENT.name}: 'kinds' must not be empty")
-    return Lexicon(phrases, max(len(k) for k in phrases), kinds)
+    return Lexicon(phrases, max(len(k) for k in phrases), kinds, frozenset(one_of))
 
 
 def _matches(code: str, prefixes: Sequence[str]) -> bool:
@@ -323,8 +329,22 @@ def _select(g: Group, items: Sequence[Mapping[str, Any]], ctx: Context) -> set[i
             if g.children and len({items[n]["person_id"] for n in mine}) > 1:
                 raise Unclear("children")
             of_kind = mine or of_kind  # "periksa hamil sama imunisasi dede": each its own
+        if kind in lex.one_of and _two_series_of_one(items, of_kind, lex.kinds[kind]):
+            raise Unclear(f"which {kind}")
         chosen |= of_kind
     return chosen
+
+
+def _two_series_of_one(
+    items: Sequence[Mapping[str, Any]], chosen: set[int], series: Sequence[str]
+) -> bool:
+    """Two of `series` (OPV and IPV) among one person's chosen items."""
+    by_person: dict[Any, set[str]] = {}
+    for n in chosen:
+        code = items[n]["item"]
+        prefix = next((p for p in series if _matches(code, (p,))), code)
+        by_person.setdefault(items[n]["person_id"], set()).add(prefix)
+    return any(len(found) > 1 for found in by_person.values())
 
 
 def resolve(reading: Reading, items: Sequence[Mapping[str, Any]], ctx: Context) -> set[int] | None:

@@ -87,6 +87,32 @@ def test_a_partial_answer_records_what_it_names(text, done):
     assert answered(text) == (done, None)
 
 
+FOUR_MONTHS = [  # the 4-month visit: polio drops and the polio injection in one reminder
+    {"person_id": 2, "item": "OPV4", "occurrence": "1"},
+    {"person_id": 2, "item": "IPV1", "occurrence": "1"},
+    {"person_id": 2, "item": "DPT3", "occurrence": "1"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [
+        ("udah polio bayu, yg lain blm", None),  # drops or injection? asked, nothing recorded
+        ("udah polio tetes, yg lain blm", ["OPV4"]),
+        ("sudah polio suntik", ["IPV1"]),
+        ("udah polio tetes sama polio suntik", ["IPV1", "OPV4"]),
+        ("udah semua", ["DPT3", "IPV1", "OPV4"]),
+    ],
+)
+def test_polio_alone_does_not_say_drops_or_injection(text, done):
+    step = rr.answer(State(), Message(text), ctx(FOUR_MONTHS))
+    recorded = [e for e in step.events if e["type"] == "doses_reported"]
+    if done is None:
+        assert recorded == [] and step.replies[0].startswith("Yang mana yang sudah?")
+    else:
+        assert sorted(i["item"] for i in recorded[0]["items"]) == done
+
+
 def test_the_partial_reply_says_what_was_recorded_and_what_is_still_open():
     step = rr.answer(State(), Message("udah yg periksa hamil aja, imunisasi dede blm"), ctx())
     (reply,) = step.replies
