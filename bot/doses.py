@@ -74,7 +74,10 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
     label = item
     if on > today:
         raise DoseRefused("future", item=label, date=on.isoformat())
-    if person.birth_date and on < person.birth_date:
+    # A birth date worked out from an age ("3 taun") is no ground to refuse the dates a kader
+    # copies from the Buku KIA: the age checks need a birth date that was told as a date.
+    known_birth = None if person.birth_date_estimated else person.birth_date
+    if known_birth and on < known_birth:
         raise DoseRefused("before_birth", item=label, date=on.isoformat())
     rule = rules.get(item)
     if isinstance(rule, DoseRule) and rule.sex and person.sex and person.sex != rule.sex:
@@ -88,8 +91,8 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
     too_old = person.birth_date and (on - person.birth_date).days > NEWBORN_VISIT_DAYS
     if item.startswith("KN") and too_old:
         raise DoseRefused("not_for_person", item=label, name=person.name)
-    if isinstance(rule, DoseRule) and person.birth_date:
-        _not_too_young(rules, item, on, person.birth_date)
+    if isinstance(rule, DoseRule) and known_birth:
+        _not_too_young(rules, item, on, known_birth)
     recorded = (
         {
             d.item: d

@@ -18,9 +18,11 @@ NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 22)
 
 
-def add_child(rt, birth: date, sex: str = "L") -> int:
+def add_child(
+    rt, birth: date, sex: str = "L", estimated: bool = False, phone: str = "+6281234567301"
+) -> int:
     with transaction(rt.session_factory) as s:
-        contact = Contact(phone="+6281234567301", channel="simulator", created_at=to_db(NOW))
+        contact = Contact(phone=phone, channel="simulator", created_at=to_db(NOW))
         s.add(contact)
         s.flush()
         child = Person(
@@ -28,6 +30,7 @@ def add_child(rt, birth: date, sex: str = "L") -> int:
             name="Adik",
             sex=sex,
             birth_date=birth,
+            birth_date_estimated=estimated,
             created_at=to_db(NOW),
             updated_at=to_db(NOW),
         )
@@ -100,6 +103,19 @@ def test_dose_below_its_minimum_age_is_refused_naming_the_rule(rt, items, expect
 def test_dose_at_its_minimum_age_is_recorded(rt, item, on):
     child = add_child(rt, BIRTH)
     assert record(rt, child, (item, on)) == [item]
+
+
+def test_an_estimated_birth_date_does_not_refuse_the_books_dates(rt):
+    """'3 taun' gave 2023-12-04; the Buku KIA has BCG before that day and DPT1 37 days after
+    it: recorded as written (the guess is what is wrong); the intervals still apply."""
+    guessed = add_child(rt, date(2023, 12, 4), estimated=True)
+    given = [("BCG", "2023-11-30"), ("OPV1", "2024-01-10"), ("DPT1", "2024-01-10")]
+    assert record(rt, guessed, *given) == ["BCG", "DPT1", "OPV1"]
+    with pytest.raises(doses.DoseRefused, match="too_soon"):
+        record(rt, guessed, ("DPT2", "2024-01-20"))
+    told = add_child(rt, date(2023, 12, 4), phone="+6281234567302")
+    with pytest.raises(doses.DoseRefused, match="too_young"):
+        record(rt, told, ("DPT1", "2024-01-10"))
 
 
 def test_the_residents_own_word_is_never_refused(rt):
