@@ -231,3 +231,96 @@ def seed(dash_app) -> Seed:
             report_id=report.id, complaint_id=complaint.id, visit_id=visit.id, failed_id=out[1],
         )  # fmt: skip
     return ids
+
+
+# ------------------------------------------------------------------ alerts without a report
+
+
+@dataclass
+class Ended:
+    person: int  # the woman whose pregnancy ended
+    alert_id: int
+    ref: str
+
+
+def add_woman(
+    dash_app, name: str, area_code: str, phone: str, born: date = date(1998, 2, 3), **extra
+) -> int:
+    """A woman on her own number in `area_code` (extra: hpht, delivery_date, outcome...)."""
+    rt = dash_app.extensions["jemput_bola"]
+    ts = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        area = s.execute(select(Area).where(Area.code == area_code)).scalar_one()
+        c = Contact(
+            phone=phone, channel="whatsapp", name=name, area_id=area.id, consent_at=ts,
+            created_at=ts, last_inbound_at=ts,
+        )  # fmt: skip
+        s.add(c)
+        s.flush()
+        p = Person(
+            contact_id=c.id, name=name, sex="P", birth_date=born, area_id=area.id,
+            created_at=ts, updated_at=ts, **extra,
+        )  # fmt: skip
+        s.add(p)
+        s.flush()
+        return p.id
+
+
+def add_miscarriage(dash_app, *, escalated: bool = True, anc1: bool = True) -> Ended:
+    """Wulan in Kidul (SKM-KDL) lost her pregnancy at 9 weeks (HPHT 31-08-2026, 02-11-2026):
+    the bidan got the miscarriage alert (ref 648910) two hours ago through notify_workers, as
+    the bot sends it; nobody took it, so it went to the puskesmas on duty (`escalated`)."""
+    from datetime import timedelta
+
+    from bot.alert_lifecycle import escalate
+    from bot.handlers.household import notify_workers
+
+    rt = dash_app.extensions["jemput_bola"]
+    person_id = add_woman(
+        dash_app, "Wulan Anggraini", "SKM-KDL", "+6281234567010",
+        hpht=date(2026, 8, 31), delivery_date=date(2026, 11, 2), pregnancy_outcome="loss",
+        delivery_weeks=9,
+    )  # fmt: skip
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        wulan = s.get(Person, person_id)
+        if anc1:
+            s.add(
+                DoseRecord(
+                    person_id=person_id, item="ANC1", occurrence="1", given_on=date(2026, 10, 20),
+                    source="kader", created_at=to_db(now),
+                )
+            )  # fmt: skip
+        notify_workers(
+            s, s.get(Contact, wulan.contact_id), {"ref": "648910"}, wulan,
+            now - timedelta(hours=2), rt.settings, kind="miscarriage",
+            summary="Wulan Anggraini keguguran 02-11-2026, usia kehamilan 9 minggu",
+            template="alert.miscarriage", roles=("bidan",),
+        )  # fmt: skip
+        alert = s.execute(select(Alert).where(Alert.ref == "648910")).scalar_one()
+        if escalated:
+            escalate(s, alert, now)
+        return Ended(person=person_id, alert_id=alert.id, ref=alert.ref)
+
+
+def add_preterm_birth(dash_app) -> Ended:
+    """Dewi in Kaler (SKM-KLR) gave birth at 35 weeks yesterday: a routine birth alert
+    (ref 648920) that says PREMATUR, open, without a report."""
+    from bot.handlers.household import notify_workers
+
+    rt = dash_app.extensions["jemput_bola"]
+    person_id = add_woman(
+        dash_app, "Dewi Lestari", "SKM-KLR", "+6281234567011", hpht=date(2026, 3, 16),
+        delivery_date=date(2026, 11, 21), pregnancy_outcome="birth", delivery_weeks=35,
+    )  # fmt: skip
+    with transaction(rt.session_factory) as s:
+        dewi = s.get(Person, person_id)
+        notify_workers(
+            s, s.get(Contact, dewi.contact_id), {"ref": "648920"}, dewi, rt.clock.now(),
+            rt.settings, kind="birth",
+            summary="Dewi Lestari melahirkan 21-11-2026, bayi perempuan, PREMATUR (usia "
+            "kehamilan 35 minggu)",
+            template="alert.birth_preterm", roles=("kader", "bidan"),
+        )  # fmt: skip
+        alert = s.execute(select(Alert).where(Alert.ref == "648920")).scalar_one()
+        return Ended(person=person_id, alert_id=alert.id, ref=alert.ref)

@@ -737,3 +737,169 @@ def test_staff_read_no_internal_codes_and_an_unknown_page_is_indonesian(dash_cli
     missing = dash_client.get("/dashboard/tidak-ada-halaman-ini")
     assert missing.status_code == 404
     assert "Not Found" not in missing.get_data(as_text=True)
+
+
+# --------------------------------------------------------------- found by a puskesmas admin
+
+
+def test_every_active_alert_has_one_list_and_the_overview_counts_them(dash_app, dash_client, seed):
+    """Birth and miscarriage alerts have no report: they were only on the woman's profile."""
+    from tests.dashboard_fixtures import add_miscarriage, add_preterm_birth
+
+    loss, birth = add_miscarriage(dash_app), add_preterm_birth(dash_app)
+    login(dash_client, "admin")
+    overview = dash_client.get("/dashboard/").get_data(as_text=True)
+    assert "<b>3</b> peringatan aktif &middot; 1 dialihkan ke puskesmas" in overview
+    html = dash_client.get("/dashboard/peringatan").get_data(as_text=True)
+    assert f'href="/dashboard/peringatan/{loss.alert_id}"' in html
+    assert f'href="/dashboard/peringatan/{birth.alert_id}"' in html
+    assert "Keguguran" in html and "Kelahiran" in html and "PREMATUR" in html
+    rows = read_csv(dash_client.get("/dashboard/peringatan?format=csv"))
+    assert list(rows[0]) == [
+        "ref", "waktu", "jenis", "urgensi", "status", "wilayah", "lama", "warga", "telepon",
+        "ringkasan", "ditangani", "catatan",
+    ]  # fmt: skip
+    # the emergency first, then the escalated one nobody took, then the open birth
+    assert [r["ref"] for r in rows] == ["200001", "648910", "648920"]
+    miscarriage = rows[1]
+    assert (miscarriage["jenis"], miscarriage["urgensi"], miscarriage["status"]) == (
+        "Keguguran",
+        "Rutin",
+        "Dialihkan ke puskesmas",
+    )
+    assert miscarriage["wilayah"] == "Kidul, Sukamaju" and miscarriage["lama"] == "2 jam"
+    assert miscarriage["warga"] == "Wulan Anggraini"
+    assert rows[2]["jenis"] == "Kelahiran" and rows[2]["status"] == "Belum ditangani"
+    only = read_csv(dash_client.get("/dashboard/peringatan?jenis=miscarriage&format=csv"))
+    assert [r["ref"] for r in only] == ["648910"]
+    # the piket takes it from the list's alert page, like TERIMA; then it is no longer active
+    page = f"/dashboard/peringatan/{loss.alert_id}"
+    assert post(dash_client, f"{page}/terima", {"kembali": page}, page).status_code == 302
+    post(dash_client, f"{page}/selesai", {"hasil": "visited", "catatan": "sudah dikunjungi"}, page)
+    rows = read_csv(dash_client.get("/dashboard/peringatan?format=csv"))
+    assert "648910" not in {r["ref"] for r in rows}
+    done = read_csv(dash_client.get("/dashboard/peringatan?status=selesai&format=csv"))
+    assert [(r["ref"], r["status"]) for r in done] == [("648910", "Selesai")]
+    assert "<b>2</b> peringatan aktif" in dash_client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_the_alert_list_is_scoped_like_the_other_lists(dash_app, dash_client, seed):
+    from tests.dashboard_fixtures import add_miscarriage, add_preterm_birth
+
+    add_miscarriage(dash_app)  # Kidul
+    add_preterm_birth(dash_app)  # Kaler
+    login(dash_client, "ani")  # kader of Kaler
+    rows = read_csv(dash_client.get("/dashboard/peringatan?status=semua&format=csv"))
+    assert {r["ref"] for r in rows} == {"200001", "648920"}
+    assert "<b>2</b> peringatan aktif" in dash_client.get("/dashboard/").get_data(as_text=True)
+    sari = dash_app.test_client()
+    login(sari, "sari")  # bidan of the whole desa Sukamaju
+    rows = read_csv(sari.get("/dashboard/peringatan?format=csv"))
+    assert {r["ref"] for r in rows} == {"200001", "648910", "648920"}
+
+
+def test_the_alert_page_shows_what_the_workers_were_sent(dash_app, dash_client, seed):
+    from tests.dashboard_fixtures import add_miscarriage
+
+    loss = add_miscarriage(dash_app)
+    login(dash_client, "admin")
+    html = dash_client.get(f"/dashboard/peringatan/{loss.alert_id}").get_data(as_text=True)
+    assert "<h1>Keguguran ref 648910" in html and "miscarriage" not in html
+    assert "Keguguran ref 648910: Wulan Anggraini keguguran 02-11-2026" in html
+    assert "Mohon kunjungan pasca keguguran" in html
+    assert "ESKALASI ref 648910: belum ada petugas yang menerima, 2 jam" in html
+    assert "Laporan ref 648910 (tidak darurat)" not in html  # the generic text rebuilt
+    assert "disusun ulang" not in html
+    assert "Bidan Sari +62********003" in html and "Puskesmas (piket) +62********009" in html
+    assert "+6281100000003" not in html  # the workers' numbers are masked
+    assert "Laporan 648910 kami teruskan ke puskesmas" not in html  # to the resident, not staff
+    # an alert whose messages are not in the outbox: its kind's text, marked as rebuilt
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        for m in s.execute(select(OutboundMessage).where(OutboundMessage.kind == "alert")):
+            s.delete(m[0])
+    html = dash_client.get(f"/dashboard/peringatan/{loss.alert_id}").get_data(as_text=True)
+    assert "disusun ulang" in html and "Keguguran ref 648910:" in html
+
+
+def _offered(html: str) -> set[str]:
+    import re
+
+    form = html[html.index('name="item"') : html.index("</select>", html.index('name="item"'))]
+    return set(re.findall(r'<option value="([A-Z0-9]+)"', form))
+
+
+def test_the_dose_form_offers_only_what_fits_the_person(dash_app, dash_client, seed):
+    from datetime import date
+
+    from tests.dashboard_fixtures import add_woman
+
+    login(dash_client, "admin")
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        siti = s.get(Person, seed.siti)
+        boy = Person(
+            contact_id=siti.contact_id, name="Raka Pratama", sex="L", birth_date=date(2023, 8, 1),
+            area_id=siti.area_id, created_at=to_db(rt.clock.now()),
+            updated_at=to_db(rt.clock.now()),
+        )  # fmt: skip
+        s.add(boy)
+        s.flush()
+        boy_id = boy.id
+    boy = _offered(dash_client.get(f"/dashboard/warga/{boy_id}").get_data(as_text=True))
+    assert boy and not boy & {"ANC1", "ANC6", "KF1", "KN1", "HPV"}
+    assert {"DPT4", "MR2"} <= boy
+    woman = _offered(dash_client.get(f"/dashboard/warga/{seed.siti}").get_data(as_text=True))
+    assert not woman & {"HB0", "BCG", "OPV1", "DPT1", "KN1", "HPV"}
+    assert {"ANC3", "KF1"} <= woman
+    baby = _offered(dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True))
+    assert "DPT1" in baby and not baby & {"ANC1", "KF1", "HPV", "DT"}
+    assert "KN1" not in baby  # 6 months old: past the newborn visits (tracked to 3 months)
+    man = add_woman(dash_app, "Pak Joko", "MKS-CRM", "+6281234567020", born=date(1980, 1, 1))
+    with transaction(rt.session_factory) as s:
+        s.get(Person, man).sex = "L"
+    assert not _offered(dash_client.get(f"/dashboard/warga/{man}").get_data(as_text=True)) & {
+        "ANC1", "KF1", "HB0", "BCG", "OPV1", "HPV",
+    }  # fmt: skip
+
+
+def test_after_a_miscarriage_the_stage_is_not_postpartum(dash_app, dash_client, clock, seed):
+    from tests.dashboard_fixtures import add_miscarriage
+
+    loss = add_miscarriage(dash_app)
+    login(dash_client, "sari")
+    rows = read_csv(dash_client.get("/dashboard/warga?q=wulan&format=csv"))
+    assert rows[0]["tahap"] == "Pasca keguguran"
+    html = dash_client.get(f"/dashboard/warga/{loss.person}").get_data(as_text=True)
+    assert "Pasca keguguran" in html and "Ibu nifas" not in html
+    clock.advance(days=30)  # 50 days after the loss: her age's stage
+    later = dash_app.test_client()
+    login(later, "sari")
+    rows = read_csv(later.get("/dashboard/warga?q=wulan&format=csv"))
+    assert rows[0]["tahap"] == "Dewasa"
+
+
+def test_anc_coverage_leaves_out_a_loss_before_the_window(dash_app, dash_client, seed):
+    from datetime import date
+
+    from tests.dashboard_fixtures import add_miscarriage, add_woman
+
+    add_miscarriage(dash_app, escalated=False)  # 9 weeks, ANC1 recorded, HPL 2027
+    add_woman(
+        dash_app, "Rara", "SKM-KDL", "+6281234567012", hpht=date(2026, 9, 7),
+        delivery_date=date(2026, 10, 19), pregnancy_outcome="loss",
+    )  # 6 weeks, no ANC at all, HPL 2027 # fmt: skip
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/anc?kelompok=2027&format=csv"))
+    got = {(r["desa"], r["dusun"], r["indikator"]): r for r in rows}
+    total = {i: (got[("Total", "", i)]["sasaran"], got[("Total", "", i)]["capaian"]) for i in
+             ("K1", "K4", "K6")}  # fmt: skip
+    # Siti (ongoing, ANC1+2) everywhere; Wulan only in K1 (she had ANC1); Rara nowhere
+    assert total == {"K1": ("2", "2"), "K4": ("1", "0"), "K6": ("1", "0")}
+    kidul = got[("Sukamaju", "Kidul", "K4")]
+    assert (kidul["sasaran"], kidul["cakupan_persen"]) == ("0", "")
+    html = dash_client.get("/dashboard/anc?kelompok=2027").get_data(as_text=True)
+    assert "keguguran" in html and "ANC4 25-29 minggu" in html
+    # women pregnant today: a loss is not pregnant, the sasaran is Siti alone
+    now = read_csv(dash_client.get("/dashboard/anc?format=csv"))
+    assert next(r for r in now if r["desa"] == "Total" and r["indikator"] == "K1")["sasaran"] == "1"

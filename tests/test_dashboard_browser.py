@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.db import transaction
-from bot.models import DoseRecord, Reminder
+from bot.models import Alert, DoseRecord, Reminder
 from scheduler.reminders import plan_all
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORDS
@@ -164,11 +164,38 @@ def test_csv_export_download(page):
     assert emergency["urgensi"] == "Darurat" and emergency["warga"] == "Bayu Pratama"
 
 
-def test_every_page_fits_a_360px_phone(page, seed):
+def test_the_piket_finds_and_takes_an_escalated_miscarriage(page, dash_app, seed):
+    """Nobody took the miscarriage alert and it has no report: the list of every alert has it."""
+    from tests.dashboard_fixtures import add_miscarriage
+
+    loss = add_miscarriage(dash_app)
+    sign_in(page, "admin")
+    page.wait_for_url("**/dashboard/")
+    page.click("text=peringatan aktif")
+    page.wait_for_url("**/dashboard/peringatan")
+    row = page.locator("table.list tr", has_text="648910")
+    assert "Keguguran" in row.inner_text() and "Dialihkan ke puskesmas" in row.inner_text()
+    row.locator("a", has_text="648910").click()
+    page.wait_for_url(f"**/dashboard/peringatan/{loss.alert_id}")
+    assert page.locator("h1").inner_text().startswith("Keguguran ref 648910")
+    assert "Mohon kunjungan pasca keguguran" in page.locator("section.card").inner_text()
+    page.click("button:has-text('Tangani')")
+    assert "Ref 648910 Anda tangani" in page.locator(".flash.ok").inner_text()
+    with transaction(dash_app.extensions["jemput_bola"].session_factory) as s:
+        assert s.get(Alert, loss.alert_id).status == "accepted"
+
+
+def test_every_page_fits_a_360px_phone(page, dash_app, seed):
+    from tests.dashboard_fixtures import add_miscarriage
+
+    loss = add_miscarriage(dash_app)
     sign_in(page, "admin")
     page.wait_for_url("**/dashboard/")
     paths = [
         "/dashboard/",
+        "/dashboard/peringatan",
+        f"/dashboard/peringatan/{loss.alert_id}",
+        f"/dashboard/warga/{loss.person}",
         "/dashboard/laporan",
         f"/dashboard/laporan/{seed.report_id}",
         "/dashboard/kunjungan",

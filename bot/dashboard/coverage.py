@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.dashboard.core import AreaIndex, Scope
 from bot.models import DoseRecord, Person
-from flows.lifestage import weeks_pregnant
+from flows.lifestage import PREGNANCY_DAYS, weeks_pregnant
 from scheduler.planner import EXPIRED, OVERDUE, Given, edd_from_hpht, plan
 from scheduler.reminders import Zones, facts
 from scheduler.rules import DOSE_ITEMS, default_rules
@@ -127,11 +127,38 @@ def immunization(
     return grouper.result()
 
 
+def pregnancy_start(p: Person) -> date | None:
+    """HPHT, else the due date (HPL) - 280 days."""
+    if p.hpht is not None:
+        return p.hpht
+    return None if p.edd is None else date.fromordinal(p.edd.toordinal() - PREGNANCY_DAYS)
+
+
+def lost_on(p: Person) -> date | None:
+    """The day this pregnancy (the one of the HPHT/HPL on record) ended in a miscarriage."""
+    start = pregnancy_start(p)
+    ended = p.delivery_date
+    if p.pregnancy_outcome != "loss" or ended is None or start is None or ended < start:
+        return None
+    return ended
+
+
+def anc_window_end(start: date, need: int) -> date:
+    """The last day of the window of the `need`-th antenatal visit (ANC<need>, active split
+    of scheduler/rules/antenatal.yml) for a pregnancy starting on `start`."""
+    return default_rules().get(f"ANC{need}").window[1].last_day(start)
+
+
 def anc(
     subjects: Iterable[Subject], on: date, areas: AreaIndex, scope: Scope, year: int | None
 ) -> list[Tally]:
     """Per area: pregnant women (now, or with the due date in `year`) and how many had at
-    least 1, 4 and 6 antenatal visits recorded (K1, K4, K6)."""
+    least 1, 4 and 6 antenatal visits recorded (K1, K4, K6).
+
+    A pregnancy that ended in a miscarriage is in the sasaran of K<n> only when it lasted
+    past the window of the n-th visit (ANC<n>), or when K<n> was reached anyway: a loss at
+    9 weeks counts for K1 if ANC1 was recorded, never for K4/K6 (their windows start at 25
+    and 35 weeks). Women pregnant today have no loss (the pregnancy is ongoing)."""
     from bot.dashboard.queries import person_info
 
     grouper = Grouper(areas, scope)
@@ -147,9 +174,15 @@ def anc(
             if edd.year != year:
                 continue
         visits = len({d.item for d in sub.records if d.item in ANC_ITEMS and d.given_on <= on})
+        lost, start = lost_on(p), pregnancy_start(p)
+        counted = [
+            (name, need)
+            for name, need in ANC_LEVELS
+            if lost is None or visits >= need or lost > anc_window_end(start, need)
+        ]
         for tally in grouper.tallies_for(sub.area_id):
             tally.people += 1
-            for name, need in ANC_LEVELS:
+            for name, need in counted:
                 tally.eligible[name] += 1
                 tally.given[name] += 1 if visits >= need else 0
     return grouper.result()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from bot import labels
 from bot.catalog import load_catalog
 from bot.dashboard import core
-from bot.models import Alert, Contact, Person, Report, Visit, Worker
+from bot.models import Alert, Contact, OutboundMessage, Person, Report, Visit, Worker
+from bot.phones import mask
 from flows.base import PersonInfo
 from flows.booking import purpose_name
 from flows.lifestage import life_stage
@@ -20,7 +23,12 @@ def person_info(p: Person) -> PersonInfo:
 
 
 def stage_of(p: Person) -> str | None:
-    return life_stage(person_info(p), core.today())
+    """The life stage today; the weeks that `life_stage` calls postpartum after a miscarriage
+    are "pregnancy_loss" (Pasca keguguran): no baby, no KF visits, a post-miscarriage visit."""
+    stage = life_stage(person_info(p), core.today())
+    if stage == "postpartum" and p.pregnancy_outcome == "loss":
+        return "pregnancy_loss"
+    return stage
 
 
 def age_text(p: Person) -> str:
@@ -122,18 +130,29 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaIndex) -> 
     }
 
 
+def alert_kind(kind: str) -> str:
+    """'miscarriage' -> 'Keguguran': the kader's word for the kind (labels.yml), capitalised."""
+    word = labels.word(load_catalog("id"), "alert_kind", kind)
+    return word[:1].upper() + word[1:]
+
+
 def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaIndex) -> dict[str, Any]:
+    active = a.status in core.ACTIVE_ALERT
     return {
         "id": a.id,
         "ref": a.ref,
         "waktu": core.local(a.created_at),
-        "jenis": core.label("kind", a.kind),
+        "lama": labels.elapsed(load_catalog("id"), core.now() - core.local(a.created_at))
+        if active
+        else "",
+        "jenis": alert_kind(a.kind),
+        "jenis_kode": a.kind,
         "urgensi": core.label("urgency", a.urgency),
         "darurat": a.urgency == "emergency",
         "ringkasan": a.summary or "-",
         "status": core.label("alert_status", a.status),
         "status_kode": a.status,
-        "aktif": a.status in core.ACTIVE_ALERT,
+        "aktif": active,
         "level": a.level,
         "warga": p.name if p else (c.name or "-"),
         "warga_id": p.id if p else None,
@@ -159,3 +178,56 @@ def _handled(worker_id: int | None, at) -> str:
         name = worker.name if worker is not None else "-"
     when = core.local(at)
     return f"{name}, {when:%d-%m-%Y %H:%M}" if when else name
+
+
+def worker_messages(session: Session, a: Alert) -> list[dict[str, Any]]:
+    """What the workers were actually sent about an alert, oldest first: the outbox rows of
+    kind "alert" to a worker (no resident contact) whose key carries the ref (`alert:<ref>:...`
+    from bot/alerts.notify, `<kind>:<ref>:<worker>` from notify_workers, `visit:<ref>:...`) or
+    whose text names it. One entry per distinct text, with its recipients (worker name, masked
+    phone, channel, delivery status)."""
+    prefixes = tuple(f"{prefix}:{a.ref}:" for prefix in dict.fromkeys(("alert", a.kind)))
+    named = re.compile(rf"\bref {re.escape(a.ref)}\b", re.IGNORECASE)
+    msgs = [
+        m
+        for m in session.execute(
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.kind == "alert",
+                OutboundMessage.contact_id.is_(None),
+                or_(
+                    *(
+                        OutboundMessage.idempotency_key.startswith(p, autoescape=True)
+                        for p in prefixes
+                    ),
+                    OutboundMessage.body.ilike(f"%ref {a.ref}%"),
+                ),
+            )
+            .order_by(OutboundMessage.created_at, OutboundMessage.id)
+        ).scalars()
+        if m.idempotency_key.startswith(prefixes) or named.search(m.body)
+    ]
+    phones = {m.to_phone for m in msgs}
+    workers = (
+        {
+            w.phone: w
+            for w in session.execute(select(Worker).where(Worker.phone.in_(phones))).scalars()
+        }
+        if phones
+        else {}
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for m in msgs:
+        entry = out.setdefault(m.body, {"isi": m.body, "waktu": core.local(m.created_at), "ke": []})
+        w = workers.get(m.to_phone)
+        entry["ke"].append(
+            {
+                "nama": w.name if w else "",
+                "telepon": mask(m.to_phone),
+                "saluran": core.label("channel", m.channel),
+                "status": core.label("outbound_status", m.status),
+                "status_kode": m.status,
+                "waktu": core.local(m.created_at),
+            }
+        )
+    return list(out.values())

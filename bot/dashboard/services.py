@@ -22,10 +22,12 @@ from bot.models import (
     StaffUser,
     Visit,
 )
+from scheduler.rules import DoseRule, default_rules
 
 RECORDABLE = doses.RECORDABLE
 REPORT_STATUSES = ("open", "in_progress", "resolved")
 VISIT_OUTCOMES = lifecycle.OUTCOMES
+SCHOOL_AGE = 6  # years: where flows/lifestage.py starts the school_age stage (BIAS doses)
 
 
 class ChangeError(ValueError):
@@ -56,6 +58,41 @@ def record_dose(
     except doses.DoseRefused as exc:
         raise ChangeError(exc.text(load_catalog("id"))) from exc
     return dose
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def fits_person(person: Person, item: str, today: date) -> bool:
+    """Whether the dose form offers `item` for this person: the dose service's own rule
+    (bot/doses.check does not refuse it as not for this person on some date from birth to
+    today: sex, HPV for girls, ANC/KF for girls and women of 10 and older, KN in the first
+    weeks of life), and an item timed from birth only while the planner still follows it at
+    the person's age (its rule's `track_until`: the infant vaccines to 59 months, KN to 3
+    months, the school doses and HPV to 15 years), so an adult is not offered HB0 or BCG;
+    the school (BIAS) doses from school age on (the life stage school_age)."""
+    probe = Person(name=person.name, sex=person.sex, birth_date=person.birth_date)
+    # `probe` is not in the session: check() judges the person, not the doses recorded
+    for on in dict.fromkeys(d for d in (today, person.birth_date) if d is not None):
+        try:
+            doses.check(None, probe, doses.Given(item, on, "dashboard"), on)
+        except doses.DoseRefused as exc:
+            if exc.reason == "not_for_person":
+                continue
+        break
+    else:
+        return False
+    rule = default_rules().get(item)
+    birth = person.birth_date
+    if getattr(rule, "anchor", None) != "birth" or birth is None:
+        return True
+    if isinstance(rule, DoseRule) and rule.campaign and today < add_years(birth, SCHOOL_AGE):
+        return False  # a school (BIAS) dose: not for a child below school age
+    return today <= rule.track_until.last_day(birth)
 
 
 def _actor(session: Session, staff: StaffUser) -> lifecycle.Actor:

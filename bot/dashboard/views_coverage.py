@@ -24,7 +24,7 @@ from bot.dashboard.queries import age_text, persons_query, stage_of
 from bot.models import DoseRecord, Person
 from scheduler.planner import OVERDUE, Given, plan
 from scheduler.reminders import Zones, book_checks, facts
-from scheduler.rules import DOSE_ITEMS
+from scheduler.rules import DOSE_ITEMS, default_rules
 
 YEARS_BACK = 5
 CHUNK = 500
@@ -218,6 +218,11 @@ def anc_coverage():
         years=list(range(today.year + 1, today.year - YEARS_BACK + 1, -1)),
         tallies=tallies,
         levels=[n for n, _ in ANC_LEVELS],
+        windows=[
+            {"item": f"ANC{need}", "start": begin.days // 7, "end": end.days // 7}
+            for _name, need in ANC_LEVELS
+            for begin, end in [default_rules().get(f"ANC{need}").window]
+        ],
         target=target,
         charts=charts,
         csv_url=core.csv_url(),

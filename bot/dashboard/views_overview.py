@@ -1,4 +1,5 @@
-"""Overview: today's emergencies first, then open reports, today's visits, open complaints."""
+"""Overview: today's emergencies first, then open reports, today's visits, open complaints;
+the counts include every active alert (births, miscarriages... have no report)."""
 
 from __future__ import annotations
 
@@ -81,8 +82,18 @@ def overview():
         .where(OutboundMessage.created_at >= week_ago)
         .where(scope.clause(Contact.area_id))
     ).scalar_one()
+    active_alerts = dict(
+        s.execute(
+            alerts_query(scope)
+            .with_only_columns(Alert.status, func.count(Alert.id))
+            .where(Alert.status.in_(core.ACTIVE_ALERT))
+            .group_by(Alert.status)
+        ).all()
+    )
     counts = {
         "darurat": sum(1 for a in urgent if a["aktif"]),
+        "peringatan": sum(active_alerts.values()),  # every kind, with a report or not
+        "dialihkan": active_alerts.get("escalated", 0),
         "laporan": len(symptom),
         "kunjungan": len(visits),
         "keluhan": len(complaints),

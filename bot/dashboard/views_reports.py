@@ -1,4 +1,5 @@
-"""Reports and complaints inbox with status changes; taking and closing alerts."""
+"""Reports and complaints inbox with status changes; every alert (list and page), taking and
+closing alerts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from bot.alerts import alert_key, describe
 from bot.catalog import load_catalog
 from bot.dashboard import bp, core
 from bot.dashboard.audit import record
-from bot.dashboard.queries import alert_row, alerts_query, report_row, reports_query
+from bot.dashboard.queries import (
+    alert_kind,
+    alert_row,
+    alerts_query,
+    report_row,
+    reports_query,
+    worker_messages,
+)
 from bot.dashboard.services import (
     REPORT_STATUSES,
     ChangeError,
@@ -17,11 +25,22 @@ from bot.dashboard.services import (
     close_alert,
     set_report_status,
 )
-from bot.models import Alert, AuditLog, Report
+from bot.models import ALERT_KINDS, Alert, AuditLog, Report
 
 REPORT_COLUMNS = (
     "ref", "waktu", "jenis", "urgensi", "kategori", "warga", "telepon", "wilayah", "isi", "status",
 )  # fmt: skip
+ALERT_COLUMNS = (
+    "ref", "waktu", "jenis", "urgensi", "status", "wilayah", "lama", "warga", "telepon",
+    "ringkasan", "ditangani", "catatan",
+)  # fmt: skip
+ALERT_FILTERS = {
+    "aktif": core.ACTIVE_ALERT,
+    "selesai": core.CLOSED_ALERT,
+    "semua": None,
+}
+# active alerts: emergencies first, then the ones nobody took (escalated before open), oldest first
+ALERT_RANK = {"escalated": 0, "open": 1, "accepted": 2}
 STATUS_FILTERS = {
     "aktif": core.OPEN_REPORT,
     "open": ("open",),
@@ -125,16 +144,69 @@ def _back() -> str:
     )
 
 
+@bp.get("/peringatan")
+def alerts():
+    """Every alert in the staff member's areas, of every kind (with or without a report):
+    active ones by default, emergencies and the untaken first, the longest waiting first."""
+    s, scope, areas = core.db(), g.scope, g.areas
+    kind = request.args.get("jenis", "")
+    status = request.args.get("status", "aktif")
+    if status not in ALERT_FILTERS:
+        status = "aktif"
+    q = alerts_query(scope)
+    if kind in ALERT_KINDS:
+        q = q.where(Alert.kind == kind)
+    statuses = ALERT_FILTERS[status]
+    if statuses is not None:
+        q = q.where(Alert.status.in_(statuses))
+    found = s.execute(
+        q.order_by(Alert.created_at.desc()).limit(20_000 if core.wants_csv() else 500)
+    ).all()
+    rows = [alert_row(a, c, p, areas) for a, c, p in found]
+    active = [r for r in rows if r["aktif"]]
+    active.sort(key=lambda r: (not r["darurat"], ALERT_RANK.get(r["status_kode"], 9), r["waktu"]))
+    rows = active + [r for r in rows if not r["aktif"]]
+    if core.wants_csv():
+        return core.csv_response("peringatan", ALERT_COLUMNS, rows)
+    return render_template(
+        "dashboard/alerts.html",
+        rows=rows,
+        kind=kind,
+        status=status,
+        kinds=[(k, alert_kind(k)) for k in ALERT_KINDS],
+        csv_url=core.csv_url(),
+    )
+
+
+def _alert_text_key(a: Alert) -> str:
+    """The catalog text a new alert of this kind was sent with (for an alert whose messages
+    are not in the outbox): the birth and miscarriage texts of notify_workers, else the
+    generic emergency/routine one."""
+    if a.kind == "miscarriage":
+        return "alert.miscarriage"
+    if a.kind == "birth" and a.urgency == "routine":
+        return "alert.birth_preterm" if "PREMATUR" in (a.summary or "") else "alert.birth"
+    return alert_key(a)
+
+
 @bp.get("/peringatan/<int:alert_id>")
 def alert(alert_id: int):
-    """One alert: the message the workers got, who took and closed it and when, actions."""
-    row = core.db().execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    """One alert: the messages the workers were sent and to whom, who took and closed it and
+    when, actions. An alert whose messages are not in the outbox (older data) shows its text
+    rebuilt from the catalog, marked as such."""
+    s = core.db()
+    row = s.execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
     if row is None:
         abort(404)
     a, c, p = row
-    cat = load_catalog("id")
-    message = cat.t(alert_key(a), **describe(core.db(), a, core.now(), cat))
-    return render_template("dashboard/alert.html", a=alert_row(a, c, p, g.areas), message=message)
+    sent = worker_messages(s, a)
+    rebuilt = ""
+    if not sent:
+        cat = load_catalog("id")
+        rebuilt = cat.t(_alert_text_key(a), **describe(s, a, core.now(), cat))
+    return render_template(
+        "dashboard/alert.html", a=alert_row(a, c, p, g.areas), sent=sent, rebuilt=rebuilt
+    )
 
 
 @bp.post("/peringatan/<int:alert_id>/terima")

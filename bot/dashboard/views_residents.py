@@ -21,7 +21,7 @@ from bot.dashboard.queries import (
     visit_row,
     visits_query,
 )
-from bot.dashboard.services import RECORDABLE, ChangeError, record_dose
+from bot.dashboard.services import RECORDABLE, ChangeError, fits_person, record_dose
 from bot.models import (
     Alert,
     Contact,
@@ -185,7 +185,11 @@ def resident(person_id: int):
     messages = _messages(s, contact.id)
     recorded = {d.item for d in records}
     open_items = [i["item"] for i in items if i["item"] in RECORDABLE and i["status_kode"] != DONE]
-    other_items = [c for c in RECORDABLE if c not in recorded and c not in open_items]
+    other_items = [
+        c
+        for c in RECORDABLE
+        if c not in recorded and c not in open_items and fits_person(person, c, core.today())
+    ]  # only what can apply to this person (sex, age, life stage)
     record(s, "view_person", person_id=person.id, target=f"person:{person.id}")
     s.commit()
     stage = stage_of(person)
