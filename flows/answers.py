@@ -71,9 +71,12 @@ _NUM = r"(\d{1,3}|" + "|".join(re.escape(w) for w in _WORDS) + ")"
 _UNIT = {
     "tahun": "y", "thn": "y", "th": "y", "thun": "y", "taun": "y",
     "bulan": "m", "bln": "m", "bl": "m", "bulanan": "m",
+    "wulan": "m", "sasi": "m", "sasih": "m",  # Javanese, Javanese krama / Sundanese
     "minggu": "w", "mgg": "w", "mg": "w", "pekan": "w",
     "hari": "d", "hr": "d", "hri": "d",
 }  # fmt: skip
+MONTH_WORDS = tuple(w for w, unit in _UNIT.items() if unit == "m")
+WEEK_WORDS = tuple(w for w, unit in _UNIT.items() if unit == "w")
 _DURATION = re.compile(
     rf"\b{_NUM}\s*({'|'.join(sorted(_UNIT, key=len, reverse=True))})\b(?!\s*(lagi|lalu|yg|yang))"
 )
@@ -283,3 +286,94 @@ def match_area(text: str, options: Sequence[AreaInfo]) -> int | None:
         hits = [i for i, n in enumerate(names) if re.findall(r"\d+", n)[:1] == [answer]]
         return hits[0] if len(hits) == 1 else None
     return pick(stripped or answer, [o.name for o in options])
+
+
+# words around an area's name in an answer ("di desa Sukamaju, kampung Kidul")
+_PLACE_FILLER = re.compile(
+    r"\b(di|desa|ds|dusun|dsn|kampung|kp|kampong|dukuh|lingkungan|ling|blok)\b"
+)
+PLACE_WORDS_MAX = 8  # a longer answer is a message, not an area
+PLACE_CUTOFF = 80  # rapidfuzz ratio for a misspelled name (sukamju, kalerr, cirumpt)
+
+
+def _place_words(text: str) -> list[str]:
+    return _PLACE_FILLER.sub(" ", _norm(text)).split()
+
+
+def _place_hit(part: str, options: Sequence[AreaInfo], numbered: bool) -> int | None:
+    """Index of the one option `part` is: its number in the list (only when the list was
+    shown: `numbered`), its name, an RW by its number ("rw 2"), or its name misspelled."""
+    if not part:
+        return None
+    if part.isdigit() or part in NUMBER_WORDS:
+        n = int(part) if part.isdigit() else NUMBER_WORDS[part]
+        return n - 1 if numbered and 1 <= n <= len(options) else None
+    names = [" ".join(_place_words(o.name)) for o in options]
+    if names.count(part) == 1:
+        return names.index(part)
+    digits = re.findall(r"\d+", part)
+    if digits:
+        hits = [i for i, n in enumerate(names) if re.findall(r"\d+", n)[:1] == digits[:1]]
+        return hits[0] if len(hits) == 1 else None
+    from rapidfuzz import fuzz
+
+    compact = part.replace(" ", "")
+    scores = [fuzz.ratio(compact, n.replace(" ", "")) for n in names]
+    best = max(scores, default=0)
+    return scores.index(best) if best >= PLACE_CUTOFF and scores.count(best) == 1 else None
+
+
+def _splits(words: list[str]):
+    """(head, tail) for every cut of the words, in both orders ("sukamaju kaler", "kaler
+    sukamaju")."""
+    for cut in range(1, len(words)):
+        yield words[:cut], words[cut:]
+        yield words[cut:], words[:cut]
+
+
+def _below(words: list[str], parent: AreaInfo, areas: Sequence[AreaInfo]) -> AreaInfo | None:
+    """The area below `parent` the words name, the most specific ("kaler", "kaler rw 2")."""
+    children = [a for a in areas if a.parent == parent.code]
+    if not children or not words:
+        return None
+    i = _place_hit(" ".join(words), children, numbered=False)
+    if i is not None:
+        return children[i]
+    for head, tail in _splits(words):
+        i = _place_hit(" ".join(head), children, numbered=False)
+        if i is not None and (deeper := _below(tail, children[i], areas)) is not None:
+            return deeper
+    return None
+
+
+def match_below(
+    text: str, options: Sequence[AreaInfo], areas: Sequence[AreaInfo]
+) -> AreaInfo | None:
+    """The area below one of the listed `options` that an answer names, or None: an option (by
+    its number in the list or its name, misspelled too) with an area of it, in either order
+    ("sukamaju, kaler", "kaler sukamaju", "2 cirumput", "sukamaju kaler rw 2"), or an area
+    below exactly one option alone ("cirumput"). An answer naming an option and an area of
+    another one ("1 cirumput") is None: the caller asks again rather than guess."""
+    words = _place_words(text)
+    if not words or len(words) > PLACE_WORDS_MAX:
+        return None
+    for head, tail in _splits(words):
+        i = _place_hit(" ".join(head), options, numbered=True)
+        if i is not None and (found := _below(tail, options[i], areas)) is not None:
+            return found
+    if _place_hit(" ".join(words), options, numbered=True) is not None:
+        return None  # the option itself
+    alone = [found for o in options if (found := _below(words, o, areas)) is not None]
+    return alone[0] if len(alone) == 1 else None
+
+
+def match_place(
+    text: str, options: Sequence[AreaInfo], areas: Sequence[AreaInfo]
+) -> AreaInfo | None:
+    """The area an answer to "which of `options`?" names, the most specific: an area below an
+    option (match_below), else the option itself (match_area), else None."""
+    found = match_below(text, options, areas)
+    if found is not None:
+        return found
+    i = match_area(text, options)
+    return options[i] if i is not None else None

@@ -10,6 +10,8 @@ from typing import Any
 
 from flows import kia_book
 from flows.answers import (
+    MONTH_WORDS,
+    WEEK_WORDS,
     Age,
     bare_number,
     clean_name,
@@ -17,6 +19,7 @@ from flows.answers import (
     is_self,
     is_unknown,
     match_area,
+    match_below,
     minus,
     name_problem,
     parse_age,
@@ -48,7 +51,11 @@ _ROLE_WORDS = (
     ("child", r"anak|bayi|balita|baby|putra|putri|bocah"),
     ("elderly", r"lansia|nenek|kakek|mbah|eyang|manula|sepuh"),
     ("adult", r"dewasa|suami|istri|bapak|ayah|ibu|remaja"),
-    ("done", r"selesai|sudah|udah|cukup|tidak ada|gak ada|ga ada|tidak|beres|sdh|done|stop"),
+    (
+        "done",
+        r"selesai|sudah|udah|cukup|tidak ada|gak ada|ga ada|tidak|beres|sdh|done|stop"
+        r"|atos|tos|parantos|cekap|sampun|mpun|wis|uwis|rampung|teu aya|mboten wonten|ora ono",
+    ),
 )
 # A member's sex said with the role ("suami", "nenek"): not asked again.
 _SEX_HINTS = (
@@ -69,11 +76,14 @@ _APPROX = re.compile(r"\b(sekitar|kira|kurang lebih|kurleb|kayaknya|mungkin|perk
 _RELATIVE = re.compile(r"\b\d+\s*(bulan|bln|tahun|thn|minggu|mgg|hari)\s*(yang\s+|yg\s+)?lalu\b")
 _EDD_WORDS = re.compile(r"\b(hpl|tp|htp|perkiraan|taksiran|due|lahiran|melahirkan|lahir)\b")
 _HPHT_WORDS = re.compile(r"\b(hpht|haid|mens|menstruasi|datang bulan|dapet|dapat)\b")
-_GA_UNITS = {"bulan": 30.44, "bln": 30.44, "bl": 30.44, "minggu": 7, "mgg": 7, "mg": 7, "pekan": 7}
+# gestational age in months or weeks, with the same unit words as ages (flows/answers.py)
+_GA_UNITS = {**{w: 30.44 for w in MONTH_WORDS}, **{w: 7 for w in WEEK_WORDS}}
 _GA = re.compile(
     r"\b(\d{1,2}|"
     + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-    + r"|sepuluh)\s*(bulan|bln|bl|minggu|mgg|mg|pekan)\b(?!\s*(lagi|lalu|yg|yang))"
+    + r"|sepuluh)\s*("
+    + "|".join(sorted(_GA_UNITS, key=len, reverse=True))
+    + r")\b(?!\s*(lagi|lalu|yg|yang))"
 )
 _DATE_SHAPED = re.compile(
     r"\b\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}\b|\b\d{1,2}\s+[a-z]{3,}\s+\d{4}\b"
@@ -367,6 +377,10 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
     parent = slots.get("area_parent")
     if parent and is_unknown(msg.text):
         return _contact_done(slots, parent, ctx)
+    # "sukamaju, kaler", "2 cirumput", "cirumput": that area, and the next level below it
+    deeper = match_below(msg.text, areas, ctx.areas)
+    if deeper is not None:
+        return _area_question(slots, deeper.code, ctx)
     i = match_area(msg.text, [AreaInfo(str(n), label, "") for n, label in enumerate(labels)])
     if i is None:
         return _again(state, ctx, ctx.t("registration.reask_area", options=numbered(labels)))

@@ -113,6 +113,29 @@ def test_polio_alone_does_not_say_drops_or_injection(text, done):
         assert sorted(i["item"] for i in recorded[0]["items"]) == done
 
 
+EUIS = PersonInfo(1, "Euis", "P", date(1996, 5, 1), delivery_date=date(2026, 11, 1))
+RARA = PersonInfo(2, "Neng Rara", "P", date(2026, 7, 20))
+MIXED = [
+    {"person_id": 2, "item": "OPV3", "occurrence": "1"},
+    {"person_id": 2, "item": "DPT3", "occurrence": "1"},
+    {"person_id": 1, "item": "KF3", "occurrence": "1"},
+    {"person_id": 2, "item": "VITA", "occurrence": "1"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [  # Sundanese and Javanese with their everyday small words (field trial, 2026-12)
+        ("nu neng rara atos polio, sesana teu acan", ["OPV3"]),
+        ("atos polio neng rara, nu sanes teu acan", ["OPV3"]),
+        ("nifas mah parantos ku bidan, vit A teu acan", ["KF3"]),
+        ("sampun polio kaliyan dpt, sing liyane dereng", ["DPT3", "OPV3"]),
+    ],
+)
+def test_sundanese_and_javanese_partial_answers(text, done):
+    assert answered(text, ctx(MIXED, household=(EUIS, RARA))) == (done, None)
+
+
 def test_the_partial_reply_says_what_was_recorded_and_what_is_still_open():
     step = rr.answer(State(), Message("udah yg periksa hamil aja, imunisasi dede blm"), ctx())
     (reply,) = step.replies

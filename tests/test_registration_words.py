@@ -1,0 +1,34 @@
+"""Registration read in Sundanese and Javanese as the field trial wrote it (2026-12): the
+gestational age in local month words, and 'that is all' at "Ada lagi yang mau didaftarkan?"."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.base import State
+from flows.registration import read_pregnancy
+from tests.test_registration import make_ctx, talk
+
+
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        ("teu apal bu, kinten 6 bulanan", 26),
+        ("6 bulanan", 26),
+        ("meteng 3 wulan", 13),
+        ("7 sasih", 30),
+        ("hamil 5 bulan", 21),
+        ("20 minggu", 20),
+    ],
+)
+def test_gestational_age_in_local_month_words(text, weeks):
+    read = read_pregnancy(text, make_ctx())
+    assert isinstance(read, dict) and read["weeks"] == weeks and read["estimated"]
+
+
+@pytest.mark.parametrize("text", ["atos", "cekap", "sampun", "tos cekap", "mpun", "rampung"])
+def test_that_is_all_in_local_words(text):
+    ctx = make_ctx(consented=True, name="Euis", area="SKM-KLR")
+    state = State("registration", "member", {"mode": "add"})
+    (step,) = talk(ctx, text, state=state)
+    assert step.state.idle, step.replies
