@@ -57,23 +57,31 @@ def _entities(msg: Message, kind: str) -> list[str]:
 
 
 def find_person(msg: Message, ctx: Context) -> PersonInfo | None:
-    """The household member the message is about, when it is clear."""
+    """The household member the message is about, when it is clear: named, or the only one
+    who fits the word for them (the NLU's person, else the message's own word: "orokna" and
+    one baby in the household is that baby, with her age; no need to ask)."""
     today = ctx.today()
     wanted = _entities(msg, "person")
     text = msg.text.lower()
     for p in ctx.household:
         if p.name and re.search(rf"\b{re.escape(p.name.lower())}\b", text):
             return p
-    for value in wanted:
+    said = _person_words(text)
+    for value in dict.fromkeys([*wanted, *said]):
         stages = PERSON_MATCH.get(value)
         if not stages:
             continue
         hits = [p for p in ctx.household if life_stage(p, today) in stages]
         if len(hits) == 1:
             return hits[0]
-    if len(ctx.household) == 1 and (not wanted or wanted == ["self"]):
+    if len(ctx.household) == 1 and (not wanted or wanted == ["self"]) and not said:
         return ctx.household[0]
     return None
+
+
+def _person_words(lowered: str) -> list[str]:
+    """The person codes the message's own words give ("ade" -> child, "orok" -> baby)."""
+    return [code for code, rx in PERSON_TEXT if re.search(rf"\b(?:{rx})\b", lowered)]
 
 
 def _triage_input(
@@ -102,12 +110,23 @@ def _triage_input(
     )
 
 
+# Everyday words for a small child: ade/adek/dede/dedek/si kecil ("ade" is also Betawi for
+# "ada": "sudah ade", "ade yang ..."; "dedek di perut" is the baby in the womb).
+_SMALL = (
+    r"(?<!sudah )(?<!udah )(?<!udh )(?<!dah )(?<!masih )(?<!ga )(?<!gak )(?<!yg )(?<!yang )"
+    r"ade(?:nya|na|ku|ne)?(?! (?:yang|yg|apa|apaan)\b)|adek(?:nya|na|ku|e)?|"
+    r"dede(?:nya|na|ku|ne)?|si kecil|dedek(?:nya|na|ku|e)?"
+    r"(?! (?:di|dalam|dlm|dina|jero) (?:perut|kandungan|beuteung|weteng|rahim))"
+)
 # Who a message is about when the NLU finds no person: words residents use (Indonesian,
 # Sundanese, Javanese) -> the NLU's person codes.
 PERSON_TEXT = (
     ("grandchild", r"cucu\w*|putu\w*|incu\w*"),
     ("baby", r"bayi\w*|orok\w*|baby|debay"),
-    ("child", r"anak\w*|budak\w*|bocah\w*|arek\w*|murangkalih\w*|putra\w*|putri\w*"),
+    (
+        "child",
+        r"anak\w*|budak\w*|bocah\w*|bocil|arek\w*|murangkalih\w*|putra\w*|putri\w*|" + _SMALL,
+    ),
     ("wife", r"istri\w*|bojo\w*|pamajikan\w*|garwa\w*"),
     ("husband", r"suami\w*|salaki\w*"),
     ("grandmother", r"nenek\w*|nini\w*|mbah putri|eyang putri"),
@@ -124,8 +143,7 @@ def about_text(msg: Message, ctx: Context, stages: tuple[str, ...] = ()) -> str:
     parts: list[str] = []
     values = [v for v in _entities(msg, "person") if v in PERSON_WORDS]
     if not values:
-        lowered = msg.text.lower()
-        values = [code for code, rx in PERSON_TEXT if re.search(rf"\b(?:{rx})\b", lowered)][:1]
+        values = _person_words(msg.text.lower())[:1]
     for value in values:
         word = ctx.t(f"person.{value}")
         if word not in parts:

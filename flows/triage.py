@@ -723,6 +723,7 @@ _TEMP_UNIT = re.compile(
 
 _AGE_ANCHOR = (
     r"(?:bayi\w*|baby|babys|orok\w*|anak\w*|balita|batita|dedek\w*|adek\w*|adik\w*|"
+    r"dede(?:nya|na|ne)?|(?<!sudah )(?<!masih )ade(?:nya|na|ne)?|"
     r"newborn|infant|son|daughter|kid|child|toddler|bocah\w*|budak|ponakan\w*|"
     r"keponakan\w*|cucu\w*|umur\w*|usia\w*|lahir|lair|aged|age)"
 )

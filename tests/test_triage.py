@@ -588,3 +588,154 @@ def test_unknown_age_is_asked_once_instead_of_assumed():
 )
 def test_read_age_days(answer, days):
     assert read_age_days(answer) == days
+
+
+# ---- field trial (residents): misses and the harmless messages that must stay routine --------
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "rule"),
+    [
+        # "ade"/"dede"/"adek"/"si kecil"/"orok"/"bocah" are a small child: same as "anak sy 2 th"
+        ("ade muntah mencret terus dari pagi, lemes ga mau minum", {}, "child_cannot_drink"),
+        ("ade muntah mencret terus dari pagi, lemes ga mau minum", {}, "child_vomits_everything"),
+        (
+            "anak sy 2 th muntah mencret terus dari pagi, lemes ga mau minum",
+            {},
+            "child_cannot_drink",
+        ),
+        ("dede muntah terus dari pagi, ga mau minum", {}, "child_vomits_everything"),
+        ("adek muntah terus dari pagi, lemes ga mau minum", {}, "child_cannot_drink"),
+        ("si kecil muntah terus dari pagi, ga mau minum", {}, "child_cannot_drink"),
+        ("orok muntah terus ti isuk, teu daek nginum", {}, "child_cannot_drink"),
+        ("bocah muntah terus ket esuk, ora gelem ngombe", {}, "child_cannot_drink"),
+        # a swallowed object in a child
+        ("anak sy ketelen kelereng, batuk batuk", {}, "choking"),
+        ("ade ketelen koin, skrg susah napas", {}, "choking"),
+        ("budak abdi kaleuleug kancing", {}, "choking"),
+        # newborn poor feeding, with the age the household knows
+        ("orokna rada koneng, nyusuna hoream", {"age_days": 1}, "newborn_not_feeding"),
+        ("orokna rada koneng, nyusuna hoream", {"age_days": 1}, "newborn_jaundice"),
+        ("dede ga mau nyusu", {"age_days": 3}, "newborn_not_feeding"),
+        ("bayi males nyusu dari pagi", {"age_days": 9}, "newborn_not_feeding"),
+        ("bayine emoh nyusu", {"age_days": 12}, "newborn_not_feeding"),
+        # kept working
+        ("dede panas tinggi terus step, matanya mendelik", {}, "convulsion"),
+    ],
+)
+def test_field_trial_danger_signs(text, kw, rule):
+    result = run(text, **kw)
+    assert result.urgency == EMERGENCY, (text, result.reason)
+    assert rule in result.matched, (text, result.matched)
+
+
+@pytest.mark.parametrize(
+    ("text", "kw"),
+    [
+        ("ade lagi belajar minum pakai gelas", {}),
+        ("dede udah mau nyusu lagi alhamdulillah", {}),
+        ("dede udah mau nyusu lagi alhamdulillah", {"age_days": 5}),
+        ("kelereng anak sy hilang", {}),
+        ("takut anak ketelen kelereng, umur berapa boleh main?", {}),
+        ("anak sy ketelen koin kemarin, tadi pagi sudah keluar sama pup", {}),
+        ("bayi gak males nyusu kok, kuat", {"age_days": 10}),
+        ("asi sy sedikit, bayi 1 minggu nyusunya kuat", {}),
+        ("demam udah ade 3 hari, masih mau makan", {"life_stage": "adult"}),
+        ("ade yang tau jadwal posyandu?", {}),
+    ],
+)
+def test_field_trial_harmless_messages_stay_routine(text, kw):
+    result = run(text, **kw)
+    assert result.urgency == ROUTINE, (text, result.matched)
+    assert result.ask is None, (text, result.pending)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("ade demam", "child"),
+        ("dedenya batuk", "child"),
+        ("adek pilek", "child"),
+        ("si kecil rewel", "child"),
+        ("bocah watuk", "child"),
+        ("orokna batuk", "infant"),
+    ],
+)
+def test_small_child_words_give_the_stage(text, stage):
+    assert stage in run(text).stages
+
+
+def test_betawi_ade_and_the_baby_in_the_womb_are_not_a_child():
+    assert "child" not in run("sudah ade 3 hari pusing").stages
+    assert "child" not in run("ade yang tau obat sakit gigi?").stages
+    assert "child" not in run("hamil 7 bulan dedek di perut aktif").stages
+    assert read_age_days("dede 3 hari") == 3
+    assert read_age_days("demam sudah ade 3 hari") is None
+
+
+# ---- who the report is about: the household's only person who fits (flows/reports.py) --------
+
+
+def _household_ctx(*persons):
+    from datetime import datetime, timezone
+
+    from tests.factories import resident_context
+
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # 10:00 WIB
+    return resident_context(now, area_code="SKM-KDL", household=tuple(persons), ref="100009")
+
+
+def _person(pid, name, **dates):
+    from flows.base import PersonInfo
+
+    return PersonInfo(pid, name, "P", **dates)
+
+
+def test_the_households_only_baby_is_used_instead_of_asking_the_age():
+    from datetime import date
+
+    from flows.base import Message, State
+    from flows.reports import emergency_check
+
+    mother = _person(1, "Euis", birth_date=date(1998, 5, 12), delivery_date=date(2026, 11, 22))
+    baby = _person(2, "Bayi Ny. Euis", birth_date=date(2026, 11, 22))
+    # the NLU found no person: the message's own word ("orokna") says who
+    msg = Message(text="orokna rada koneng, nyusuna hoream", intent="nlu_fallback")
+    step = emergency_check(State(), msg, _household_ctx(mother, baby))
+    assert step is not None and step.replies[0] != ""
+    report = step.events[0]
+    assert report["urgency"] == "emergency"
+    assert report["person_id"] == 2
+    assert {"newborn_jaundice", "newborn_not_feeding"} <= set(report["matched"])
+    assert "tidak mau menyusu" in " ".join(report["signs"])
+
+
+def test_two_babies_in_the_household_still_ask_the_age():
+    from datetime import date
+
+    from flows.base import Message, State
+    from flows.reports import emergency_check
+
+    twin_a = _person(2, "Bayi A", birth_date=date(2026, 11, 22))
+    twin_b = _person(3, "Bayi B", birth_date=date(2026, 6, 1))
+    msg = Message(text="orokna rada koneng, nyusuna hoream", intent="nlu_fallback")
+    step = emergency_check(State(), msg, _household_ctx(twin_a, twin_b))
+    assert step is not None and step.state.step == "age"
+
+
+def test_ade_is_the_households_only_small_child():
+    from datetime import date
+
+    from flows.base import Message, State
+    from flows.reports import emergency_check, find_person
+
+    mother = _person(1, "Siti", birth_date=date(1995, 1, 1))
+    child = _person(2, "Rara", birth_date=date(2024, 10, 1))
+    ctx = _household_ctx(mother, child)
+    msg = Message(text="ade muntah mencret terus dari pagi, lemes ga mau minum")
+    assert find_person(msg, ctx) == child
+    step = emergency_check(State(), msg, ctx)
+    assert step is not None and step.events[0]["person_id"] == 2
+    assert step.events[0]["urgency"] == "emergency"
+    # Betawi "ade" (= "ada") says nobody: the contact herself, the only adult, is not guessed away
+    assert find_person(Message(text="sudah ade 3 hari pusing"), _household_ctx(mother)) == mother
