@@ -429,10 +429,8 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
             item = cat.t(f"items.{r.item}") if f"items.{r.item}" in cat.texts else r.item
             if r.stage == "overdue":
                 lines.append(cat.t("reminder.line_overdue", item=item, person=pname))
-            else:
-                lines.append(
-                    cat.t("reminder.line_due", item=item, person=pname, date=_tgl(r.due_on))
-                )
+            else:  # sent when its window opens (or later): "mulai <that day>" read as a mistake
+                lines.append(cat.t("reminder.line_due", item=item, person=pname))
         if contact.channel == "sms":
             footer = cat.t("reminder.footer_sms", whatsapp=settings["channels"]["whatsapp_from"])
         else:
@@ -488,10 +486,6 @@ def _ask_kader_to_check_number(session, contact, reminders, now, settings) -> li
         if msg.status == "queued" and msg.attempts == 0:
             ids.append(msg.id)
     return ids
-
-
-def _tgl(d: date) -> str:
-    return d.strftime("%d-%m-%Y")
 
 
 def due_report(session: Session, on: date, settings: dict[str, Any]) -> list[dict[str, Any]]:

@@ -324,7 +324,7 @@ def test_bias_dose_is_reminded_in_the_bias_month_at_the_local_morning(rt, clock)
     clock.set(datetime(2026, 8, 1, 8, 0, tzinfo=WIB))
     jobs.job_send_reminders(rt)
     body = reminder_messages(rt)[-1].body
-    assert "- Campak-Rubela (MR) kelas 1 (BIAS) (Dimas) mulai 01-08-2026" in body
+    assert "- Campak-Rubela (MR) kelas 1 (BIAS) (Dimas) sudah waktunya" in body  # since 1 Aug
     assert "MR3" not in body
 
 
