@@ -93,6 +93,11 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
         raise DoseRefused("not_for_person", item=label, name=person.name)
     if isinstance(rule, DoseRule) and known_birth:
         _not_too_young(rules, item, on, known_birth)
+    tracked = (
+        getattr(rule, "track_until", None) if getattr(rule, "anchor", None) == "birth" else None
+    )
+    if tracked is not None and known_birth and on > tracked.last_day(known_birth):
+        raise DoseRefused("not_for_person", item=label, name=person.name)  # HB0 for an adult
     recorded = (
         {
             d.item: d

@@ -118,6 +118,14 @@ def test_an_estimated_birth_date_does_not_refuse_the_books_dates(rt):
         record(rt, told, ("DPT1", "2024-01-10"))
 
 
+def test_a_childs_dose_is_refused_for_an_adult_but_a_late_catch_up_is_recorded(rt):
+    adult = add_child(rt, date(1996, 5, 1), sex="P")
+    with pytest.raises(doses.DoseRefused, match="not_for_person"):
+        record(rt, adult, ("HB0", "2026-11-20"))
+    four = add_child(rt, date(2022, 12, 1), phone="+6281234567303")
+    assert record(rt, four, ("DPT1", "2026-11-20")) == ["DPT1"]  # imunisasi kejar at 47 months
+
+
 def test_the_residents_own_word_is_never_refused(rt):
     """SUDAH (self_report) records what the resident says; the bidan checks the book."""
     child = add_child(rt, BIRTH)
