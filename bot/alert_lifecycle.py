@@ -6,9 +6,11 @@ escalate. Its report and visit follow it.
       |  \\--decline--> (next kader of the area, else) escalated --accept--> accepted ...
       \\--nobody in time--> escalated
 
-Who may act: a worker on the alerts of her own areas and the areas below them, the puskesmas
-admin on all (bot.areas.worker_scope). A refused action raises Refused; the caller words it
-from the catalog (`kader.<reason>` on WhatsApp, `dashboard.refused.<reason>` on the web)."""
+Who may act: a worker on the alerts of her own areas and the areas below them, a kader also on
+an alert placed only at her desa (sent to every kader of the desa), the puskesmas admin on all
+(bot.areas.worker_scope, bot.areas.alert_scope). A refused action raises Refused; the caller
+words it from the catalog (`kader.<reason>` on WhatsApp, `dashboard.refused.<reason>` on the
+web)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alerts, labels, outbox
-from bot.areas import AreaTree, in_scope, worker_scope
+from bot.areas import AreaTree, alert_scope, in_scope, worker_scope
 from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, Person, Report, StaffUser, Visit, Worker
@@ -76,7 +78,13 @@ class Actor:
     tag: str  # part of outbox idempotency keys
 
     def may_act(self, area_id: int | None) -> bool:
+        """On a resident's data (doses, visits) in `area_id`."""
         return in_scope(self.scope, area_id)
+
+    def may_act_on_alert(self, tree: AreaTree, area_id: int | None) -> bool:
+        """On an alert placed in `area_id`: as on its data, and a kader also on an alert
+        placed above her area within her desa, which was sent to her (bot.areas.alert_scope)."""
+        return in_scope(alert_scope(tree, self.scope, self.role), area_id)
 
 
 def worker_actor(tree: AreaTree, worker: Worker) -> Actor:
@@ -101,7 +109,7 @@ def staff_actor(tree: AreaTree, staff: StaffUser, cat: Catalog | None = None) ->
 
 def check(alert: Alert, actor: Actor, tree: AreaTree, cat: Catalog) -> None:
     """Refused unless the actor may act on this alert and it is still active."""
-    if not actor.may_act(alert.area_id):
+    if not actor.may_act_on_alert(tree, alert.area_id):
         raise Refused(
             "not_your_area",
             ref=alert.ref,

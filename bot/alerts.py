@@ -52,8 +52,9 @@ def responsible(
 def below(
     session: Session, area_id: int, tree: AreaTree, exclude: set[int] = frozenset()
 ) -> list[Worker]:
-    """The kader of the areas inside this one: an emergency known only by its desa goes to
-    the kader of every dusun of that desa too (one of them is nearest)."""
+    """The kader of the areas inside this one: an alert known only by its desa goes to the
+    kader of every dusun of that desa too (one of them is nearest; the first TERIMA wins).
+    They may act on it: bot.areas.alert_scope is the same rule."""
     inside = tree.descendants([area_id])
     if not inside:
         return []
@@ -178,6 +179,17 @@ def notify(
     return ids
 
 
+def first_line(session: Session, area_id: int | None, tree: AreaTree | None = None) -> list[Worker]:
+    """Who a new alert in the area goes to (and who may act on it, bot.areas.alert_scope): the
+    kader and bidan covering it, and the kader inside it (an alert known only by its desa is
+    for every dusun kader of that desa too). Nobody for an unknown area."""
+    if area_id is None:
+        return []
+    tree = tree or AreaTree(session)
+    workers = responsible(session, area_id, ("kader", "bidan"), tree=tree)
+    return workers + below(session, area_id, tree, exclude={w.id for w in workers})
+
+
 def raise_alert(
     session: Session,
     alert: Alert,
@@ -185,14 +197,11 @@ def raise_alert(
     settings: dict[str, Any],
     cat: Catalog | None = None,
 ) -> list[int]:
-    """Send a new alert to the area's kader and bidan and set its escalation time."""
+    """Send a new alert to the area's kader and bidan (first_line) and set its escalation
+    time."""
     # unknown area (an unregistered resident): the puskesmas on duty, until the area is known
     tree = AreaTree(session)
-    workers = (
-        responsible(session, alert.area_id, ("kader", "bidan"), tree=tree) if alert.area_id else []
-    )
-    if alert.urgency == "emergency" and alert.area_id:
-        workers += below(session, alert.area_id, tree, exclude={w.id for w in workers})
+    workers = first_line(session, alert.area_id, tree)
     if not workers:
         workers = responsible(session, alert.area_id, ("admin",), tree=tree)
     alert.escalate_at = to_db(now + escalation_delay(settings, alert.urgency))

@@ -1,6 +1,8 @@
 """The area tree (desa > dusun > RW > RT) and the one rule of who acts where: a worker acts on
 the alerts, visits and doses of her own areas and everything below them; the puskesmas admin
-acts everywhere. Every walk of the tree goes through AreaTree."""
+acts everywhere. One widening, for alerts only: an alert placed above a kader's area within
+her desa (the family's dusun unknown) is sent to every kader inside that area, so each of them
+may act on it (alert_scope). Every walk of the tree goes through AreaTree."""
 
 from __future__ import annotations
 
@@ -71,6 +73,24 @@ def worker_scope(tree: AreaTree, worker: Worker | None, role: str | None = None)
     if worker is None or not worker.active:
         return frozenset()
     return frozenset(tree.descendants(a.id for a in worker.areas))
+
+
+def alert_scope(tree: AreaTree, scope: frozenset[int] | None, role: str | None):
+    """The area ids whose alerts a worker with `scope` (worker_scope) acts on: her scope and,
+    for a kader, the areas above hers up to her desa. An alert known only by its desa (or its
+    dusun, for an RW kader) goes to the bidan above and to every kader inside it
+    (bot.alerts.below): whoever is nearest takes it, the first TERIMA wins. Residents' data
+    (persons, doses, visits) keeps `scope`: a person placed only at the desa stays the
+    bidan's."""
+    if scope is EVERYWHERE or not scope or role != "kader":
+        return scope
+    above: set[int] = set()
+    for area_id in scope:
+        for area in tree.chain(area_id)[1:]:
+            above.add(area.id)
+            if area.level == "desa":
+                break
+    return frozenset(scope | above)
 
 
 def in_scope(scope: frozenset[int] | None, area_id: int | None) -> bool:

@@ -110,16 +110,18 @@ def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
 def _schedule(
     session, actor: lifecycle.Actor, now, settings, cat: Catalog, page: int = 1
 ) -> list[str]:
-    """JADWAL: the active alerts and today's visits of the worker's own areas, in pages of
-    SCHEDULE_PAGE lines (JADWAL 2 for the second), never cut."""
+    """JADWAL: the active alerts she may act on (her areas', and for a kader those placed only
+    at her desa) and today's visits of her own areas, in pages of SCHEDULE_PAGE lines (JADWAL 2
+    for the second), never cut."""
     t = cat.t
     tz = ZoneInfo(settings["timezone"])
     today = now.astimezone(tz).date()
     lines = []
+    tree = AreaTree(session)
     for alert in session.execute(
         select(Alert).where(Alert.status.in_(lifecycle.ACTIVE)).order_by(Alert.id)
     ).scalars():
-        if actor.may_act(alert.area_id):
+        if actor.may_act_on_alert(tree, alert.area_id):  # the alerts she was sent
             lines.append(
                 t(
                     "kader.schedule_alert",

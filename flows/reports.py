@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from flows import info
-from flows.base import IDLE, Context, Message, PersonInfo, State, Step
+from flows.answers import match_place
+from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
 from flows.lifestage import age_days as age_days_of
 from flows.lifestage import life_stage, weeks_pregnant
@@ -524,19 +525,30 @@ def step_since(state: State, msg: Message, ctx: Context) -> Step:
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
+def _place_name(area: AreaInfo, ctx: Context) -> str:
+    """'Cirumput, Mekarsari': the area and, below desa level, its desa."""
+    by_code = {a.code: a for a in ctx.areas}
+    desa, seen = area, set()
+    while desa.level != "desa" and desa.parent in by_code and desa.code not in seen:
+        seen.add(desa.code)
+        desa = by_code[desa.parent]
+    return area.name if desa is area or desa.level != "desa" else f"{area.name}, {desa.name}"
+
+
 def step_area(state: State, msg: Message, ctx: Context) -> Step:
+    """The answer to "desa mana?": the desa by number or name, or with one of its dusun
+    ("sukamaju, kaler", "2 cirumput", "cirumput"): the alert goes to that dusun."""
     desa = _desa(ctx)
-    i = pick(msg.text, [a.name for a in desa])
-    if i is None:
+    area = match_place(msg.text, desa, ctx.areas)
+    if area is None:
         step = _reask(state, ctx, "report.reask", options=numbered([a.name for a in desa]))
         if open_emergency(ctx) is None or not msg.text.strip() or msg.intent in NOT_FOLLOWUP:
             return step
         # "cepet bu, ga ada yg nganter": the words go to the emergency's workers meanwhile
         forward = _update(ctx, msg.text)
         return Step(step.state, (*forward.replies[:1], *step.replies), forward.events)
-    area = desa[i]
     event = {"type": "alert_area_given", "ref": state.slots.get("ref"), "area_code": area.code}
-    return Step(IDLE, (ctx.t("report.area_thanks", area=area.name),), (event,))
+    return Step(IDLE, (ctx.t("report.area_thanks", area=_place_name(area, ctx)),), (event,))
 
 
 def start_complaint(state: State, msg: Message, ctx: Context) -> Step:

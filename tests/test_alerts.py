@@ -4,7 +4,7 @@ around it: the report and visit follow the alert, escalation states the real ela
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -314,3 +314,154 @@ def test_a_puskesmas_claim_on_the_dashboard_is_not_overwritten_from_whatsapp(rt)
         assert refused.value.reason == "already_taken"
         assert refused.value.values["worker"] == "Petugas puskesmas"
         assert alert.accepted_by is None and alert.status == "accepted"
+
+
+# --------------------------------------------------------------------------- desa-level alerts
+# Found in the field trial: an emergency whose reporter named only her desa went to the kader
+# of every dusun, and TERIMA then told them it was not their area.
+
+ANI, BUDI, CICI, DEWI = "+6281100000001", "+6281100000002", "+6281100000004", "+6281100000005"
+
+
+def alert_at(rt, area: str, ref: str = "300080", urgency: str = "emergency") -> int:
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        area_id = s.execute(select(Area.id).where(Area.code == area)).scalar_one()
+        contact = Contact(phone=f"+62812345{ref}", channel="whatsapp", created_at=now)
+        s.add(contact)
+        s.flush()
+        alert = Alert(
+            ref=ref, kind="symptom", urgency=urgency, contact_id=contact.id, area_id=area_id,
+            status="open", level=1, summary="perdarahan", declined_by=[],
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(alert)
+        s.flush()
+        return alert.id
+
+
+@pytest.mark.parametrize(
+    ("area", "phone", "allowed"),
+    [
+        ("SKM", ANI, True),  # desa only: every dusun kader of the desa ...
+        ("SKM", BUDI, True),
+        ("SKM", SARI, True),  # ... and its bidan
+        ("SKM", CICI, False),  # not a kader of another desa
+        ("SKM", DEWI, False),
+        ("SKM", PIKET, True),
+        ("SKM-KLR", ANI, True),  # in a dusun: that dusun's kader and the bidan above
+        ("SKM-KLR", BUDI, False),
+        ("SKM-KLR", SARI, True),
+        ("SKM-KLR-01", ANI, True),
+        ("SKM-KLR-01", BUDI, False),
+        ("MKS", ANI, False),
+        ("MKS", CICI, True),
+    ],
+)
+def test_who_may_act_on_an_alert(rt, area, phone, allowed):
+    alert_id = alert_at(rt, area)
+    with transaction(rt.session_factory) as s:
+        alert = s.get(Alert, alert_id)
+        if allowed:
+            lifecycle.accept(s, alert, actor(s, phone), rt.clock.now())
+            assert alert.status == "accepted"
+        else:
+            with pytest.raises(lifecycle.Refused) as refused:
+                lifecycle.accept(s, alert, actor(s, phone), rt.clock.now())
+            assert refused.value.reason == "not_your_area"
+
+
+@pytest.mark.parametrize("urgency", ["emergency", "routine"])
+def test_an_alert_known_only_by_its_desa_goes_to_who_may_take_it(app, rt, urgency):
+    """Sent to the bidan and every dusun kader of the desa; each of them may take it."""
+    details = {"ref": "300090", "urgency": urgency, "symptoms": ["fever"], "text": "demam"}
+    apply(app, rt, {"type": "report_filed", **details}, {"type": "alert_raised", **details},
+          area="SKM")  # fmt: skip
+    got = {p for p in (ANI, BUDI, SARI, CICI, DEWI, PIKET) if sent_to(rt, p)}
+    assert got == {ANI, BUDI, SARI}
+    with transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300090")).scalar_one()
+        tree = AreaTree(s)
+        for phone in got:
+            lifecycle.check(alert, actor(s, phone), tree, lifecycle.load_catalog("id"))
+
+
+def test_an_alert_given_a_dusun_goes_to_that_dusun_only(app, rt):
+    apply(app, rt, *emergency(ref="300091", symptoms=["fever"], text="x"), area=None)
+    apply(app, rt, {"type": "alert_area_given", "ref": "300091", "area_code": "SKM-KLR"})
+    with rt.session_factory() as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300091")).scalar_one()
+        assert s.get(Area, alert.area_id).code == "SKM-KLR"
+    assert any("DARURAT ref 300091" in m for m in sent_to(rt, ANI))
+    assert any("DARURAT ref 300091" in m for m in sent_to(rt, SARI))
+    assert not any("300091" in m for m in sent_to(rt, BUDI) + sent_to(rt, CICI))
+
+
+def test_the_alert_scope_widens_alerts_only_not_residents(rt):
+    from bot.areas import alert_scope, in_scope, worker_scope
+
+    with rt.session_factory() as s:
+        tree = AreaTree(s)
+        code = {a.code: a.id for a in tree.rows.values()}
+        ani = s.execute(select(Worker).where(Worker.phone == ANI)).scalar_one()
+        scope = worker_scope(tree, ani)
+        alerts_of_ani = alert_scope(tree, scope, ani.role)
+        assert not in_scope(scope, code["SKM"])  # a resident placed at the desa: the bidan's
+        assert in_scope(alerts_of_ani, code["SKM"])  # an alert placed there: hers too
+        assert not in_scope(alerts_of_ani, code["SKM-KDL"])
+        assert not in_scope(alerts_of_ani, code["MKS"])
+        sari = s.execute(select(Worker).where(Worker.phone == SARI)).scalar_one()
+        assert alert_scope(tree, worker_scope(tree, sari), sari.role) == worker_scope(tree, sari)
+        assert alert_scope(tree, None, "admin") is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "name"),
+    [
+        ("1", "SKM", "Sukamaju"),
+        ("mekarsari", "MKS", "Mekarsari"),
+        ("sukamaju, kaler", "SKM-KLR", "Kaler, Sukamaju"),
+        ("kaler sukamaju", "SKM-KLR", "Kaler, Sukamaju"),
+        ("Sukamju kalerr", "SKM-KLR", "Kaler, Sukamaju"),
+        ("desa sukamaju dusun kidul", "SKM-KDL", "Kidul, Sukamaju"),
+        ("2 cirumput", "MKS-CRM", "Cirumput, Mekarsari"),
+        ("2. Cirumput", "MKS-CRM", "Cirumput, Mekarsari"),
+        ("cirumput", "MKS-CRM", "Cirumput, Mekarsari"),
+        ("ganting mekarsari", "MKS-GNT", "Ganting, Mekarsari"),
+    ],
+)
+def test_the_emergency_area_answer_places_the_alert(answer, code, name):
+    """The answer to "desa mana? 1. Sukamaju 2. Mekarsari" during an emergency: a dusun named
+    with the desa, after its number or alone places the alert in that dusun."""
+    from bot.catalog import load_catalog
+    from flows import reports
+    from flows.base import AreaInfo, ContactInfo, Context, Message, State
+
+    areas = tuple(
+        AreaInfo(c, n, lvl, parent)
+        for c, n, lvl, parent in [
+            ("SKM", "Sukamaju", "desa", None),
+            ("SKM-KLR", "Kaler", "dusun", "SKM"),
+            ("SKM-KLR-01", "RW 01 Kaler", "rw", "SKM-KLR"),
+            ("SKM-KLR-02", "RW 02 Kaler", "rw", "SKM-KLR"),
+            ("SKM-KDL", "Kidul", "dusun", "SKM"),
+            ("MKS", "Mekarsari", "desa", None),
+            ("MKS-CRM", "Cirumput", "dusun", "MKS"),
+            ("MKS-GNT", "Ganting", "dusun", "MKS"),
+        ]
+    )
+    cat = load_catalog("id")
+    ctx = Context(
+        now=datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc),
+        contact=ContactInfo(7, RESIDENT, "whatsapp"),
+        t=cat.t,
+        areas=areas,
+        ref="300100",
+        lookups={"emergency": {"ref": "300099", "area_known": False}},
+    )
+    state = State(reports.SYMPTOM_FLOW, "area", {"ref": "300099", "asked": 1})
+    step = reports.step_area(state, Message(answer, None, 0.0), ctx)
+    assert step.state.idle
+    given = [e for e in step.events if e["type"] == "alert_area_given"]
+    assert given == [{"type": "alert_area_given", "ref": "300099", "area_code": code}]
+    assert step.replies == (cat.t("report.area_thanks", area=name),)

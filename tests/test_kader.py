@@ -325,3 +325,59 @@ def test_imun_replans_at_once_so_the_next_dose_waits_its_interval(client, rt):
             .all()
         )
     assert dpt2 and min(dpt2) >= date(2026, 11, 30)
+
+
+# --------------------------------------------------------------------------- desa-level alerts
+# Found in the field trial: the reporter named only her desa, the alert went to Ani and Budi
+# with "Balas TERIMA ...", and TERIMA told Ani "bukan wilayah Anda".
+
+
+def test_an_alert_known_only_by_its_desa_is_for_every_dusun_kader_of_it(client, rt):
+    make_alert(rt, ref="557643", area="SKM")  # Sukamaju, the family's dusun unknown
+    for phone in (ANI, BUDI, SARI):
+        assert "ref 557643" in say(client, phone, "JADWAL")[0]
+    assert say(client, CICI, "JADWAL")[0].startswith("Tidak ada")
+    assert "Ref 557643 Anda terima" in say(client, ANI, "Terima 557643")[0]
+    a = alert(rt, "557643")
+    with rt.session_factory() as s:
+        ani = s.execute(select(Worker).where(Worker.phone == ANI)).scalar_one()
+    assert (a.status, a.accepted_by) == ("accepted", ani.id)
+    assert "Kader Ani menerima laporan 557643" in sent_to(rt, RESIDENT)[-1]
+    # the first TERIMA wins, as in a dusun
+    assert "sudah diterima oleh Kader Ani" in say(client, BUDI, "TERIMA 557643")[0]
+    assert "sudah diterima oleh Kader Ani" in say(client, SARI, "TERIMA 557643")[0]
+    # a kader of another desa is still refused, whatever she sends
+    for command in ("TERIMA 557643", "TOLAK 557643 jauh", "SELESAI 557643 ok", "RUJUK 557643"):
+        assert "bukan wilayah Anda" in say(client, CICI, command)[0]
+    assert "selesai (dikunjungi)" in say(client, ANI, "SELESAI 557643 sudah dikunjungi")[0]
+    a = alert(rt, "557643")
+    assert (a.status, a.outcome, a.closed_by) == ("done", "visited", ani.id)
+
+
+def test_a_dusun_kader_may_decline_or_refer_a_desa_alert(client, rt):
+    make_alert(rt, ref="557644", area="SKM")
+    reply = say(client, BUDI, "TOLAK 557644 sedang di kota")[0]
+    assert "bukan wilayah Anda" not in reply and "557644" in reply
+    with rt.session_factory() as s:
+        budi = s.execute(select(Worker).where(Worker.phone == BUDI)).scalar_one()
+    assert budi.id in alert(rt, "557644").declined_by
+    assert "Ref 557644 Anda terima" in say(client, ANI, "TERIMA 557644")[0]
+    assert "dirujuk" in say(client, ANI, "RUJUK 557644 ke puskesmas")[0]
+    assert alert(rt, "557644").status == "referred"
+    make_alert(rt, ref="557645", area="SKM")
+    assert "dirujuk" in say(client, SARI, "RUJUK 557645")[0]
+
+
+def test_an_alert_in_a_dusun_stays_with_that_dusun(client, rt):
+    make_alert(rt, ref="557646", area="SKM-KDL")  # Kidul: Budi's, and Bidan Sari's above
+    assert "bukan wilayah Anda" in say(client, ANI, "TERIMA 557646")[0]
+    assert "Tidak ada" in say(client, ANI, "JADWAL")[0]
+    assert "ref 557646" in say(client, SARI, "JADWAL")[0]
+    assert "Ref 557646 Anda terima" in say(client, BUDI, "TERIMA 557646")[0]
+
+
+def test_a_desa_level_resident_stays_the_bidans_for_doses(client, rt):
+    """Only alerts widen: a child placed only at the desa is not a dusun kader's resident."""
+    cid = add_child(rt, area="SKM")
+    assert "bukan warga wilayah Anda" in say(client, ANI, f"IMUN {cid} BCG")[0]
+    assert say(client, SARI, f"IMUN {cid} BCG")[0] == "Tercatat untuk Budi Kecil: BCG."

@@ -1028,3 +1028,91 @@ def test_numbers_for_a_which_dose_question(text, numbers):
     from flows.kia_book import numbers_for
 
     assert tuple(s.number for s in numbers_for(text, "MR")) == numbers
+
+
+# ----------------------------------------------------------------------------- desa + dusun
+# Found in the field trial: "sukamaju, kaler" lost its dusun, "2 cirumput" was asked again.
+
+PLACES = (*AREAS, AreaInfo("MKS-GNT", "Ganting", "dusun", "MKS"))
+DESA = tuple(a for a in PLACES if a.level == "desa")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # a desa and one of its dusun, either order, comma/space/dash, level words, typos
+        ("sukamaju, kaler", "SKM-KLR"),
+        ("Sukamaju kaler", "SKM-KLR"),
+        ("kaler, sukamaju", "SKM-KLR"),
+        ("kaler sukamaju", "SKM-KLR"),
+        ("Kaler - Sukamaju", "SKM-KLR"),
+        ("sukamju, kalerr", "SKM-KLR"),
+        ("desa sukamaju dusun kidul", "SKM-KDL"),
+        ("ds. Sukamaju dsn. Kidul", "SKM-KDL"),
+        ("di sukamaju, kampung kidul", "SKM-KDL"),
+        ("mekarsari cirumput", "MKS-CRM"),
+        ("cirumput mekarsari", "MKS-CRM"),
+        ("ganting, mekar sari", "MKS-GNT"),
+        # the number from the list, then a dusun of that desa
+        ("2 cirumput", "MKS-CRM"),
+        ("2. Cirumput", "MKS-CRM"),
+        ("2, cirumput", "MKS-CRM"),
+        ("dua cirumput", "MKS-CRM"),
+        ("1 kaler", "SKM-KLR"),
+        ("1 kidull", "SKM-KDL"),
+        # a dusun alone (one desa has it)
+        ("cirumput", "MKS-CRM"),
+        ("Cirumpt", "MKS-CRM"),
+        ("dusun ganting", "MKS-GNT"),
+        ("kaler", "SKM-KLR"),
+        # deeper still: the RW of that dusun
+        ("sukamaju kaler rw 2", "SKM-KLR-02"),
+        # only the desa: as before
+        ("1", "SKM"),
+        ("2", "MKS"),
+        ("dua", "MKS"),
+        ("sukamaju", "SKM"),
+        ("desa sukamaju", "SKM"),
+        ("mekar sari", "MKS"),
+        ("mekarsary", "MKS"),
+        # Kidul is Sukamaju's (and "south"): the desa named, never the other desa's dusun
+        ("kidul mekarsari", "MKS"),
+    ],
+)
+def test_an_area_answer_names_the_desa_and_its_dusun(text, code):
+    from flows.answers import match_place
+
+    found = match_place(text, DESA, PLACES)
+    assert found is not None and found.code == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 cirumput",  # Cirumput is in Mekarsari, not Sukamaju: asked again, not guessed
+        "3 kaler",
+        "jakarta",
+        "tolong cepat",
+        "",
+    ],
+)
+def test_an_area_answer_that_does_not_fit_is_not_placed(text):
+    from flows.answers import match_place
+
+    assert match_place(text, DESA, PLACES) is None
+
+
+def test_registration_desa_and_dusun_in_one_answer_asks_for_the_rw_next():
+    ctx = make_ctx(consented=True)
+    steps = talk(ctx, "daftar", "Siti", "sukamaju, kaler", intent="register")
+    assert steps[-1].state.step == "area"
+    assert steps[-1].replies[0].startswith("RW berapa di Kaler?")
+    steps = talk(ctx, "rw 2", state=steps[-1].state)
+    assert event(steps[-1], "contact_registered")["area_code"] == "SKM-KLR-02"
+
+
+@pytest.mark.parametrize(("answer", "code"), [("2 cirumput", "MKS-CRM"), ("cirumput", "MKS-CRM")])
+def test_registration_number_and_dusun_is_that_dusun(answer, code):
+    ctx = make_ctx(consented=True)
+    steps = talk(ctx, "daftar", "Siti", answer, intent="register")
+    assert event(steps[-1], "contact_registered")["area_code"] == code
