@@ -14,6 +14,7 @@ USAGE = {
     "IMUN": "IMUN <no anak> <vaksin...> [2026-03-01]",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LOCAL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")  # 10-01-2024, as in the Buku KIA
 # what kader really type for a command word ("trima", "Terima:", "selesai.")
 ALIASES = {"TRIMA": "TERIMA", "TERIMAH": "TERIMA", "TERIMAA": "TERIMA", "SELSAI": "SELESAI"}
 _EDGE_PUNCT = ".,:;!?#*"
@@ -56,12 +57,44 @@ def parse(text: str) -> Command | None:
         return Command(name, error="usage")
     ref = args[0].lstrip("#")
     if name == "IMUN":
-        items = [a.upper() for a in args[1:] if not _DATE.match(a)]
-        dates = [a for a in args[1:] if _DATE.match(a)]
+        dates = [_iso(a) for a in args[1:] if _DATE.match(a) or _LOCAL_DATE.match(a)]
+        items = item_codes([a for a in args[1:] if not (_DATE.match(a) or _LOCAL_DATE.match(a))])
         if not items:
             return Command(name, ref, error="usage")
         return Command(name, ref, items=tuple(items), date=dates[0] if dates else None)
     return Command(name, ref, rest=" ".join(args[1:]))
+
+
+def _iso(text: str) -> str:
+    """'10-01-2024' -> '2024-01-10' (an impossible date stays as typed, refused later)."""
+    m = _LOCAL_DATE.match(text)
+    return f"{m.group(3)}-{m.group(2).zfill(2)}-{m.group(1).zfill(2)}" if m else text
+
+
+def item_codes(words: list[str]) -> list[str]:
+    """What a kader types for the doses, as the rules' codes: 'DPT 3', 'polio1', 'campak 1',
+    'polio suntik 1', 'hb0' -> DPT3, OPV1, MR1, IPV1, HB0 (the Buku KIA words of
+    flows/content/kia_book.yml); ANC1, KN1, VITA... as typed."""
+    from flows import kia_book
+
+    tokens = [w.strip(",;") for w in words if w.strip(",;")]
+    merged: list[str] = []
+    for token in tokens:  # "DPT 3": the number belongs to the word before it
+        if merged and token.isdigit() and not merged[-1][-1:].isdigit():
+            merged[-1] += token
+        elif merged and merged[-1].lower() in ("polio",) and token.lower() == "suntik":
+            merged[-1] += " suntik"
+        else:
+            merged.append(token)
+    codes = []
+    for token in merged:
+        said = kia_book.parse(token)
+        if said.kind == "list" and said.problem is None and len(said.said) == 1:
+            one = said.said[0]
+            codes.append(one.code if one.number is None else f"{one.code}{one.number}")
+        else:
+            codes.append(token.upper())
+    return codes
 
 
 def outcome_of(note: str) -> str:
