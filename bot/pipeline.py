@@ -179,6 +179,10 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
             )
         if command is None:
             step = router.route(state, msg, ctx)
+            greeted = msg.keyword == "menu" or msg.intent == "greet"
+            if worker is not None and greeted and step.state.idle and step.replies:
+                hint = rt.catalog.t("menu.worker_hint", name=worker.name)  # "halo" from a kader
+                step = Step(step.state, (*step.replies, hint), step.events)
         if msg.truncated and step.replies:
             step = Step(step.state, (rt.catalog.t("menu.truncated"), *step.replies), step.events)
 
