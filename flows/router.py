@@ -129,6 +129,9 @@ def start(msg: Message, ctx: Context) -> Step:
     rescued = understanding.health_intent(intent, msg.text) if health else None
     if rescued is not None:  # a body part or symptom word is never dropped
         intent, msg = rescued, replace(msg, intent=rescued)
+    wants_register = understanding.register_intent(intent, msg.text)
+    if wants_register is not None:  # "punten, bade daptar"
+        intent, msg = wants_register, replace(msg, intent=wants_register)
     if intent not in ("register", "book_visit", "ask_info") and _pregnancy_ended(msg.text):
         intent = "report_birth"  # "istri sy keguguran kemarin": the bidan is asked to visit
     if intent in INTENT_STARTS:

@@ -122,6 +122,23 @@ def health_intent(intent: str | None, text: str) -> str | None:
     return "ask_info" if is_question(text) else "report_symptom"
 
 
+# "punten, bade daptar", "aku arep daftar": the wish to register said with a greeting or in a
+# regional register the model reads as a greeting (field trial, 2026-12)
+_REGISTER = re.compile(
+    r"\b(daftar|daptar|dftr|mendaftar|ndaftar|ndaptar|didaftar\w*|daftarin|daptarkeun|"
+    r"registrasi|regis)\b"
+)
+_REGISTER_NOT = re.compile(r"\b(jadwal|imunisasi|vaksin|antrian|antre|bpjs)\b")
+
+
+def register_intent(intent: str | None, text: str) -> str | None:
+    """register for a greeting or a dropped message that asks to register; None otherwise."""
+    lowered = text.lower()
+    if intent not in DROPPED | {"greet", "goodbye", "affirm"} or not _REGISTER.search(lowered):
+        return None
+    return None if _REGISTER_NOT.search(lowered) else "register"
+
+
 def acknowledgement(text: str) -> str | None:
     """'thanks' or 'ack' for a message that only thanks or acknowledges (emoji included), else
     None. An emoji-only message is an 'ack' ('thanks' with 🙏); a farewell keeps it a goodbye."""
