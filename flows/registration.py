@@ -103,6 +103,13 @@ _RENAME = re.compile(
     rf"\s+{_TO}\s+(?P<new>.+)$"
     rf"|^nam(?:a|i)\s+(?P<old2>.+?)\s+salah\W+{_TO}\s+(?P<new2>.+)$"
 )
+# "nama bayinya Ujang", "nami orokna Ujang Saepudin", "jenenge bayine Bagus": the newborn's
+# name for the placeholder the birth report gave ("Bayi Ny. Euis")
+_BABY_NAME = re.compile(
+    r"^(?:nama|nami|namine|jeneng|jenenge|asmane)\s+"
+    r"(?:bayi|bayinya|bayine|bayina|orok|orokna|oroke|dedek|dedeknya|dede|putra|putri)"
+    r"(?:\s+(?:saya|sy|abdi|kula|aku|kami))?\s+(?:adalah\s+|teh\s+|yaiku\s+|:\s*)?(?P<new>.+)$"
+)
 _REDATE = re.compile(
     rf"^(?:tolong\s+|mohon\s+|mau\s+|minta\s+)*{_FIX}\s+(?:tanggal|tgl)\s*(?:lahir(?:nya)?\s+)?"
     rf"(?P<who>.+?)\s+{_TO}\s+(?P<when>.+)$"
@@ -833,6 +840,12 @@ def correction(state: State, msg: Message, ctx: Context) -> Step | None:
             return Step(IDLE, (ctx.t("registration.renamed", old=old, new=new),), (event,))
         assert isinstance(who, PersonInfo)
         return _renamed(IDLE, who.id, who.name, text[new_start:], ctx)
+    baby = _BABY_NAME.match(lowered)
+    if baby is not None:
+        placeholder = ctx.t("birth.baby_name", mother="").strip()
+        unnamed = [p for p in ctx.household if p.name.startswith(placeholder)]
+        if len(unnamed) == 1:
+            return _renamed(IDLE, unnamed[0].id, unnamed[0].name, text[baby.start("new") :], ctx)
     redate = _REDATE.match(lowered)
     if redate is not None and ctx.household:
         who = _who(text[redate.start("who") : redate.end("who")], ctx)

@@ -32,3 +32,40 @@ def test_that_is_all_in_local_words(text):
     state = State("registration", "member", {"mode": "add"})
     (step,) = talk(ctx, text, state=state)
     assert step.state.idle, step.replies
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("nama bayinya ujang", "Ujang"),
+        ("nami orokna Ujang Saepudin", "Ujang Saepudin"),
+        ("jenenge bayine Bagus", "Bagus"),
+        ("nama bayi saya adalah Siti Nur", "Siti Nur"),
+    ],
+)
+def test_naming_the_newborn(text, new):
+    from datetime import date
+
+    from flows.base import Message, PersonInfo
+    from flows.registration import correction
+
+    household = (
+        PersonInfo(1, "Euis", "P", date(1996, 5, 1), delivery_date=date(2026, 11, 20)),
+        PersonInfo(2, "Bayi Ny. Euis", "L", date(2026, 11, 20)),
+    )
+    ctx = make_ctx(household, consented=True, name="Euis", area="SKM-KLR")
+    step = correction(State(), Message(text), ctx)
+    assert step.events == (
+        {"type": "person_updated", "person_id": 2, "field": "name", "value": new},
+    )
+
+
+def test_a_baby_name_without_an_unnamed_baby_is_no_correction():
+    from datetime import date
+
+    from flows.base import Message, PersonInfo
+    from flows.registration import correction
+
+    household = (PersonInfo(1, "Euis", "P", date(1996, 5, 1)),)
+    ctx = make_ctx(household, consented=True, name="Euis", area="SKM-KLR")
+    assert correction(State(), Message("nama bayinya bagus apa ya?"), ctx) is None
