@@ -734,7 +734,23 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
             if (item.status in (DUE, OVERDUE) or soon) and item.item not in seen:
                 seen.add(item.item)
                 out.append((p, item))
-    return out
+    return sorted(out, key=lambda pair: _urgency(pair[1], today))
+
+
+URGENT_DAYS = 30  # a due item whose window closes within this many days is listed first
+
+
+def _urgency(item: Any, today: date) -> tuple[int, date, date]:
+    """The most time-critical first: due or overdue items whose window closes soon (a
+    newborn's KN1 and HB0, a mother's KF), then the other due and overdue ones, the doses
+    waiting for the Buku KIA check, then the upcoming ones by date; the household's order
+    within each."""
+    if item.status in (DUE, OVERDUE):
+        closes = item.expires_on or date.max
+        return (0 if closes <= today + timedelta(days=URGENT_DAYS) else 1, closes, item.due_from)
+    if item.status == "awaits_check":
+        return (2, date.max, item.due_from)
+    return (3, item.due_from, item.due_from)
 
 
 SCHEDULE_FLOW = "schedule"

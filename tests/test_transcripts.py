@@ -176,7 +176,7 @@ def run_job(name: str, rt) -> None:
 
 def run_setup(spec: dict, rt) -> None:
     """`setup: {household: {phone, name, area, persons: [{name, sex, birth_date, hpht,
-    given: {BCG: 2026-09-01}}]}}`: a registered, consenting household (the registration
+    delivery_date, given: {BCG: 2026-09-01}}]}}`: a registered, consenting household (the registration
     conversation has transcripts of its own), optionally with doses already recorded."""
     spec = spec["household"]
     now = to_db(rt.clock.now())
@@ -199,6 +199,7 @@ def run_setup(spec: dict, rt) -> None:
                 sex=p.get("sex"),
                 birth_date=p.get("birth_date"),
                 hpht=p.get("hpht"),
+                delivery_date=p.get("delivery_date"),
                 area_id=area.id,
                 created_at=now,
                 updated_at=now,
