@@ -418,6 +418,8 @@ def step_member(state: State, msg: Message, ctx: Context) -> Step:
     hint = next((sx for sx, words in _SEX_HINTS if re.search(rf"\b({words})\b", text)), None)
     if role == "pregnant":
         member["sex"] = "P"
+        if _GA.search(text):  # "abdi nuju hamil 6 bulan": not asked again after the name
+            member["said_pregnancy"] = msg.text
     elif hint and role != "child":
         member["sex"] = hint
     slots = {**_slots(state), "member": member}
@@ -455,7 +457,7 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
         # a registered woman who is now pregnant: her record gets the pregnancy dates
         member.update(name=existing.name, sex="P", person_id=existing.id)
         slots["member"] = member
-        return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=existing.name))
+        return _pregnancy_question(slots, ctx)
     if problem is None and name and (existing is not None or _added(name, state)):
         problem = "name_exists"
     if problem or not name:
@@ -464,7 +466,7 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
     slots["member"] = member
     if role == "pregnant":
         member["sex"] = "P"
-        return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=name))
+        return _pregnancy_question(slots, ctx)
     member["sex"] = member.get("sex") or sex_from_title(name)
     if member["sex"] is None:  # every member is asked, adults too (title or role words aside)
         return _ask("m_sex", slots, ctx.t("registration.ask_sex", name=name))
@@ -520,11 +522,25 @@ def step_member_birth(state: State, msg: Message, ctx: Context) -> Step:
     return _member_added(state, member, saved, ctx)
 
 
+def _pregnancy_question(slots: dict[str, Any], ctx: Context) -> Step:
+    """Ask the HPHT/HPL, unless the gestational age came with the member's role."""
+    member = slots["member"] = dict(slots["member"])
+    said = member.pop("said_pregnancy", None)
+    read = read_pregnancy(said, ctx) if said else None
+    if isinstance(read, dict):
+        return _confirm_pregnancy(slots, read, ctx)
+    return _ask("m_preg", slots, ctx.t("registration.ask_pregnancy", name=member["name"]))
+
+
 def step_member_pregnancy(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     read = read_pregnancy(msg.text, ctx)
     if isinstance(read, str):
         return _again(state, ctx, ctx.t(read, name=slots["member"]["name"]))
+    return _confirm_pregnancy(slots, read, ctx)
+
+
+def _confirm_pregnancy(slots: dict[str, Any], read: dict[str, Any], ctx: Context) -> Step:
     slots["member"] = {**slots["member"], **read}
     key = "registration.confirm_pregnancy"
     if read["estimated"]:

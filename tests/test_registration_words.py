@@ -69,3 +69,18 @@ def test_a_baby_name_without_an_unnamed_baby_is_no_correction():
     household = (PersonInfo(1, "Euis", "P", date(1996, 5, 1)),)
     ctx = make_ctx(household, consented=True, name="Euis", area="SKM-KLR")
     assert correction(State(), Message("nama bayinya bagus apa ya?"), ctx) is None
+
+
+def test_the_gestational_age_said_with_the_role_is_not_asked_again():
+    ctx = make_ctx(consented=True, name="Euis", area="SKM-KLR")
+    state = State("registration", "member", {"mode": "add"})
+    role, name = talk(ctx, "abdi nuju hamil 6 bulan", "Euis", state=state)
+    assert role.state.step == "m_name"
+    assert name.state.step == "m_confirm" and "26 minggu" in name.replies[0]
+
+
+def test_without_a_gestational_age_the_hpht_is_asked():
+    ctx = make_ctx(consented=True, name="Euis", area="SKM-KLR")
+    state = State("registration", "member", {"mode": "add"})
+    _, name = talk(ctx, "ibu hamil", "Euis", state=state)
+    assert name.state.step == "m_preg"
