@@ -5,11 +5,12 @@ areas (bot/areas.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import alert_lifecycle as lifecycle
@@ -53,6 +54,8 @@ def handle(
     if cmd.name == "JADWAL":
         page = int(cmd.ref) if cmd.ref else 1
         return _schedule(session, actor, now, settings, cat, page), []
+    if cmd.name == "CARI":
+        return [_find(session, actor, cmd.who or "", now, settings, t)], []
     if cmd.name == "IMUN":
         return [_imun(session, worker, actor, cmd, now, settings, t)], []
     alert = session.execute(select(Alert).where(Alert.ref == cmd.ref)).scalar_one_or_none()
@@ -85,8 +88,63 @@ def _alert_command(session, alert, actor, cmd: Command, now, settings, cat: Cata
     return [t("kader.help")], []
 
 
+FIND_LIMIT = 8  # CARI lists at most this many residents
+
+
+def _named(session, actor, who: str) -> list[Person]:
+    """Active residents of the worker's areas whose name holds every word of `who`."""
+    words = [w for w in who.lower().split() if w]
+    if not words:
+        return []
+    query = select(Person).where(Person.status == "active").order_by(Person.name, Person.id)
+    for w in words:
+        query = query.where(func.lower(Person.name).like(f"%{w}%"))
+    found = []
+    for person in session.execute(query.limit(200)).scalars():
+        if actor.may_act(resident_area_id(person, person.contact)):
+            found.append(person)
+    return found
+
+
+def _age(person: Person, today: date) -> str:
+    if person.birth_date is None:
+        return "umur ?"
+    days = (today - person.birth_date).days
+    if days < 60:
+        return f"{max(days, 0)} hari"
+    if days < 730:
+        return f"{days // 30} bulan"
+    return f"{days // 365} tahun"
+
+
+def _find(session, actor, who: str, now, settings, t) -> str:
+    """CARI <nama>: the residents of her areas with that name and their numbers (for IMUN)."""
+    today = now.astimezone(ZoneInfo(settings["timezone"])).date()
+    found = _named(session, actor, who)
+    if not found:
+        return t("kader.find_none", who=who)
+    lines = [
+        t(
+            "kader.find_line",
+            id=p.id,
+            name=p.name,
+            age=_age(p, today),
+            contact=p.contact.name or "-",
+        )
+        for p in found[:FIND_LIMIT]
+    ]
+    more = len(found) - FIND_LIMIT
+    tail = [t("kader.find_more", n=more)] if more > 0 else []
+    return t("kader.find", lines="\n".join(lines + tail))
+
+
 def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
-    """IMUN <no> <items...> [date]: through the one dose service (checks, re-plan)."""
+    """IMUN <no|nama> <items...> [date]: through the one dose service (checks, re-plan)."""
+    if cmd.who is not None:  # by name: one resident of her areas, else the choices
+        found = _named(session, actor, cmd.who)
+        if len(found) != 1:
+            return _find(session, actor, cmd.who, now, settings, t)
+        cmd = replace(cmd, ref=str(found[0].id))
     person = session.get(Person, int(cmd.ref)) if cmd.ref.isdigit() and len(cmd.ref) < 10 else None
     if person is None or person.status != "active":
         return t("kader.imun_person_not_found", ref=cmd.ref)

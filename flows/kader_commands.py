@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMANDS = ("TERIMA", "TOLAK", "SELESAI", "RUJUK", "IMUN", "JADWAL", "BANTUAN")
+COMMANDS = ("TERIMA", "TOLAK", "SELESAI", "RUJUK", "IMUN", "JADWAL", "CARI", "BANTUAN")
 USAGE = {
     "TERIMA": "TERIMA <ref>",
     "TOLAK": "TOLAK <ref> <alasan>",
     "SELESAI": "SELESAI <ref> <catatan>",
     "RUJUK": "RUJUK <ref>",
-    "IMUN": "IMUN <no anak> <vaksin...> [2026-03-01]",
+    "IMUN": "IMUN <no anak atau nama> <vaksin...> [2026-03-01]",
+    "CARI": "CARI <nama anak/warga>",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LOCAL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")  # 10-01-2024, as in the Buku KIA
@@ -29,6 +30,7 @@ class Command:
     items: tuple[str, ...] = ()
     date: str | None = None
     error: str | None = None  # "usage" when the arguments are missing
+    who: str | None = None  # IMUN by name ("IMUN neng rara dpt3"), CARI's name
 
 
 def parse(text: str) -> Command | None:
@@ -55,7 +57,18 @@ def parse(text: str) -> Command | None:
         return None  # "terima kasih": thanks, not a command
     if not args:
         return Command(name, error="usage")
+    if name == "CARI":
+        return Command(name, who=" ".join(args))
     ref = args[0].lstrip("#")
+    if name == "IMUN" and not ref.isdigit():  # "IMUN neng rara dpt3": the name, then the items
+        words = [a for a in args if not (_DATE.match(a) or _LOCAL_DATE.match(a))]
+        split = next((i for i, w in enumerate(words) if _is_item(w)), len(words))
+        dates = [_iso(a) for a in args if _DATE.match(a) or _LOCAL_DATE.match(a)]
+        items = item_codes(words[split:])
+        if split == 0 or not items:
+            return Command(name, ref, error="usage")
+        who = " ".join(words[:split])
+        return Command(name, None, items=tuple(items), date=dates[0] if dates else None, who=who)
     if name == "IMUN":
         dates = [_iso(a) for a in args[1:] if _DATE.match(a) or _LOCAL_DATE.match(a)]
         items = item_codes([a for a in args[1:] if not (_DATE.match(a) or _LOCAL_DATE.match(a))])
@@ -95,6 +108,15 @@ def item_codes(words: list[str]) -> list[str]:
         else:
             codes.append(token.upper())
     return codes
+
+
+def _is_item(word: str) -> bool:
+    """A dose word ('dpt3', 'polio1', 'bcg', 'anc1', 'dpt' before its number)."""
+    from scheduler.rules import ITEM_CODES
+
+    code = item_codes([word])[0] if word.strip(",;") else ""
+    series = {c.rstrip("0123456789") for c in ITEM_CODES}
+    return code in ITEM_CODES or code in series or word.lower() in ("polio", "campak", "rota")
 
 
 def outcome_of(note: str) -> str:
