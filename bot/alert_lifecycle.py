@@ -304,16 +304,13 @@ def escalate(
     cat: Catalog | None = None,
     declined: tuple[str, str] | None = None,
 ) -> list[int]:
-    """To the puskesmas on duty, with the real time since the alert was raised; the area's
-    kader/bidan and the resident are told."""
+    """To the puskesmas on duty, with the real time since the alert was raised; whoever it was
+    sent to (bot.alerts.first_line_of: a desa-level alert's dusun kader too) and the resident
+    are told."""
     cat = cat or load_catalog("id")
     tree = AreaTree(session)
     since = labels.elapsed(cat, now - from_db(alert.created_at))
-    first = (
-        alerts.responsible(session, alert.area_id, ("kader", "bidan"), tree=tree)
-        if alert.area_id is not None
-        else []
-    )
+    first = alerts.first_line_of(session, alert, tree)  # whoever it was sent to hears of it
     duty = alerts.responsible(session, alert.area_id, ("admin",), tree=tree) or (
         alerts.responsible(session, None, ("admin",), tree=tree)
     )

@@ -65,8 +65,8 @@ def below(
 
 
 def who(cat: Catalog, person: Person | None, about: str | None, today: date) -> str:
-    """'Bayu Pratama (bayi, umur 6 bulan)'; else what the message says ('istri, hamil 8
-    bulan'); else 'tidak diketahui'."""
+    """'Bayu Pratama (bayi, umur 6 bulan)', 'Wulan (pasca keguguran, umur 28 tahun)'; else
+    what the message says ('istri, hamil 8 bulan'); else 'tidak diketahui'."""
     if person is None:
         return (about or "").strip()[:120] or cat.t("alert.who_unknown")
     info = PersonInfo(
@@ -85,7 +85,11 @@ def who(cat: Catalog, person: Person | None, about: str | None, today: date) -> 
         parts.append(cat.t("age.pregnant", n=weeks))
     else:
         stage = life_stage(info, today)
-        if stage:
+        if stage == "postpartum" and person.pregnancy_outcome == "loss":
+            # the weeks after a miscarriage: no baby, not "ibu nifas" (life_stage keeps
+            # postpartum for triage: bleeding or fever after a miscarriage is a danger sign)
+            parts.append(cat.t("birth.loss.stage"))
+        elif stage:
             parts.append(labels.word(cat, "stage", stage))
     if days is not None and days >= 0:
         if days < 60:
@@ -179,15 +183,36 @@ def notify(
     return ids
 
 
-def first_line(session: Session, area_id: int | None, tree: AreaTree | None = None) -> list[Worker]:
+FIRST_LINE = ("kader", "bidan")  # who a new alert goes to
+# kinds sent to fewer roles: a miscarriage is the bidan's only (sensitive; the handler
+# bot/handlers/household.pregnancy_lost sends it so), and so is what follows it
+KIND_ROLES: dict[str, tuple[str, ...]] = {"miscarriage": ("bidan",)}
+
+
+def first_line(
+    session: Session,
+    area_id: int | None,
+    tree: AreaTree | None = None,
+    roles: tuple[str, ...] = FIRST_LINE,
+) -> list[Worker]:
     """Who a new alert in the area goes to (and who may act on it, bot.areas.alert_scope): the
     kader and bidan covering it, and the kader inside it (an alert known only by its desa is
-    for every dusun kader of that desa too). Nobody for an unknown area."""
+    for every dusun kader of that desa too). Nobody for an unknown area. `roles` narrows it
+    (("bidan",): the bidan covering the area only)."""
     if area_id is None:
         return []
     tree = tree or AreaTree(session)
-    workers = responsible(session, area_id, ("kader", "bidan"), tree=tree)
+    workers = responsible(session, area_id, roles, tree=tree)
+    if "kader" not in roles:
+        return workers
     return workers + below(session, area_id, tree, exclude={w.id for w in workers})
+
+
+def first_line_of(session: Session, alert: Alert, tree: AreaTree | None = None) -> list[Worker]:
+    """Whoever this alert was sent to in its area (first_line, for its kind's roles): they hear
+    what follows (INFO TAMBAHAN, the escalation notice), and a TOLAK passes it to the next
+    kader among them."""
+    return first_line(session, alert.area_id, tree, KIND_ROLES.get(alert.kind, FIRST_LINE))
 
 
 def raise_alert(
@@ -201,7 +226,7 @@ def raise_alert(
     time."""
     # unknown area (an unregistered resident): the puskesmas on duty, until the area is known
     tree = AreaTree(session)
-    workers = first_line(session, alert.area_id, tree)
+    workers = first_line_of(session, alert, tree)
     if not workers:
         workers = responsible(session, alert.area_id, ("admin",), tree=tree)
     alert.escalate_at = to_db(now + escalation_delay(settings, alert.urgency))

@@ -11,7 +11,7 @@ from flows.answers import (
     clean_name,
     is_self,
     is_unknown,
-    match_area,
+    match_place,
     name_problem,
     parse_sex,
     strip_title,
@@ -35,9 +35,19 @@ MAX_ASKS = 3
 MAX_DAYS_AGO = 365  # older births are registered as a child, not reported
 RECENT_DELIVERY_DAYS = 42
 _BORN = re.compile(r"\b(lahir\w*|melahirkan|hidup|sehat|selamat|nangis|menangis)\b")
-_YESTERDAY = re.compile(r"\b(semalam|semalem|tadi malam|tadi malem|kemaren)\b")
+# "earlier" in Javanese (mau, krama wau) and Indonesian/Sundanese (tadi): "mau esuk" is this
+# morning, "mau bengi" last night (like "semalam": yesterday), "tadi enjing" this morning (alone
+# "enjing" is Sundanese for tomorrow, as nlu.dates reads it)
+_EARLIER = r"(?:tadi|td|mau|wau)"
+_YESTERDAY = re.compile(
+    r"\b(semalam|semalem|kemaren|kamari|wingi|"
+    rf"{_EARLIER} (?:malam|malem|bengi|wengi|dalu|peuting)|"
+    r"(?:malam|malem|bengi|peuting) tadi)\b"
+)
 _TODAY = re.compile(
-    r"\b(barusan|baru saja|(?:tadi|td) (?:subuh|pagi|siang)|subuh tadi|dini hari|hari ini|bieu)\b"
+    r"\b(barusan|baru saja|"
+    rf"{_EARLIER} (?:subuh|pagi|siang|sore|esuk|isuk|enjing|awan|sonten|siyang)|"
+    r"(?:subuh|pagi|siang|sore|esuk|isuk|enjing|sonten) tadi|dini hari|hari ini|bieu|dinten ieu)\b"
 )
 
 
@@ -57,17 +67,27 @@ def _slots(state: State) -> dict[str, Any]:
     return {k: v for k, v in state.slots.items() if k != "asked"}
 
 
-def delivery_date(text: str, ctx: Context) -> date | None:
-    """The day of birth in a message: a date, 'kemarin', 'tadi pagi', 'semalam'..."""
-    when = parse_date(text, ctx.now, ctx.tz, past=True)
-    if when is not None:
-        return when
-    lowered = text.lower()
+def _said_day(text: str, ctx: Context) -> date | None:
+    """Today or yesterday in a resident's words: 'tadi pagi', 'semalam', 'mau esuk' (Javanese:
+    this morning), 'mau bengi' (last night), 'tadi enjing' (Sundanese: this morning)."""
+    lowered = " ".join(text.lower().split())
     if _YESTERDAY.search(lowered):
         return ctx.today() - timedelta(days=1)
     if _TODAY.search(lowered):
         return ctx.today()
     return None
+
+
+def delivery_date(text: str, ctx: Context) -> date | None:
+    """The day of birth in a message: a date, 'kemarin', 'tadi pagi', 'semalam', 'mau esuk',
+    'wingi sore', 'kamari sonten'... A birth is never tomorrow: where the date reader takes a
+    word for a future day ('tadi enjing': 'enjing' alone is Sundanese for tomorrow), the
+    resident's 'earlier today' wins."""
+    when = parse_date(text, ctx.now, ctx.tz, past=True)
+    said = _said_day(text, ctx)
+    if said is not None and (when is None or when > ctx.today()):
+        return said
+    return when
 
 
 def _mothers(ctx: Context) -> list[PersonInfo]:
@@ -211,15 +231,18 @@ def step_mother(state: State, msg: Message, ctx: Context) -> Step:
 
 
 def step_area(state: State, msg: Message, ctx: Context) -> Step:
+    """The answer to "desa mana?": the desa by number or name, or with one of its dusun
+    ("sukamaju, kaler", "2 cirumput", "cirumput"): the birth is placed in that dusun (its
+    kader told), like the emergency's area answer (flows/reports.step_area)."""
     slots = _slots(state)
     desa = [a for a in ctx.areas if a.parent is None]
     if is_unknown(msg.text):
         return _next({**slots, "area_done": True}, ctx)
-    i = match_area(msg.text, desa)
-    if i is None:
+    area = match_place(msg.text, desa, ctx.areas)
+    if area is None:
         options = numbered([a.name for a in desa])
         return _again(state, ctx, ctx.t("birth.reask_area", options=options))
-    return _next({**slots, "area_done": True, "area_code": desa[i].code}, ctx)
+    return _next({**slots, "area_done": True, "area_code": area.code}, ctx)
 
 
 def step_date(state: State, msg: Message, ctx: Context) -> Step:

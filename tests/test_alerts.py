@@ -465,3 +465,193 @@ def test_the_emergency_area_answer_places_the_alert(answer, code, name):
     given = [e for e in step.events if e["type"] == "alert_area_given"]
     assert given == [{"type": "alert_area_given", "ref": "300099", "area_code": code}]
     assert step.replies == (cat.t("report.area_thanks", area=name),)
+
+
+# ------------------------------------------------ desa-level alerts: whoever was sent it hears
+# what follows, and a TOLAK passes it to another kader it was sent to
+
+
+def desa_alert(app, rt, ref: str = "300200", urgency: str = "emergency") -> None:
+    """An alert raised at the desa Sukamaju: sent to Ani, Budi (its dusun kader) and Sari."""
+    details = {"ref": ref, "urgency": urgency, "symptoms": ["fever"], "text": "demam"}
+    apply(app, rt, {"type": "report_filed", **details}, {"type": "alert_raised", **details},
+          area="SKM")  # fmt: skip
+
+
+def test_the_escalation_notice_of_a_desa_alert_goes_to_everyone_it_was_sent_to(app, rt, clock):
+    desa_alert(app, rt)
+    clock.advance(minutes=16)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)  # once
+    for phone in (ANI, BUDI, SARI):
+        notices = [m for m in sent_to(rt, phone) if "dieskalasi" in m]
+        assert notices == [
+            "Ref 300200 dieskalasi ke puskesmas, 16 menit sejak laporan masuk. Petugas piket "
+            "puskesmas sudah dikabari; bila Anda bisa membantu, balas TERIMA 300200."
+        ]
+    assert not any("300200" in m for m in sent_to(rt, CICI) + sent_to(rt, DEWI))
+
+
+def test_more_words_for_a_desa_emergency_reach_everyone_it_was_sent_to(app, rt):
+    desa_alert(app, rt)
+    update = {"type": "alert_updated", "ref": "300200", "text": "ga ada yg nganter", "n": 1}
+    apply(app, rt, update, area="SKM")
+    apply(app, rt, update, area="SKM")  # the same update again: once each
+    for phone in (ANI, BUDI, SARI):
+        news = [m for m in sent_to(rt, phone) if m.startswith("INFO TAMBAHAN ref 300200")]
+        assert len(news) == 1 and 'Pesan baru: "ga ada yg nganter"' in news[0]
+    assert sent_to(rt, PIKET) == [] and sent_to(rt, CICI) == []
+    # once a kader took it, the next words are hers only
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300200")).scalar_one()
+        lifecycle.accept(s, alert, actor(s, BUDI), rt.clock.now())
+    apply(app, rt, {**update, "text": "sudah di jalan", "n": 2}, area="SKM")
+    assert "sudah di jalan" in sent_to(rt, BUDI)[-1]
+    assert not any("sudah di jalan" in m for m in sent_to(rt, ANI) + sent_to(rt, SARI))
+
+
+@pytest.mark.parametrize("urgency", ["emergency", "routine"])
+def test_an_area_given_later_at_the_desa_reaches_its_dusun_kader_too(app, rt, urgency):
+    details = {"ref": "300210", "urgency": urgency, "symptoms": ["cough"], "text": "batuk"}
+    apply(app, rt, {"type": "report_filed", **details}, {"type": "alert_raised", **details},
+          area=None)  # fmt: skip
+    apply(app, rt, {"type": "alert_area_given", "ref": "300210", "area_code": "SKM"}, area=None)
+    for phone in (ANI, BUDI, SARI):
+        assert len([m for m in sent_to(rt, phone) if "ref 300210" in m]) == 1
+    assert sent_to(rt, CICI) == [] and sent_to(rt, DEWI) == []
+
+
+def ended_pregnancy(
+    app, rt, kind: str, area: str = "SKM", ref: str = "300220", phone: str = RESIDENT
+) -> None:
+    """A birth or a miscarriage reported by a mother placed only at her desa."""
+    if kind == "birth":
+        event = {
+            "type": "birth_reported", "mother_person_id": None, "mother_name": "Wulan",
+            "delivery_date": "2026-11-22", "baby_name": "Bayi Ny. Wulan", "baby_sex": "P",
+            "area_code": None, "gestation_weeks": 39, "weeks_estimated": False,
+            "preterm": False, "ref": ref,
+        }  # fmt: skip
+    else:
+        event = {
+            "type": "pregnancy_lost", "mother_person_id": None, "mother_name": "Wulan",
+            "loss_date": "2026-11-21", "gestation_weeks": 9, "area_code": None, "ref": ref,
+        }  # fmt: skip
+    apply(app, rt, event, area=area, phone=phone)
+
+
+def test_a_birth_at_the_desa_reaches_its_dusun_kader_a_miscarriage_only_the_bidan(app, rt):
+    ended_pregnancy(app, rt, "birth")
+    for phone in (ANI, BUDI, SARI):
+        assert [m for m in sent_to(rt, phone) if m.startswith("Kelahiran ref 300220")]
+    assert sent_to(rt, CICI) == [] and sent_to(rt, PIKET) == []
+    ended_pregnancy(app, rt, "loss", ref="300221")
+    assert any(m.startswith("Keguguran ref 300221") for m in sent_to(rt, SARI))
+    assert not any("300221" in m for m in sent_to(rt, ANI) + sent_to(rt, BUDI))
+
+
+def test_what_follows_a_miscarriage_stays_with_the_bidan(app, rt, clock):
+    """Sensitive: the dusun kader, never sent the miscarriage, hear nothing of it after."""
+    ended_pregnancy(app, rt, "loss", area="SKM-KDL", ref="300222")
+    clock.advance(hours=25)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)
+    assert any("Ref 300222 dieskalasi" in m for m in sent_to(rt, SARI))
+    assert not any("300222" in m for m in sent_to(rt, BUDI) + sent_to(rt, ANI))
+    ended_pregnancy(app, rt, "loss", ref="300223", area="SKM", phone="+6281234567201")
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300223")).scalar_one()
+        _ids, escalated = lifecycle.decline(
+            s, alert, actor(s, SARI), "cuti", rt.clock.now(), rt.settings
+        )
+        assert escalated  # not passed on to a kader it was never sent to
+    assert not any("300223" in m for m in sent_to(rt, BUDI) + sent_to(rt, ANI))
+
+
+def test_the_alert_after_a_miscarriage_does_not_say_ibu_nifas(app, rt, clock):
+    from bot.alerts import who
+    from bot.catalog import load_catalog
+    from flows.lifestage import life_stage
+
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        area_id = s.execute(select(Area.id).where(Area.code == "SKM-KDL")).scalar_one()
+        contact = Contact(
+            phone=RESIDENT, channel="whatsapp", area_id=area_id, created_at=to_db(now)
+        )
+        s.add(contact)
+        s.flush()
+        wulan = Person(
+            contact_id=contact.id, name="Wulan", sex="P", birth_date=date(1998, 2, 3),
+            hpht=date(2026, 9, 10), area_id=area_id, created_at=to_db(now), updated_at=to_db(now),
+        )  # fmt: skip
+        s.add(wulan)
+        s.flush()
+        wulan_id = wulan.id
+    apply(app, rt, {
+        "type": "pregnancy_lost", "mother_person_id": wulan_id, "mother_name": "Wulan",
+        "loss_date": "2026-11-21", "gestation_weeks": 10, "area_code": None, "ref": "300230",
+    })  # fmt: skip
+    apply(app, rt, *emergency(ref="300231", person_id=wulan_id, symptoms=["bleeding"], text="x"))
+    clock.advance(hours=25)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        lifecycle.escalate_due(s, rt.clock.now(), rt.settings)
+        wulan = s.get(Person, wulan_id)
+        today = rt.clock.now().date()
+        # triage still reads her as postpartum: the bleeding after a miscarriage is a danger sign
+        info = lifecycle_info(wulan)
+        assert life_stage(info, today) == "postpartum"
+        assert (
+            who(load_catalog("id"), wulan, None, today) == "Wulan (pasca keguguran, umur 28 tahun)"
+        )
+    sent = sent_to(rt, PIKET) + sent_to(rt, SARI)
+    escalations = [m for m in sent if m.startswith("ESKALASI ref 300230")]
+    assert escalations and all(
+        "Siapa: Wulan (pasca keguguran, umur 28 tahun)" in m for m in escalations
+    )
+    emergencies = [m for m in sent if m.startswith("DARURAT ref 300231")]
+    assert emergencies and "Siapa: Wulan (pasca keguguran, umur 28 tahun)" in emergencies[0]
+    assert not any("ibu nifas" in m for m in all_worker_messages(rt))
+
+
+def lifecycle_info(p: Person):
+    from flows.base import PersonInfo
+
+    return PersonInfo(
+        p.id, p.name, p.sex, p.birth_date, p.hpht, p.edd, p.delivery_date,
+        pregnancy_outcome=p.pregnancy_outcome,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("said", "day"),
+    [
+        ("mau esuk", "2026-11-22"),  # Javanese: this morning (a trial mother's words)
+        ("lahire mau isuk", "2026-11-22"),
+        ("mau awan", "2026-11-22"),
+        ("mau sore", "2026-11-22"),
+        ("mau bengi", "2026-11-21"),  # last night, like "semalam"
+        ("wingi sore", "2026-11-21"),
+        ("tadi enjing", "2026-11-22"),  # Sundanese: this morning ("enjing" alone: tomorrow)
+        ("tadi sonten", "2026-11-22"),
+        ("tadi peuting", "2026-11-21"),
+        ("kamari sonten", "2026-11-21"),
+        ("tadi pagi", "2026-11-22"),
+        ("semalam", "2026-11-21"),
+        ("20-11-2026", "2026-11-20"),
+        ("besok", "2026-11-23"),  # a future day stays one (the flow says it cannot be)
+    ],
+)
+def test_the_birth_date_in_a_residents_words(said, day):
+    """The day of birth a birth alert carries, from the answer to "Kapan bayinya lahir?"."""
+    from bot.catalog import load_catalog
+    from flows.base import ContactInfo, Context
+    from flows.birth import delivery_date
+
+    ctx = Context(
+        now=datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc),  # 10:00 WIB
+        contact=ContactInfo(7, RESIDENT, "whatsapp"),
+        t=load_catalog("id").t,
+    )
+    assert delivery_date(said, ctx) == date.fromisoformat(day)

@@ -903,3 +903,93 @@ def test_anc_coverage_leaves_out_a_loss_before_the_window(dash_app, dash_client,
     # women pregnant today: a loss is not pregnant, the sasaran is Siti alone
     now = read_csv(dash_client.get("/dashboard/anc?format=csv"))
     assert next(r for r in now if r["desa"] == "Total" and r["indikator"] == "K1")["sasaran"] == "1"
+
+
+# ------------------------------------------------------------------ desa-level alerts
+
+
+def add_desa_alert(dash_app, ref: str = "200050") -> tuple[int, int, int]:
+    """An emergency placed only at the desa Sukamaju (the family's dusun not known): sent to
+    the bidan and every dusun kader of the desa, Ani among them. (alert, person, report) ids."""
+    rt = rt_of(dash_app)
+    now = to_db(rt.clock.now())
+    with transaction(rt.session_factory) as s:
+        from bot.models import Area, Contact
+
+        skm = s.execute(select(Area).where(Area.code == "SKM")).scalar_one()
+        contact = Contact(
+            phone="+6281234567050", channel="whatsapp", area_id=skm.id, created_at=now
+        )
+        s.add(contact)
+        s.flush()
+        person = Person(
+            contact_id=contact.id, name="Rini Desa", sex="P", area_id=skm.id,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(person)
+        s.flush()
+        report = Report(
+            ref=ref, kind="symptom", contact_id=contact.id, person_id=person.id,
+            urgency="emergency", symptoms=["bleeding"], text="keluar darah banyak",
+            status="open", created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(report)
+        s.flush()
+        alert = Alert(
+            ref=ref, kind="symptom", urgency="emergency", report_id=report.id,
+            contact_id=contact.id, person_id=person.id, area_id=skm.id, status="open",
+            level=1, summary="perdarahan", declined_by=[], created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(alert)
+        s.flush()
+        return alert.id, person.id, report.id
+
+
+def test_a_kader_login_sees_and_takes_an_alert_placed_only_at_her_desa(dash_app, dash_client, seed):
+    alert_id, person_id, report_id = add_desa_alert(dash_app)
+    login(dash_client, "ani")  # kader of Kaler, a dusun of Sukamaju
+    page = f"/dashboard/peringatan/{alert_id}"
+    assert dash_client.get(page).status_code == 200
+    rows = read_csv(dash_client.get("/dashboard/peringatan?format=csv"))
+    assert {r["ref"] for r in rows} == {"200001", "200050"}
+    overview = dash_client.get("/dashboard/").get_data(as_text=True)
+    assert "200050" in overview and "<b>2</b> peringatan aktif" in overview
+    assert post(dash_client, f"{page}/terima", {"kembali": page}, page).status_code == 302
+    with transaction(rt_of(dash_app).session_factory) as s:
+        alert = s.get(Alert, alert_id)
+        assert alert.status == "accepted" and alert.accepted_by == seed_worker(s, "ani")
+    post(dash_client, f"{page}/selesai", {"hasil": "visited", "catatan": "sudah"}, page)
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Alert, alert_id).status == "done"
+    # the resident placed only at the desa stays the bidan's: not a kader's profile or report
+    assert dash_client.get(f"/dashboard/warga/{person_id}").status_code == 404
+    assert dash_client.get(f"/dashboard/laporan/{report_id}").status_code == 404
+    assert "Rini Desa" not in {
+        r["nama"] for r in read_csv(dash_client.get("/dashboard/warga?q=r&format=csv"))
+    }
+
+
+def seed_worker(s, username: str) -> int:
+    return s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one().worker_id
+
+
+def test_an_alert_at_another_desa_stays_hidden_from_a_kader_login(dash_app, dash_client, seed):
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        from bot.models import Area
+
+        dimas = s.get(Person, seed.dimas)
+        mks = s.execute(select(Area).where(Area.code == "MKS")).scalar_one()
+        other = Alert(
+            ref="200051", kind="symptom", urgency="emergency", contact_id=dimas.contact_id,
+            area_id=mks.id, status="open", level=1, summary="kejang", declined_by=[],
+            created_at=to_db(rt.clock.now()), updated_at=to_db(rt.clock.now()),
+        )  # fmt: skip
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    login(dash_client, "ani")
+    assert dash_client.get(f"/dashboard/peringatan/{other_id}").status_code == 404
+    assert post(dash_client, f"/dashboard/peringatan/{other_id}/terima").status_code == 404
+    rows = read_csv(dash_client.get("/dashboard/peringatan?status=semua&format=csv"))
+    assert "200051" not in {r["ref"] for r in rows}

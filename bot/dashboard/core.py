@@ -15,7 +15,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import false, true
 from sqlalchemy.orm import Session
 
-from bot.areas import AreaTree, in_scope, worker_scope
+from bot.areas import AreaTree, alert_scope, in_scope, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Area, StaffUser
@@ -121,32 +121,58 @@ AreaIndex = AreaTree  # all areas by id, with the desa and dusun above each one
 
 @dataclass(frozen=True)
 class Scope:
-    """Which areas a staff member sees: None = everything (admin)."""
+    """Which areas a staff member sees: None = everything (admin). `alert_ids`: areas whose
+    alerts she also sees and acts on, added to `area_ids` (a kader: those above hers up to
+    her desa, bot.areas.alert_scope, since an alert placed only at her desa was sent to her
+    too). Alert lists and pages use `alert_clause`/`allows_alert`; residents, reports and
+    visits keep `clause`/`allows`."""
 
     area_ids: frozenset[int] | None
+    alert_ids: frozenset[int] | None = frozenset()
 
     @classmethod
     def for_staff(cls, session: Session, staff: StaffUser, areas: AreaIndex) -> Scope:
-        """The same rule as the kader commands (bot.areas.worker_scope)."""
-        return cls(worker_scope(areas, staff.worker, staff.role))
+        """The same rule as the kader commands (bot.areas.worker_scope, alert_scope), with
+        the role the lifecycle acts as (bot.alert_lifecycle.staff_actor: the linked
+        worker's)."""
+        scope = worker_scope(areas, staff.worker, staff.role)
+        role = staff.worker.role if staff.worker is not None else staff.role
+        return cls(scope, alert_scope(areas, scope, role))
 
     @property
     def everything(self) -> bool:
         return self.area_ids is None
 
+    @property
+    def _alerts(self) -> frozenset[int] | None:
+        if self.area_ids is None or self.alert_ids is None:
+            return self.area_ids
+        return self.area_ids | self.alert_ids
+
     def allows(self, area_id: int | None) -> bool:
         return in_scope(self.area_ids, area_id)
 
+    def allows_alert(self, area_id: int | None) -> bool:
+        return in_scope(self._alerts, area_id)
+
     def clause(self, column) -> Any:
         """A WHERE clause limiting `column` (an area id) to the scope."""
-        if self.area_ids is None:
-            return true()
-        if not self.area_ids:
-            return false()
-        return column.in_(sorted(self.area_ids))
+        return _clause(self.area_ids, column)
+
+    def alert_clause(self, column) -> Any:
+        """A WHERE clause limiting `column` (an alert's area id) to the alert scope."""
+        return _clause(self._alerts, column)
 
     def visible_areas(self, areas: AreaIndex) -> list[Area]:
         return [a for a in areas.rows.values() if self.allows(a.id)]
+
+
+def _clause(ids: frozenset[int] | None, column) -> Any:
+    if ids is None:
+        return true()
+    if not ids:
+        return false()
+    return column.in_(sorted(ids))
 
 
 # --------------------------------------------------------------------------- lists and CSV

@@ -69,11 +69,13 @@ def visits_query(scope: core.Scope):
 
 
 def alerts_query(scope: core.Scope):
+    """Alerts by their own area, in the alert scope: a kader's include those placed only at
+    her desa, which were sent to her (bot.areas.alert_scope)."""
     return (
         select(Alert, Contact, Person)
         .join(Contact, Alert.contact_id == Contact.id)
         .outerjoin(Person, Alert.person_id == Person.id)
-        .where(scope.clause(Alert.area_id))
+        .where(scope.alert_clause(Alert.area_id))
     )
 
 

@@ -146,7 +146,8 @@ def _back() -> str:
 
 @bp.get("/peringatan")
 def alerts():
-    """Every alert in the staff member's areas, of every kind (with or without a report):
+    """Every alert in the staff member's alert scope (a kader's: also those placed only at
+    her desa, sent to her too), of every kind (with or without a report):
     active ones by default, emergencies and the untaken first, the longest waiting first."""
     s, scope, areas = core.db(), g.scope, g.areas
     kind = request.args.get("jenis", "")

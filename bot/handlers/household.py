@@ -244,7 +244,7 @@ def notify_workers(
     urgency: str = "routine",
 ) -> list[int]:
     """An open alert (a worker can TERIMA it; escalated by its urgency) sent to the area's
-    workers in `roles`, else to the puskesmas on duty."""
+    first line in `roles` (bot.alerts.first_line), else to the puskesmas on duty."""
     cat = load_catalog("id")
     alert = Alert(
         ref=event["ref"],
@@ -263,9 +263,9 @@ def notify_workers(
     )
     session.add(alert)
     session.flush()
-    workers = []
-    if alert.area_id is not None:
-        workers = alerts.responsible(session, alert.area_id, roles)
+    # its first line in `roles` (a birth placed only at the desa: every dusun kader of it too;
+    # a miscarriage, roles bidan: the bidan only)
+    workers = alerts.first_line(session, alert.area_id, roles=roles)
     if not workers:  # no area known (or nobody covers it): the puskesmas on duty
         workers = alerts.responsible(session, alert.area_id, ("admin",))
     text = cat.t(template, **alerts.describe(session, alert, now))

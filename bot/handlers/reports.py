@@ -122,7 +122,8 @@ def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[st
 @register("alert_updated")
 def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """More words (and maybe more signs) for an open emergency: kept with its report and sent
-    to whoever has it (the accepting worker, else the workers it went to)."""
+    to whoever has it (the accepting worker, else everyone it went to: bot.alerts.first_line_of,
+    and the puskesmas once escalated)."""
     rt = _runtime()
     alert = session.execute(select(Alert).where(Alert.ref == event.get("ref"))).scalar_one_or_none()
     if alert is None or alert.contact_id != contact.id:
@@ -142,14 +143,11 @@ def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now
     tree = AreaTree(session)
     if alert.accepted_by:
         workers = [w for w in [session.get(Worker, alert.accepted_by)] if w is not None]
-    else:
-        workers = (
-            alerts.responsible(session, alert.area_id, ("kader", "bidan"), tree=tree)
-            if alert.area_id
-            else []
-        )
+    else:  # everyone it was sent to (a desa-level alert: every dusun kader of the desa too)
+        workers = alerts.first_line_of(session, alert, tree)
         if not workers or alert.level > 1:
             workers += alerts.responsible(session, alert.area_id, ("admin",), tree=tree)
+        workers = list({w.id: w for w in workers}.values())  # once each
     tag = f"upd{event.get('n') or now.isoformat()}"
     return alerts.notify(
         session, alert, workers, "alert.update", now, tag, rt.catalog, news=labels.clip(news, 300)
@@ -158,7 +156,8 @@ def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now
 
 @register("alert_area_given")
 def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
-    """The resident told us their desa after an emergency: remember it, tell its workers."""
+    """The resident told us their desa (maybe its dusun) after an alert: remember it, tell its
+    first line (bot.alerts.first_line_of), as for a new alert there, of any urgency."""
     area = session.execute(select(Area).where(Area.code == event["area_code"])).scalar_one()
     if contact.area_id is None:
         contact.area_id = area.id
@@ -174,14 +173,13 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
         .order_by(Alert.id)
     ).scalars()
     ids: list[int] = []
+    tree = AreaTree(session)
     for alert in {a.id: a for a in [*([given] if given else []), *pending]}.values():
         if alert.area_id is not None or alert.contact_id != contact.id:
             continue
         alert.area_id = area.id
-        tree = AreaTree(session)
-        workers = alerts.responsible(session, area.id, ("kader", "bidan"), tree=tree)
-        if alert.urgency == "emergency":
-            workers += alerts.below(session, area.id, tree, exclude={w.id for w in workers})
+        # its first line, as raise_alert sends a new one (a desa: every dusun kader of it too)
+        workers = alerts.first_line_of(session, alert, tree)
         ids += alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
     return ids
 
