@@ -8,6 +8,7 @@ from flows import (
     contact_update,
     menu,
     optout,
+    posyandu_info,
     registration,
     reminder_replies,
     reports,
@@ -129,6 +130,8 @@ def start(msg: Message, ctx: Context) -> Step:
     rescued = understanding.health_intent(intent, msg.text) if health else None
     if rescued is not None:  # a body part or symptom word is never dropped
         intent, msg = rescued, replace(msg, intent=rescued)
+    if posyandu_info.asks_posyandu(msg.text) and intent not in ("register", "book_visit"):
+        return posyandu_info.answer(IDLE, msg, ctx)  # "posyandu na iraha bu?"
     wants_register = understanding.register_intent(intent, msg.text)
     if wants_register is not None:  # "punten, bade daptar"
         intent, msg = wants_register, replace(msg, intent=wants_register)
