@@ -3,7 +3,7 @@
 escalate. Its report and visit follow it.
 
     open --accept--> accepted --close/refer--> done | referred | closed
-      |  \\--decline--> (next kader of the area, else) escalated --accept--> accepted ...
+      |  \\--decline--> (next kader it was sent to, else) escalated --accept--> accepted ...
       \\--nobody in time--> escalated
 
 Who may act: a worker on the alerts of her own areas and the areas below them, a kader also on
@@ -184,8 +184,9 @@ def decline(
     settings: dict[str, Any],
     cat: Catalog | None = None,
 ) -> tuple[list[int], bool]:
-    """TOLAK with a reason: the next kader of the area gets the alert; when there is none left,
-    the puskesmas on duty at once. Returns (outbound ids, escalated)."""
+    """TOLAK with a reason: the next kader it was sent to (bot.alerts.first_line_of) gets the
+    alert; when there is none left, the puskesmas on duty at once. Returns (outbound ids,
+    escalated)."""
     cat = cat or load_catalog("id")
     tree = AreaTree(session)
     check(alert, actor, tree, cat)
@@ -215,9 +216,13 @@ def decline(
             cat, elapsed=since, worker=actor.name, reason=reason,
         )  # fmt: skip
         return ids, True
-    others = []
-    if alert.area_id is not None:  # an unknown area is the puskesmas's, not every kader's
-        others = alerts.responsible(session, alert.area_id, ("kader",), declined, tree)
+    # the next kader among those it was sent to (a desa-level alert: every dusun kader of the
+    # desa), none who said no; an unknown area is the puskesmas's, not every kader's
+    others = [
+        w
+        for w in alerts.first_line_of(session, alert, tree)
+        if w.role == "kader" and w.id not in declined
+    ]
     if others:
         # the next kader has until the alert's own deadline, like the first ones had
         deadline = from_db(alert.created_at) + alerts.escalation_delay(settings, alert.urgency)

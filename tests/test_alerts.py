@@ -478,6 +478,42 @@ def desa_alert(app, rt, ref: str = "300200", urgency: str = "emergency") -> None
           area="SKM")  # fmt: skip
 
 
+def test_tolak_on_a_desa_alert_passes_it_to_another_of_its_kader(app, rt, clock):
+    desa_alert(app, rt)
+    clock.advance(minutes=3)
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300200")).scalar_one()
+        _ids, escalated = lifecycle.decline(
+            s, alert, actor(s, BUDI), "di luar kota", rt.clock.now(), rt.settings
+        )
+        assert not escalated and alert.status == "open" and alert.level == 1
+    assert sent_to(rt, PIKET) == []
+    assert len(sent_to(rt, ANI)) == 2 and "TOLAK 300200" in sent_to(rt, ANI)[-1]
+    assert len(sent_to(rt, BUDI)) == 1  # not back to the one who said no
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300200")).scalar_one()
+        _ids, escalated = lifecycle.decline(
+            s, alert, actor(s, ANI), "sedang sakit", rt.clock.now(), rt.settings
+        )
+        assert escalated and alert.status == "escalated"  # no kader of it left
+    assert len(sent_to(rt, BUDI)) == 2  # Budi declined before: only the notice
+    (esc,) = sent_to(rt, PIKET)
+    assert esc.startswith("ESKALASI ref 300200: ditolak oleh Kader Ani (sedang sakit)")
+    for phone in (ANI, BUDI, SARI):
+        assert "Ref 300200 dieskalasi ke puskesmas, 3 menit" in sent_to(rt, phone)[-1]
+
+
+def test_tolak_by_the_bidan_of_a_desa_alert_goes_to_a_dusun_kader(app, rt):
+    desa_alert(app, rt, urgency="routine")
+    with app.app_context(), transaction(rt.session_factory) as s:
+        alert = s.execute(select(Alert).where(Alert.ref == "300200")).scalar_one()
+        _ids, escalated = lifecycle.decline(
+            s, alert, actor(s, SARI), "menolong persalinan", rt.clock.now(), rt.settings
+        )
+        assert not escalated and alert.escalate_at is not None
+    assert len(sent_to(rt, ANI)) == 2 and sent_to(rt, PIKET) == []
+
+
 def test_the_escalation_notice_of_a_desa_alert_goes_to_everyone_it_was_sent_to(app, rt, clock):
     desa_alert(app, rt)
     clock.advance(minutes=16)
