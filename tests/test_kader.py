@@ -228,7 +228,7 @@ def test_imun_records_and_stops_reminders(client, rt):
     [
         ("{cid} XYZ", "Jenis XYZ tidak dikenal"),
         ("99999 BCG", "Anak nomor 99999 tidak ditemukan."),
-        ("abc BCG", "Tidak ada warga bernama \"abc\" di wilayah Anda."),  # read as a name
+        ("abc BCG", 'Tidak ada warga bernama "abc" di wilayah Anda.'),  # read as a name
         ("12345678901234567890 BCG", "tidak ditemukan"),  # no 500 on a huge number
         ("{cid} BCG 2026-13-01", "Tanggal 2026-13-01 tidak valid"),
         ("{cid} BCG 2027-01-01", "BCG tanggal 2027-01-01 belum terjadi"),

@@ -176,8 +176,8 @@ def run_job(name: str, rt) -> None:
 
 def run_setup(spec: dict, rt) -> None:
     """`setup: {household: {phone, name, area, persons: [{name, sex, birth_date, hpht,
-    delivery_date, given: {BCG: 2026-09-01}}]}}`: a registered, consenting household (the registration
-    conversation has transcripts of its own), optionally with doses already recorded."""
+    delivery_date, given: {BCG: 2026-09-01}}]}}`: a registered, consenting household (the
+    registration conversation has transcripts of its own), optionally with doses recorded."""
     spec = spec["household"]
     now = to_db(rt.clock.now())
     with transaction(rt.session_factory) as s:
