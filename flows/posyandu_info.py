@@ -15,9 +15,9 @@ from scheduler.planner import expand_posyandu
 _POSYANDU = re.compile(r"\bposyandu\w*\b")
 _WHEN = re.compile(
     r"\b(kapan|kpn|iraha|tanggal|tgl|jam|hari apa|dinten naon|dimana|di mana|mana|buka|"
-    r"jadwalna|jadwale|jadwalnya|kapanan|pukul|kapan aja)\b|\?"
+    r"jadwalna|jadwale|jadwalnya|kapanan|pukul|kapan aja)\b"
 )
-_NOT = re.compile(r"\b(daftar|batal|ganti)\b")
+_NOT = re.compile(r"\b(daftar|batal|ganti|bpjs|biaya|bayar|gratis)\b")
 LOOKAHEAD_DAYS = 70  # the next two posyandu days of a monthly rule
 
 
