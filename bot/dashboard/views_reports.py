@@ -50,6 +50,13 @@ STATUS_FILTERS = {
 }
 
 
+LIMIT, CSV_LIMIT = 500, 20_000  # rows on a page, rows in a CSV download
+
+
+def _limit() -> int:
+    return CSV_LIMIT if core.wants_csv() else LIMIT
+
+
 @bp.get("/laporan")
 def reports():
     """Symptom reports and complaints, newest first; filter by kind and status."""
@@ -64,9 +71,7 @@ def reports():
         q = q.where(Report.status.in_(statuses))
     rows = [
         report_row(r, c, p, areas)
-        for r, c, p in s.execute(
-            q.order_by(Report.created_at.desc()).limit(20_000 if core.wants_csv() else 500)
-        ).all()
+        for r, c, p in s.execute(q.order_by(Report.created_at.desc()).limit(_limit())).all()
     ]
     if core.wants_csv():
         return core.csv_response("laporan", REPORT_COLUMNS, rows)
@@ -160,9 +165,7 @@ def alerts():
     statuses = ALERT_FILTERS[status]
     if statuses is not None:
         q = q.where(Alert.status.in_(statuses))
-    found = s.execute(
-        q.order_by(Alert.created_at.desc()).limit(20_000 if core.wants_csv() else 500)
-    ).all()
+    found = s.execute(q.order_by(Alert.created_at.desc()).limit(_limit())).all()
     rows = [alert_row(a, c, p, areas) for a, c, p in found]
     active = [r for r in rows if r["aktif"]]
     active.sort(key=lambda r: (not r["darurat"], ALERT_RANK.get(r["status_kode"], 9), r["waktu"]))
