@@ -109,6 +109,7 @@ def validate(s: dict[str, Any]) -> None:
     _require_str(s, ("channels", "sms_from"))
     _require_choice(s, ("sending", "backend"), {"log", "twilio"})
     _require_bool(s, ("sending", "status_callback"))
+    _require_bool(s, ("sending", "replies_in_twiml"))
     _require_int(s, ("sending", "max_attempts"), 1, 50)
     _require_int(s, ("sending", "retry_base_seconds"), 1, 86_400)
     _require_int(s, ("sending", "failures_before_pause"), 1, 100)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import queue as queues
 import threading
 import time
 from dataclasses import dataclass, field
@@ -284,6 +286,47 @@ class Outbox:
         """Send several messages one after another (each claimed just before it is sent)."""
         return {message_id: self.deliver(message_id) for message_id in ids}
 
+    def deliver_soon(self, ids: list[int]) -> None:
+        """Send these messages from this process's background sender, after the response.
+
+        Nothing is lost if the process dies first: the rows stay queued for the dispatcher."""
+        if not ids:
+            return
+        self._background().put(list(ids))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until the background sender has nothing left (tests and shutdown)."""
+        pending = self._pending
+        if pending is None or pending[0] != os.getpid():
+            return True
+        deadline = time.monotonic() + timeout
+        while pending[1].unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not pending[1].unfinished_tasks
+
+    _pending: tuple[int, queues.Queue] | None = None
+
+    def _background(self) -> queues.Queue:
+        """One sender thread per process, started on first use (so after a gunicorn fork)."""
+        with _START_LOCK:
+            if self._pending is None or self._pending[0] != os.getpid():
+                pending: queues.Queue = queues.Queue()
+                self._pending = (os.getpid(), pending)
+                threading.Thread(
+                    target=self._run_background, args=(pending,), name="outbox", daemon=True
+                ).start()
+            return self._pending[1]
+
+    def _run_background(self, pending: queues.Queue) -> None:
+        while True:
+            ids = pending.get()
+            try:
+                self.deliver_many(ids)
+            except Exception:
+                log.exception("background delivery failed; left to the dispatcher")
+            finally:
+                pending.task_done()
+
     def release_stale(self) -> int:
         """Messages left in `sending` by a dispatcher that died go back to the queue."""
         now = to_db(self.clock.now())
@@ -340,6 +383,63 @@ class Outbox:
             )
 
 
+_START_LOCK = threading.Lock()
+
+
+def hand_over(
+    factory: sessionmaker, ids: list[int], channel: str, now: datetime
+) -> list[tuple[int, str]]:
+    """Mark queued replies as sent in the webhook's TwiML response; returns (id, body) of
+    those handed over, in order. Twilio's status callback later gives them their SID."""
+    if not ids:
+        return []
+    try:
+        rows = _mark_sent(factory, ids, channel, now)
+    except _Raced:
+        return []
+    for _ in rows:
+        metrics.sent(channel, "sent")
+    return [(r.id, r.body) for r in rows]
+
+
+def _mark_sent(factory: sessionmaker, ids: list[int], channel: str, now: datetime) -> list:
+    with transaction(factory) as s:
+        rows = s.execute(
+            select(OutboundMessage.id, OutboundMessage.body)
+            .where(
+                OutboundMessage.id.in_(ids),
+                OutboundMessage.channel == channel,
+                OutboundMessage.status == "queued",
+            )
+            .order_by(OutboundMessage.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        values = {
+            "status": "sent",
+            "attempts": OutboundMessage.attempts + 1,
+            "sent_at": to_db(now),
+            "updated_at": to_db(now),
+        }
+
+        def mark(*where) -> int:
+            return s.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.status == "queued", *where)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+        if mark(OutboundMessage.id.in_([r.id for r in rows])) != len(rows):
+            raise _Raced()  # a dispatcher took one between our read and write: roll back
+    return rows
+
+
+class _Raced(Exception):
+    """hand_over lost a row to a dispatcher; the caller sends them all through the API."""
+
+
 def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:
     contact = session.get(Contact, contact_id)
     if contact is not None and not contact.opted_out:
@@ -348,12 +448,25 @@ def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:
 
 
 def record_status(
-    session: Session, provider_id: str, status: str, error_code: str | None, now: datetime
+    session: Session,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+    outbound_id: int | None = None,
 ) -> str:
-    """Apply a Twilio status callback; returns 'updated', 'ignored' or 'unknown'."""
+    """Apply a Twilio status callback; returns 'updated', 'ignored' or 'unknown'.
+
+    `outbound_id` comes from the callback URL of a reply sent in TwiML: its first callback
+    gives that row the SID Twilio created for it."""
     msg = session.execute(
         select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_id)
     ).scalar_one_or_none()
+    if msg is None and outbound_id is not None:
+        msg = session.get(OutboundMessage, outbound_id)
+        if msg is None or msg.provider_message_id is not None:
+            return "unknown"
+        msg.provider_message_id = provider_id
     if msg is None:
         return "unknown"
     if (

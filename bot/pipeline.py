@@ -44,17 +44,24 @@ class InboundResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     outbound_ids: list[int] = field(default_factory=list)
     nlu: dict[str, Any] | None = None
+    reply_ids: list[int] = field(default_factory=list)  # the answers to the sender, in order
+    twiml: list[tuple[int, str]] = field(default_factory=list)  # (id, body) for the TwiML response
 
 
-def handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
-    """Process one inbound message end to end (counted and timed in the metrics)."""
+def handle_inbound(cmd: InboundCommand, rt, *, twiml: bool = False) -> InboundResult:
+    """Process one inbound message end to end (counted and timed in the metrics).
+
+    With `twiml`, the answers to the sender are not sent through the API: they are marked
+    sent and returned in `result.twiml` for the webhook's TwiML response, and the other
+    messages (alerts to health workers) go out from the background sender after the
+    response. Without it, everything is delivered right after the commit."""
     started = time.perf_counter()
-    result = _handle_inbound(cmd, rt)
+    result = _handle_inbound(cmd, rt, twiml)
     metrics.inbound(cmd.channel, result.status, time.perf_counter() - started)
     return result
 
 
-def _handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
+def _handle_inbound(cmd: InboundCommand, rt, twiml: bool = False) -> InboundResult:
     """Process one inbound message end to end; replies are sent after the commit.
 
     A transient database error runs the whole transaction once more (the provider message id
@@ -90,16 +97,23 @@ def _handle_inbound(cmd: InboundCommand, rt) -> InboundResult:
             break
     if result is None:
         result = retry_transient(lambda: _store_failed(cmd, phone, now, rt))
-    _after_commit(result, phone, rt)
+    _after_commit(result, phone, rt, cmd.channel if twiml else None)
     return result
 
 
-def _after_commit(result: InboundResult, phone: str, rt) -> None:
+def _after_commit(result: InboundResult, phone: str, rt, twiml_channel: str | None) -> None:
     """Send the replies and re-plan; a failure here leaves the queued replies to the
     dispatcher and the planning to the daily job, never fails the stored message."""
     try:
-        if result.outbound_ids:
-            rt.outbox.deliver_many(result.outbound_ids)
+        rest = result.outbound_ids
+        if twiml_channel is not None:
+            result.twiml = outbox.hand_over(
+                rt.session_factory, result.reply_ids, twiml_channel, rt.clock.now()
+            )
+            handed = {message_id for message_id, _ in result.twiml}
+            rt.outbox.deliver_soon([i for i in rest if i not in handed])
+        elif rest:
+            rt.outbox.deliver_many(rest)
     except Exception:
         log.exception("delivery after inbound from %s failed; left to the dispatcher", mask(phone))
     try:
@@ -202,23 +216,20 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
         contact.last_inbound_at = to_db(now)
         extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
-        ids = (
-            [
-                outbox.queue(
-                    s,
-                    key=f"reply:{inbound.id}:{i}",
-                    to_phone=phone,
-                    channel=contact.channel,
-                    body=reply,
-                    now=now,
-                    contact_id=contact.id,
-                    inbound_id=inbound.id,
-                ).id
-                for i, reply in enumerate(step.replies)
-            ]
-            + extra_ids
-            + kader_ids
-        )
+        reply_ids = [
+            outbox.queue(
+                s,
+                key=f"reply:{inbound.id}:{i}",
+                to_phone=phone,
+                channel=contact.channel,
+                body=reply,
+                now=now,
+                contact_id=contact.id,
+                inbound_id=inbound.id,
+            ).id
+            for i, reply in enumerate(step.replies)
+        ]
+        ids = reply_ids + extra_ids + kader_ids
         log.info(
             "inbound %s from %s: intent=%s events=%s replies=%d",
             inbound.id,
@@ -227,7 +238,9 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
             [e["type"] for e in step.events],
             len(ids),
         )
-        return InboundResult("processed", list(step.replies), list(step.events), ids, parsed)
+        return InboundResult(
+            "processed", list(step.replies), list(step.events), ids, parsed, reply_ids
+        )
 
 
 def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResult:
@@ -258,7 +271,7 @@ def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> Inbound
             contact_id=contact.id,
             inbound_id=inbound.id,
         )
-        return InboundResult("error", [reply], [], [msg.id])
+        return InboundResult("error", [reply], [], [msg.id], reply_ids=[msg.id])
 
 
 def _duplicate(cmd: InboundCommand, rt) -> InboundResult | None:

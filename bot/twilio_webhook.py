@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.db import retry_transient, transaction
 from bot.outbox import record_status
@@ -54,8 +55,24 @@ def inbound() -> Response:
     if body is None and request.form.get("ButtonPayload"):
         body = request.form["ButtonPayload"]
     cmd = InboundCommand(channel, sender, body or "", sid)
-    handle_inbound(cmd, _rt())
-    return _twiml()  # replies go through the outbox, not inline TwiML
+    rt = _rt()
+    result = handle_inbound(cmd, rt, twiml=rt.settings["sending"]["replies_in_twiml"])
+    return _reply_twiml(result.twiml, rt.settings)
+
+
+def _reply_twiml(replies: list[tuple[int, str]], settings: dict) -> Response:
+    """The answers in the response itself: Twilio sends them without an API call from us.
+    Each carries a status callback naming its outbox row, which gets the SID from it."""
+    if not replies:
+        return _twiml()
+    response = MessagingResponse()
+    base = settings["channels"]["public_base_url"].rstrip("/")
+    for message_id, body in replies:
+        if settings["sending"]["status_callback"]:
+            response.message(body, action=f"{base}/twilio/status?ob={message_id}")
+        else:
+            response.message(body)
+    return Response(str(response), status=200, mimetype="text/xml")
 
 
 @bp.post("/status")
@@ -70,10 +87,13 @@ def status() -> Response:
         return Response("MessageSid is malformed", status=400, mimetype="text/plain")
     rt = _rt()
     code = error_code(request.form.get("ErrorCode"))
+    outbound_id = request.args.get("ob", "")
+    ok = outbound_id.isascii() and outbound_id.isdigit() and len(outbound_id) < 19
+    outbound_id = int(outbound_id) if ok else None
 
     def apply() -> None:
         with transaction(rt.session_factory) as s:
-            record_status(s, sid, new_status, code, rt.clock.now())
+            record_status(s, sid, new_status, code, rt.clock.now(), outbound_id)
 
     retry_transient(apply)  # idempotent: a status only moves forward
     return Response("", status=204)

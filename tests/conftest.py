@@ -140,23 +140,35 @@ def app(db_url, clock, nlu):
     app.extensions["jemput_bola"].engine.dispose()
 
 
+def _twilio_settings(twilio, replies_in_twiml: bool) -> dict:
+    return {
+        "sending.backend": "twilio",
+        "sending.replies_in_twiml": replies_in_twiml,
+        "twilio.account_sid": ACCOUNT_SID,
+        "twilio.auth_token": AUTH_TOKEN,
+        "twilio.api_base_url": twilio.url,
+        "channels.public_base_url": "https://jemput.example.org",
+    }
+
+
 @pytest.fixture
 def twilio_app(db_url, clock, nlu, twilio):
-    """The app sending through the real twilio client to the local fake server."""
-    app = make_app(
-        db_url,
-        clock,
-        nlu,
-        **{
-            "sending.backend": "twilio",
-            "twilio.account_sid": ACCOUNT_SID,
-            "twilio.auth_token": AUTH_TOKEN,
-            "twilio.api_base_url": twilio.url,
-            "channels.public_base_url": "https://jemput.example.org",
-        },
-    )
+    """The app sending every message, answers included, through the real twilio client to
+    the local fake server (`sending.replies_in_twiml: false`)."""
+    app = make_app(db_url, clock, nlu, **_twilio_settings(twilio, False))
     yield app
     app.extensions["jemput_bola"].engine.dispose()
+
+
+@pytest.fixture
+def twiml_app(db_url, clock, nlu, twilio):
+    """The app as configured by default: answers in the webhook's TwiML, the rest through
+    the twilio client (from the background sender) to the local fake server."""
+    app = make_app(db_url, clock, nlu, **_twilio_settings(twilio, True))
+    yield app
+    rt = app.extensions["jemput_bola"]
+    rt.outbox.wait_idle()
+    rt.engine.dispose()
 
 
 @pytest.fixture
