@@ -98,13 +98,18 @@ def queue(
     kind: str = "reply",
     contact_id: int | None = None,
     inbound_id: int | None = None,
+    in_twiml: bool = False,
 ) -> OutboundMessage:
-    """Add a message to the outbox once per idempotency key (a second call returns the first)."""
-    existing = session.execute(
-        select(OutboundMessage).where(OutboundMessage.idempotency_key == key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
+    """Add a message to the outbox once per idempotency key (a second call returns the first).
+
+    `in_twiml`: an answer going out in the webhook's TwiML response, stored as sent at once
+    (its key names the new inbound row, so it cannot exist yet)."""
+    if not in_twiml:
+        existing = session.execute(
+            select(OutboundMessage).where(OutboundMessage.idempotency_key == key)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
     msg = OutboundMessage(
         idempotency_key=key,
         to_phone=to_phone,
@@ -113,13 +118,14 @@ def queue(
         kind=kind,
         contact_id=contact_id,
         inbound_id=inbound_id,
-        status="queued",
-        attempts=0,
+        status="sent" if in_twiml else "queued",
+        attempts=1 if in_twiml else 0,
         next_attempt_at=to_db(now),
+        sent_at=to_db(now) if in_twiml else None,
         created_at=to_db(now),
         updated_at=to_db(now),
     )
-    if session.get_bind().dialect.name != "postgresql":
+    if in_twiml or session.get_bind().dialect.name != "postgresql":
         session.add(msg)  # SQLite: one writer at a time, no concurrent insert of the same key
         session.flush()
         return msg
@@ -384,60 +390,6 @@ class Outbox:
 
 
 _START_LOCK = threading.Lock()
-
-
-def hand_over(
-    factory: sessionmaker, ids: list[int], channel: str, now: datetime
-) -> list[tuple[int, str]]:
-    """Mark queued replies as sent in the webhook's TwiML response; returns (id, body) of
-    those handed over, in order. Twilio's status callback later gives them their SID."""
-    if not ids:
-        return []
-    try:
-        rows = _mark_sent(factory, ids, channel, now)
-    except _Raced:
-        return []
-    for _ in rows:
-        metrics.sent(channel, "sent")
-    return [(r.id, r.body) for r in rows]
-
-
-def _mark_sent(factory: sessionmaker, ids: list[int], channel: str, now: datetime) -> list:
-    with transaction(factory) as s:
-        rows = s.execute(
-            select(OutboundMessage.id, OutboundMessage.body)
-            .where(
-                OutboundMessage.id.in_(ids),
-                OutboundMessage.channel == channel,
-                OutboundMessage.status == "queued",
-            )
-            .order_by(OutboundMessage.id)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if not rows:
-            return []
-        values = {
-            "status": "sent",
-            "attempts": OutboundMessage.attempts + 1,
-            "sent_at": to_db(now),
-            "updated_at": to_db(now),
-        }
-
-        def mark(*where) -> int:
-            return s.execute(
-                update(OutboundMessage)
-                .where(OutboundMessage.status == "queued", *where)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-
-        if mark(OutboundMessage.id.in_([r.id for r in rows])) != len(rows):
-            raise _Raced()  # a dispatcher took one between our read and write: roll back
-    return rows
-
-
-class _Raced(Exception):
-    """hand_over lost a row to a dispatcher; the caller sends them all through the API."""
 
 
 def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:

@@ -44,17 +44,17 @@ class InboundResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     outbound_ids: list[int] = field(default_factory=list)
     nlu: dict[str, Any] | None = None
-    reply_ids: list[int] = field(default_factory=list)  # the answers to the sender, in order
     twiml: list[tuple[int, str]] = field(default_factory=list)  # (id, body) for the TwiML response
+    twiml_channel: str | None = None  # the channel of those
 
 
 def handle_inbound(cmd: InboundCommand, rt, *, twiml: bool = False) -> InboundResult:
     """Process one inbound message end to end (counted and timed in the metrics).
 
-    With `twiml`, the answers to the sender are not sent through the API: they are marked
-    sent and returned in `result.twiml` for the webhook's TwiML response, and the other
-    messages (alerts to health workers) go out from the background sender after the
-    response. Without it, everything is delivered right after the commit."""
+    With `twiml`, the answers to the sender on the channel it wrote from are not sent through
+    the API: they are stored as sent and returned in `result.twiml` for the webhook's TwiML
+    response, and the other messages (alerts to health workers) go out from the background
+    sender after the response. Without it, everything is delivered right after the commit."""
     started = time.perf_counter()
     result = _handle_inbound(cmd, rt, twiml)
     metrics.inbound(cmd.channel, result.status, time.perf_counter() - started)
@@ -78,10 +78,10 @@ def _handle_inbound(cmd: InboundCommand, rt, twiml: bool = False) -> InboundResu
     while attempts < 3:
         attempts += 1
         try:
-            result = _process(cmd, phone, now, rt)
+            result = _process(cmd, phone, now, rt, twiml)
             break
         except IntegrityError:
-            duplicate = retry_transient(lambda: _duplicate(cmd, rt))
+            duplicate = retry_transient(lambda: _duplicate(cmd, rt, twiml))
             if duplicate is not None:  # the same message committed by a concurrent request
                 return duplicate
             # otherwise a fresh reference code collided: run again with a new one
@@ -96,22 +96,21 @@ def _handle_inbound(cmd: InboundCommand, rt, twiml: bool = False) -> InboundResu
             log.exception("inbound from %s failed; stored for follow-up", mask(phone))
             break
     if result is None:
-        result = retry_transient(lambda: _store_failed(cmd, phone, now, rt))
-    _after_commit(result, phone, rt, cmd.channel if twiml else None)
+        result = retry_transient(lambda: _store_failed(cmd, phone, now, rt, twiml))
+    _after_commit(result, phone, rt, twiml)
     return result
 
 
-def _after_commit(result: InboundResult, phone: str, rt, twiml_channel: str | None) -> None:
+def _after_commit(result: InboundResult, phone: str, rt, twiml: bool) -> None:
     """Send the replies and re-plan; a failure here leaves the queued replies to the
     dispatcher and the planning to the daily job, never fails the stored message."""
     try:
-        rest = result.outbound_ids
-        if twiml_channel is not None:
-            result.twiml = outbox.hand_over(
-                rt.session_factory, result.reply_ids, twiml_channel, rt.clock.now()
-            )
-            handed = {message_id for message_id, _ in result.twiml}
-            rt.outbox.deliver_soon([i for i in rest if i not in handed])
+        in_twiml = {message_id for message_id, _ in result.twiml}
+        for _ in result.twiml if result.status != "duplicate" else ():
+            metrics.sent(result.twiml_channel, "sent")
+        rest = [i for i in result.outbound_ids if i not in in_twiml]
+        if twiml:
+            rt.outbox.deliver_soon(rest)
         elif rest:
             rt.outbox.deliver_many(rest)
     except Exception:
@@ -159,10 +158,10 @@ def _replan(phone: str, rt) -> None:
             log.exception("re-planning after a registration change failed")
 
 
-def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResult:
+def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) -> InboundResult:
     with transaction(rt.session_factory) as s:
         if _seen(s, cmd.provider_message_id):
-            return _replies_of(s, cmd.provider_message_id, "duplicate")
+            return _replies_of(s, cmd.provider_message_id, "duplicate", twiml)
         contact = _contact(s, phone, cmd.channel, now)
         conv = s.execute(
             select(Conversation).where(Conversation.contact_id == contact.id)
@@ -216,7 +215,8 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
         contact.last_inbound_at = to_db(now)
         extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
-        reply_ids = [
+        in_twiml = twiml and contact.channel == cmd.channel
+        answers = [
             outbox.queue(
                 s,
                 key=f"reply:{inbound.id}:{i}",
@@ -226,10 +226,11 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
                 now=now,
                 contact_id=contact.id,
                 inbound_id=inbound.id,
-            ).id
+                in_twiml=in_twiml,
+            )
             for i, reply in enumerate(step.replies)
         ]
-        ids = reply_ids + extra_ids + kader_ids
+        ids = [a.id for a in answers] + extra_ids + kader_ids
         log.info(
             "inbound %s from %s: intent=%s events=%s replies=%d",
             inbound.id,
@@ -238,16 +239,20 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResul
             [e["type"] for e in step.events],
             len(ids),
         )
-        return InboundResult(
-            "processed", list(step.replies), list(step.events), ids, parsed, reply_ids
-        )
+        result = InboundResult("processed", list(step.replies), list(step.events), ids, parsed)
+        if in_twiml:
+            result.twiml = [(a.id, a.body) for a in answers]
+            result.twiml_channel = cmd.channel
+        return result
 
 
-def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> InboundResult:
+def _store_failed(
+    cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool = False
+) -> InboundResult:
     """Keep the message and apologise, so nothing is lost when a flow fails."""
     with transaction(rt.session_factory) as s:
         if _seen(s, cmd.provider_message_id):
-            return _replies_of(s, cmd.provider_message_id, "duplicate")
+            return _replies_of(s, cmd.provider_message_id, "duplicate", twiml)
         contact = _contact(s, phone, cmd.channel, now)
         inbound = InboundMessage(
             provider_message_id=cmd.provider_message_id,
@@ -261,6 +266,7 @@ def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> Inbound
         s.add(inbound)
         s.flush()
         reply = rt.catalog.t("menu.error")
+        in_twiml = twiml and contact.channel == cmd.channel
         msg = outbox.queue(
             s,
             key=f"reply:{inbound.id}:0",
@@ -270,15 +276,19 @@ def _store_failed(cmd: InboundCommand, phone: str, now: datetime, rt) -> Inbound
             now=now,
             contact_id=contact.id,
             inbound_id=inbound.id,
+            in_twiml=in_twiml,
         )
-        return InboundResult("error", [reply], [], [msg.id], reply_ids=[msg.id])
+        result = InboundResult("error", [reply], [], [msg.id])
+        if in_twiml:
+            result.twiml, result.twiml_channel = [(msg.id, msg.body)], cmd.channel
+        return result
 
 
-def _duplicate(cmd: InboundCommand, rt) -> InboundResult | None:
+def _duplicate(cmd: InboundCommand, rt, twiml: bool = False) -> InboundResult | None:
     with transaction(rt.session_factory) as s:
         if not _seen(s, cmd.provider_message_id):
             return None
-        return _replies_of(s, cmd.provider_message_id, "duplicate")
+        return _replies_of(s, cmd.provider_message_id, "duplicate", twiml)
 
 
 def _seen(s: Session, provider_id: str) -> bool:
@@ -290,14 +300,25 @@ def _seen(s: Session, provider_id: str) -> bool:
     )
 
 
-def _replies_of(s: Session, provider_id: str, status: str) -> InboundResult:
+def _replies_of(s: Session, provider_id: str, status: str, twiml: bool = False) -> InboundResult:
+    """The answers already stored for a message seen before. For a webhook Twilio sent again,
+    the TwiML answers it never confirmed (no status callback yet) go in the response again:
+    Twilio repeats a webhook only when it did not get the first response."""
     rows = s.execute(
-        select(OutboundMessage.body)
+        select(OutboundMessage)
         .join(InboundMessage, OutboundMessage.inbound_id == InboundMessage.id)
         .where(InboundMessage.provider_message_id == provider_id)
         .order_by(OutboundMessage.id)
     ).scalars()
-    return InboundResult(status, list(rows))
+    rows = list(rows)
+    result = InboundResult(status, [r.body for r in rows])
+    if twiml:
+        result.twiml = [
+            (r.id, r.body)
+            for r in rows
+            if r.kind == "reply" and r.status == "sent" and r.provider_message_id is None
+        ]
+    return result
 
 
 def _contact(s: Session, phone: str, channel: str, now: datetime) -> Contact:

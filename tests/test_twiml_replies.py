@@ -81,9 +81,17 @@ def test_an_emergency_is_answered_in_twiml_and_alerts_go_through_the_api(
     assert all(r["To"] != f"whatsapp:{PHONE}" for r in twilio.sent)  # the answer was TwiML
 
 
-def test_a_repeated_message_sid_gets_an_empty_response_and_nothing_twice(tclient, twiml_app):
+def test_a_repeated_webhook_repeats_only_the_answers_twilio_never_confirmed(tclient, twiml_app):
+    """Twilio sends a webhook again only when it did not get our response: the answers are
+    then sent again, once; after their status callback, a repeat gets an empty response."""
     params = inbound("halo")
-    assert len(messages(post(tclient, "/twilio/inbound", params))) == 1
+    (first,) = messages(post(tclient, "/twilio/inbound", params))
+    (again,) = messages(post(tclient, "/twilio/inbound", params))
+    assert again.text == first.text and again.get("action") == first.get("action")
+    assert len(rows(twiml_app)) == 1
+    action = urlsplit(first.get("action"))
+    callback = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "sent"}
+    assert post(tclient, f"{action.path}?{action.query}", callback).status_code == 204
     assert messages(post(tclient, "/twilio/inbound", params)) == []
     assert len(rows(twiml_app)) == 1
 
