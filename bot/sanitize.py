@@ -14,18 +14,23 @@ MAX_BODY = 20_000  # stored as received up to this size
 _SURROGATES = re.compile(r"[\ud800-\udfff]")  # lone halves: UTF-8 cannot encode them
 # C0 and C1 control characters except tab and newline (NUL: PostgreSQL refuses it in text)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi embeddings/overrides/isolates (U+202E shows the rest of a forwarded message reversed on
+# a worker's phone) and invisible word breakers (U+200B, U+2060, BOM) that can hide a word
+# such as "kej\u200bang" from the danger signs. Joiners (U+200C/D) stay: emoji need them.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _MESSAGE_ID = re.compile(r"[!-~]{1,64}")  # printable ASCII, no spaces (Twilio: SM + 32 hex)
 _ERROR_CODE = re.compile(r"\d{1,10}")
 
 
 def clean_text(text: str | None, max_chars: int = MAX_BODY) -> str:
     """Text as we store it and hand it to the NLU: a lone surrogate becomes U+FFFD, line ends
-    become '\\n', other control characters (NUL, ESC, BEL, C1...) are dropped; bounded size."""
+    become '\\n', other control characters (NUL, ESC, BEL, C1...), bidi overrides and
+    invisible word breakers are dropped; bounded size."""
     if not text:
         return ""
     clean = _SURROGATES.sub("\ufffd", text)
     clean = clean.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", clean)[:max_chars]
+    return _INVISIBLE.sub("", _CONTROLS.sub("", clean))[:max_chars]
 
 
 def valid_message_id(value: object, max_chars: int = 64) -> bool:

@@ -34,6 +34,10 @@ PERSON_MATCH = {
     "grandmother": ("elderly",),
     "grandfather": ("elderly",),
 }
+# the sex a word implies: "bojoku" is never the man of the house
+PERSON_SEX = {"wife": "P", "mother": "P", "grandmother": "P"} | dict.fromkeys(
+    ("husband", "father", "grandfather"), "L"
+)
 COMPLAINT_CATEGORIES = (
     ("staff", r"petugas|judes|galak|kasar|jutek|marah|bentak|ramah|perawat|dokter|bidan"),
     ("waiting_time", r"lama|antri|antre|nunggu|menunggu|ngantri|ngantre|lelet"),
@@ -72,12 +76,25 @@ def find_person(msg: Message, ctx: Context) -> PersonInfo | None:
         stages = PERSON_MATCH.get(value)
         if not stages:
             continue
-        hits = [p for p in ctx.household if life_stage(p, today) in stages]
+        sex = PERSON_SEX.get(value)
+        if sex is not None and _adults(ctx) < 2:
+            continue  # "bapakku" from the one adult on record: his father, not himself
+        hits = [
+            p
+            for p in ctx.household
+            if life_stage(p, today) in stages and (sex is None or p.sex in (None, sex))
+        ]
         if len(hits) == 1:
             return hits[0]
     if len(ctx.household) == 1 and (not wanted or wanted == ["self"]) and not said:
         return ctx.household[0]
     return None
+
+
+def _adults(ctx: Context) -> int:
+    today = ctx.today()
+    grown = {"adult", "pregnant", "postpartum", "elderly"}
+    return sum(life_stage(p, today) in grown for p in ctx.household)
 
 
 def _person_words(lowered: str) -> list[str]:
@@ -233,9 +250,64 @@ def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = Tr
     elif result.urgency != "emergency":
         return None
     about = slots.get("about") or about_text(msg, ctx, result.stages)
-    if open_emergency(ctx):
-        return _update(ctx, msg.text, result, symptoms)
+    found = open_emergency(ctx)
+    if found and _same_subject(found, msg, ctx, person):
+        return _update(ctx, msg.text, result, symptoms, person)
     return _emergency(ctx, result, text, symptoms, person, about)
+
+
+def _after_loss(ctx: Context, person: PersonInfo | None) -> bool:
+    """The weeks after a miscarriage (the life stage says postpartum, for the danger signs):
+    the words for her must not speak of a birth. Nobody named: the household's one woman in
+    those weeks, if no other woman of the household has just given birth."""
+    today = ctx.today()
+    if person is not None:
+        return life_stage(person, today) == "postpartum" and person.pregnancy_outcome == "loss"
+    recent = [p for p in ctx.household if life_stage(p, today) == "postpartum"]
+    return bool(recent) and all(p.pregnancy_outcome == "loss" for p in recent)
+
+
+def advice_key(ctx: Context, result: TriageResult, person: PersonInfo | None) -> str:
+    key = result.advice_key or "danger.general"
+    return "after_loss.advice" if key == "danger.postpartum" and _after_loss(ctx, person) else key
+
+
+def sign_labels(ctx: Context, matched: list[str], person: PersonInfo | None) -> list[str]:
+    """The danger signs as a kader reads them ("perdarahan banyak setelah keguguran")."""
+    loss = _after_loss(ctx, person)
+    keys = [
+        f"after_loss.{rule_id}"
+        if loss and rule_id in AFTER_LOSS_SIGNS
+        else f"danger_sign.{rule_id}"
+        for rule_id in matched
+    ]
+    return list(dict.fromkeys(ctx.t(key) for key in keys))
+
+
+AFTER_LOSS_SIGNS = frozenset(
+    {
+        "postpartum_bleeding",
+        "postpartum_fever",
+        "postpartum_foul_discharge",
+        "postpartum_convulsion",
+    }
+)
+_ONE_CHILD = {"bayi": "anak", "balita": "anak"}  # one small child, whatever the word for her
+
+
+def _same_subject(found: dict, msg: Message, ctx: Context, person: PersonInfo | None) -> bool:
+    """Whether a new danger sign is about the person of the open emergency: the same member,
+    or the same word for them ("anak" and "anakku"), or no word at all ("sekarang gak sadar").
+    The wife's bleeding after the child's seizure is a second emergency, with its own alert."""
+    if person is not None and found.get("person_id") is not None:
+        return person.id == found["person_id"]
+    codes = [v for v in _entities(msg, "person") if v in PERSON_WORDS]
+    codes += _person_words(msg.text.lower())
+    words = {ctx.t(f"person.{code}") for code in codes}
+    before = {part.strip() for part in str(found.get("about") or "").split(",")} - {""}
+    if not words or not before:
+        return True
+    return bool({_ONE_CHILD.get(w, w) for w in words} & {_ONE_CHILD.get(w, w) for w in before})
 
 
 def open_emergency(ctx: Context) -> dict | None:
@@ -245,7 +317,11 @@ def open_emergency(ctx: Context) -> dict | None:
 
 
 def _update(
-    ctx: Context, text: str, result: TriageResult | None = None, symptoms: list[str] = ()
+    ctx: Context,
+    text: str,
+    result: TriageResult | None = None,
+    symptoms: list[str] = (),
+    person: PersonInfo | None = None,
 ) -> Step:
     """More about an open emergency: it goes to the same alert, not a new one."""
     found = open_emergency(ctx)
@@ -259,11 +335,11 @@ def _update(
         "text": text[:MAX_REPORT_TEXT],
         "symptoms": list(symptoms),
         "matched": matched,
-        "signs": list(dict.fromkeys(ctx.t(f"danger_sign.{rule_id}") for rule_id in matched)),
+        "signs": sign_labels(ctx, matched, person),
     }
     replies = []
     if result is not None:
-        replies.append(ctx.t(result.advice_key or "danger.general"))
+        replies.append(ctx.t(advice_key(ctx, result, person)))
     replies.append(
         ctx.t("report.emergency_update" if matched else "report.followup_forwarded", ref=ref)
     )
@@ -301,6 +377,8 @@ def emergency_followup(state: State, msg: Message, ctx: Context) -> Step | None:
         return None
     if msg.intent in NOT_FOLLOWUP or msg.text.strip() in {"1", "2", "3", "4", "5"}:
         return None
+    if not any(ch.isalnum() for ch in msg.text):
+        return None  # "🙏🙏", "😭": not worth a message to every worker on the alert
     if msg.intent == "ask_info" and info.find_topic(msg.text) is not None:
         return None
     return _update(ctx, msg.text)
@@ -322,12 +400,12 @@ def _emergency(
         "symptoms": symptoms,
         "person_id": person.id if person else None,
         "matched": matched,
-        "signs": list(dict.fromkeys(ctx.t(f"danger_sign.{rule_id}") for rule_id in matched)),
+        "signs": sign_labels(ctx, matched, person),
         "about": about,
         "text": text,
     }
     replies = [
-        ctx.t(result.advice_key or "danger.general"),
+        ctx.t(advice_key(ctx, result, person)),
         ctx.t("report.emergency_sent", ref=ref),
     ]
     named = None if ctx.contact.area_code else area_in_text(text, ctx)

@@ -103,6 +103,7 @@ ADVICE_KEYS: frozenset[str] = frozenset(
         "dengue",
         "head_injury",
         "fall",
+        "spine",
         "choking",
         "animal_bite",
         "confusion",

@@ -91,6 +91,9 @@ def test_bad_simulator_input_is_a_clear_400(client, app, raw, error):
         ("baris satu\r\nbaris dua\rtiga\tempat", "baris satu\nbaris dua\ntiga\tempat"),
         ("\x85\x9f\x7fmenu", "menu"),
         ("😀 \U0001f600", "😀 \U0001f600"),
+        ("anak \u202eganjek\u202c saya", "anak ganjek saya"),  # bidi override: shown reversed
+        ("kej\u200bang\u2060 \ufeffbu", "kejang bu"),  # invisible word breakers
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # joiners stay: a family emoji
     ],
 )
 def test_odd_simulator_text_is_cleaned_stored_and_answered(client, app, text, kept):

@@ -116,7 +116,12 @@ def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[st
     ).scalar_one_or_none()
     if alert is None:
         return None
-    return {"ref": alert.ref, "area_known": alert.area_id is not None}
+    return {
+        "ref": alert.ref,
+        "area_known": alert.area_id is not None,
+        "person_id": alert.person_id,
+        "about": alert.about or "",
+    }
 
 
 @register("alert_updated")
