@@ -26,6 +26,12 @@ RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
 # refused; the bidan checks the book.
 PARENT_SOURCES = ("self_report", "kia_book", "kia_estimate")
 NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
+# A birth date worked out from an age ("10 sasih") may be this far off: the upper-age limits
+# refuse a dose only when it is this much past them.
+ESTIMATE_GRACE_DAYS = 60
+# Who says "the previous dose of the series is not recorded" matters: a kader or the
+# dashboard records the earlier dose first; an import row carries its whole history.
+NEEDS_PREVIOUS = ("kader", "dashboard")
 MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
 
 
@@ -60,9 +66,13 @@ class Given:
     occurrence: str = "1"
 
 
-def check(session: Session, person: Person, given: Given, today: date) -> None:
+def check(
+    session: Session, person: Person, given: Given, today: date, batch: frozenset = frozenset()
+) -> None:
     """Refuse an item that does not fit the person, an impossible date, a dose below its
-    minimum age or before its series' minimum interval, or one already recorded."""
+    minimum age or above its upper age, before its series' minimum interval or without the
+    previous dose of its series (recorded, or in the same `batch` of items), or one already
+    recorded."""
     if given.source in PARENT_SOURCES:
         # the resident's word about what a reminder asked (vitamin A and weighing too):
         # recorded as such, never refused; the bidan checks the book
@@ -93,11 +103,12 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
         raise DoseRefused("not_for_person", item=label, name=person.name)
     if isinstance(rule, DoseRule) and known_birth:
         _not_too_young(rules, item, on, known_birth)
-    tracked = (
-        getattr(rule, "track_until", None) if getattr(rule, "anchor", None) == "birth" else None
-    )
+    from_birth = getattr(rule, "anchor", None) == "birth"
+    tracked = getattr(rule, "track_until", None) if from_birth else None
     if tracked is not None and known_birth and on > tracked.last_day(known_birth):
         raise DoseRefused("not_for_person", item=label, name=person.name)  # HB0 for an adult
+    if from_birth and person.birth_date is None and _is_mother(person):
+        raise DoseRefused("not_for_person", item=label, name=person.name)  # BCG for a mother
     recorded = (
         {
             d.item: d
@@ -111,9 +122,27 @@ def check(session: Session, person: Person, given: Given, today: date) -> None:
     existing = recorded.get(item)
     if existing is not None and existing.occurrence == given.occurrence:
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
+    if isinstance(rule, DoseRule) and rule.until is not None and person.birth_date:
+        last = rule.until.last_day(person.birth_date)
+        grace = ESTIMATE_GRACE_DAYS if person.birth_date_estimated else 0
+        if (on - last).days > grace:  # RV after 6 months 29 days: not to be given
+            raise DoseRefused("too_old", item=label, name=person.name, until=rule.until)
     previous = recorded.get(rule.after) if isinstance(rule, DoseRule) and rule.after else None
     if previous is not None:
         _not_too_soon(rule, item, on, previous.given_on)
+    elif (
+        isinstance(rule, DoseRule)
+        and rule.after
+        and not rule.campaign
+        and given.source in NEEDS_PREVIOUS
+        and rule.after not in batch
+    ):  # "IMUN 3 IPV2" for a child without IPV1: most likely IPV1 was meant
+        raise DoseRefused("previous_missing", item=label, previous=rule.after, name=person.name)
+
+
+def _is_mother(person: Person) -> bool:
+    """A pregnancy on record: a woman, whatever her unknown birth date."""
+    return bool(person.hpht or person.edd or person.delivery_date)
 
 
 def _not_too_young(rules: Any, item: str, on: date, birth: date) -> None:
@@ -155,8 +184,9 @@ def validate(session: Session, person: Person, items: list[Given], today: date) 
     added)."""
     if person.status not in (None, "active"):
         raise DoseRefused("person_not_found", ref=str(person.id))
+    batch = frozenset(g.item for g in items)
     for given in items:
-        check(session, person, given, today)
+        check(session, person, given, today, batch)
     # two doses of one series in one message: the second is checked against the first
     by_item = {g.item: g for g in items}
     rules = default_rules()

@@ -130,3 +130,70 @@ def test_the_residents_own_word_is_never_refused(rt):
     """SUDAH (self_report) records what the resident says; the bidan checks the book."""
     child = add_child(rt, BIRTH)
     assert record(rt, child, ("MR1", "2026-03-10"), source="self_report") == ["MR1"]
+
+
+def add_mother(rt, phone: str = "+6281234567302") -> int:
+    """A pregnant woman whose birth date nobody gave."""
+    with transaction(rt.session_factory) as s:
+        contact = Contact(phone=phone, channel="simulator", created_at=to_db(NOW))
+        s.add(contact)
+        s.flush()
+        mother = Person(
+            contact_id=contact.id,
+            name="Euis",
+            sex="P",
+            hpht=date(2026, 5, 20),
+            created_at=to_db(NOW),
+            updated_at=to_db(NOW),
+        )
+        s.add(mother)
+        s.flush()
+        return mother.id
+
+
+@pytest.mark.parametrize("item", ["BCG", "HB0", "OPV1", "KN1"])
+def test_an_infant_item_for_a_mother_without_a_birth_date_is_refused(rt, item):
+    mother = add_mother(rt)
+    with pytest.raises(doses.DoseRefused) as refused:
+        record(rt, mother, (item, "2026-11-20"))
+    assert refused.value.reason == "not_for_person"
+    assert "tidak cocok untuk Euis" in refused.value.text(load_catalog("id"))
+    assert record(rt, mother, ("ANC4", "2026-11-20")) == ["ANC4"]  # her own check is fine
+
+
+@pytest.mark.parametrize(
+    ("birth", "estimated", "on", "refused"),
+    [
+        (date(2026, 2, 1), False, "2026-11-20", True),  # RV1 at 9.5 months: after 6m29d
+        (date(2026, 2, 1), False, "2026-08-30", False),  # 6 months 29 days: the last day
+        (date(2026, 2, 1), False, "2026-08-31", True),
+        (date(2026, 4, 1), True, "2026-11-20", False),  # an estimate, 21 days past: grace
+        (date(2026, 1, 20), True, "2026-11-20", True),  # an estimate, far past
+    ],
+)
+def test_rotavirus_past_its_upper_age_is_refused(rt, birth, estimated, on, refused):
+    child = add_child(rt, birth, estimated=estimated)
+    if not refused:
+        assert record(rt, child, ("RV1", on)) == ["RV1"]
+        return
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, child, ("RV1", on))
+    assert exc.value.reason == "too_old"
+    assert "RV1 hanya diberikan sampai umur 6 bulan 29 hari" in exc.value.text(load_catalog("id"))
+
+
+def test_a_later_dose_without_the_previous_one_is_refused_for_a_kader(rt):
+    child = add_child(rt, date(2025, 11, 1))
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, child, ("IPV2", "2026-11-20"))
+    assert exc.value.reason == "previous_missing"
+    text = exc.value.text(load_catalog("id"))
+    assert "IPV2 belum bisa dicatat: IPV1 untuk Adik belum tercatat" in text
+    # both in one message, or the earlier one first: recorded
+    assert record(rt, child, ("IPV1", "2026-03-01"), ("IPV2", "2026-11-20")) == ["IPV1", "IPV2"]
+
+
+@pytest.mark.parametrize("source", ["import", "kia_book", "self_report"])
+def test_a_later_dose_alone_is_kept_from_a_register_or_the_parent(rt, source):
+    child = add_child(rt, date(2025, 11, 1))
+    assert record(rt, child, ("IPV2", "2026-11-20"), source=source) == ["IPV2"]

@@ -75,7 +75,14 @@ def fits_person(person: Person, item: str, today: date) -> bool:
     the person's age (its rule's `track_until`: the infant vaccines to 59 months, KN to 3
     months, the school doses and HPV to 15 years), so an adult is not offered HB0 or BCG;
     the school (BIAS) doses from school age on (the life stage school_age)."""
-    probe = Person(name=person.name, sex=person.sex, birth_date=person.birth_date)
+    probe = Person(
+        name=person.name,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        hpht=person.hpht,
+        edd=person.edd,
+        delivery_date=person.delivery_date,
+    )
     # `probe` is not in the session: check() judges the person, not the doses recorded
     for on in dict.fromkeys(d for d in (today, person.birth_date) if d is not None):
         try:
