@@ -140,6 +140,22 @@ def check(
         raise DoseRefused("previous_missing", item=label, previous=rule.after, name=person.name)
 
 
+def next_of_series(session: Session, person: Person, code: str) -> str:
+    """A series named without its number ("IMUN 3 campak" -> MR): its first dose not yet
+    recorded for the person (MR1, else MR2); any other code as it is."""
+    if code in RECORDABLE:
+        return code
+    doses_of = [i for i in ALL_DOSE_ITEMS if i.rstrip("0123456789") == code and i != code]
+    if not doses_of:
+        return code
+    recorded = set(
+        session.execute(select(DoseRecord.item).where(DoseRecord.person_id == person.id))
+        .scalars()
+        .all()
+    )
+    return next((i for i in doses_of if i not in recorded), doses_of[-1])
+
+
 def _is_mother(person: Person) -> bool:
     """A pregnancy on record: a woman, whatever her unknown birth date."""
     return bool(person.hpht or person.edd or person.delivery_date)

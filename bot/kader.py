@@ -157,12 +157,13 @@ def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
             given_on = date.fromisoformat(cmd.date)
         except ValueError:
             return t("kader.imun_bad_date", date=cmd.date)
-    items = [doses.Given(item, given_on, "kader", worker.id) for item in cmd.items]
+    codes = [doses.next_of_series(session, person, item) for item in cmd.items]
+    items = [doses.Given(item, given_on, "kader", worker.id) for item in codes]
     try:
         doses.record(session, person, items, today, now, settings)
     except doses.DoseRefused as exc:
         return exc.text(load_catalog("id"))
-    return t("kader.imun_recorded", name=person.name, items=", ".join(cmd.items))
+    return t("kader.imun_recorded", name=person.name, items=", ".join(codes))
 
 
 def _schedule(

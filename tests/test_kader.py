@@ -223,6 +223,19 @@ def test_imun_records_and_stops_reminders(client, rt):
     assert say(client, ANI, f"IMUN {cid} BCG")[0] == "BCG sudah tercatat 2026-10-02."
 
 
+def test_imun_of_a_series_without_its_number_takes_the_next_dose(client, rt):
+    """"IMUN 3 campak", "IMUN 3 dpt": the first dose of the series not recorded yet (it said
+    "Jenis MR tidak dikenal")."""
+    cid = add_child(rt)
+    assert say(client, ANI, f"IMUN {cid} dpt 2026-10-20")[0] == "Tercatat untuk Budi Kecil: DPT1."
+    assert "DPT2 paling cepat" in say(client, ANI, f"IMUN {cid} dpt 2026-11-01")[0]
+    assert say(client, ANI, f"IMUN {cid} dpt")[0] == "Tercatat untuk Budi Kecil: DPT2."
+    assert "MR1 tanggal" in say(client, ANI, f"IMUN {cid} campak")[0]  # MR1, too young
+    with rt.session_factory() as s:
+        items = s.execute(select(DoseRecord.item).where(DoseRecord.person_id == cid)).scalars()
+        assert sorted(items) == ["DPT1", "DPT2"]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
