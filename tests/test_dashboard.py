@@ -296,6 +296,13 @@ def test_report_status_open_in_progress_resolved(dash_app, dash_client, seed):
         ("in_progress", "resolved"),
     ]
     assert {a.person_id for a in changes} == {seed.bayu}
+    # reopening it alone would leave its closed alert to wait for nobody: refused, said why
+    resp = post(dash_client, path, {"status": "open", "catatan": ""}, page)
+    html = dash_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "selesai bersama peringatan 200001" in html
+    with transaction(rt_of(dash_app).session_factory) as s:
+        assert s.get(Report, seed.report_id).status == "resolved"
+    assert len(audit_rows(dash_app, "report_status")) == 2
 
 
 def test_take_and_close_an_alert_like_the_kader(dash_app, dash_client, seed):

@@ -174,6 +174,16 @@ def set_report_status(
         raise ChangeError("Tulis catatan penyelesaian.")
     previous = report.status
     alert = _active_alert(session, report_id=report.id)
+    if previous == "resolved" and alert is None:
+        closed = session.execute(
+            select(Alert.ref).where(Alert.report_id == report.id).order_by(Alert.id.desc())
+        ).scalar()
+        if closed is not None:  # reopened alone, it would wait for nobody and never escalate
+            raise ChangeError(
+                f"Laporan ini selesai bersama peringatan {closed}, jadi tidak bisa dibuka lagi "
+                "dari sini. Bila warga masih butuh bantuan, hubungi warga; pesan darurat baru "
+                "dari warga membuat peringatan baru."
+            )
     ids: list[int] = []
     try:
         if alert is not None and status == "in_progress" and alert.status != "accepted":
