@@ -628,6 +628,7 @@ def test_csv_cells_cannot_become_formulas():
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("@SUM(A1)") == "'@SUM(A1)"
     assert _cell("-x") == "'-x"
+    assert _cell("-") == ""  # the placeholder for nothing
     assert _cell("+6281234567001") == "+6281234567001"
     assert _cell(None) == "" and _cell(True) == "ya"
 

@@ -191,6 +191,8 @@ def _cell(value: object) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     text = str(value)
+    if text == "-":
+        return ""  # the pages' placeholder for nothing: an empty cell, not "'-"
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
         return "'" + text
     return text
