@@ -16,6 +16,13 @@ from flows.understanding import emoji_yes_no
 
 MAX_NAME = 60
 _EXTRA_YES = {"ya benar", "iya benar", "ya betul", "iya betul", "benar", "betul", "setuju", "sip"}
+# "go ahead" words that answer a yes/no question with a yes: Sundanese mangga/sumangga/sok/hayu,
+# Javanese monggo/inggih/enggih, Indonesian silakan/boleh/siap
+_GO_AHEAD = {
+    "mangga", "sumangga", "sok", "hayu", "monggo", "mongo", "inggih", "enggih", "nggih", "muhun",
+    "silakan", "silahkan", "boleh", "siap",
+}  # fmt: skip
+_NO_WORDS = NO | {"teu", "embung", "moal", "ora", "ogah", "ndak", "nda", "emoh"}
 _EXTRA_NO = {"salah", "bukan", "tidak setuju", "tidak benar", "ga setuju", "gak setuju"}
 # Sex words, Indonesian, Sundanese (lalaki, pameget, awewe, wanoja; "istri" is a woman only as
 # the answer to "jenis kelamin?") and Javanese (lanang, wadon, wedok).
@@ -91,16 +98,16 @@ def yes_no(msg: Message) -> bool | None:
         return emoji
     text = re.sub(r"[^\w\s-]", " ", msg.text.lower())
     text = " ".join(text.split())
-    if text in YES or text in _EXTRA_YES:
+    if text in YES or text in _EXTRA_YES or text in _GO_AHEAD:
         return True
-    if text in NO or text in _EXTRA_NO:
+    if text in _NO_WORDS or text in _EXTRA_NO:
         return False
     words = text.split()
-    if words and words[0] in YES and not set(words) & NO:
+    if words and (words[0] in YES or words[0] in _GO_AHEAD) and not set(words) & _NO_WORDS:
         return True
-    if words and words[0] in NO:
+    if words and words[0] in _NO_WORDS:
         return False
-    if msg.intent == "affirm" and not set(words) & NO:
+    if msg.intent == "affirm" and not set(words) & _NO_WORDS:
         return True
     if msg.intent == "deny":
         return False

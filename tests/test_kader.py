@@ -224,7 +224,7 @@ def test_imun_records_and_stops_reminders(client, rt):
 
 
 def test_imun_of_a_series_without_its_number_takes_the_next_dose(client, rt):
-    """"IMUN 3 campak", "IMUN 3 dpt": the first dose of the series not recorded yet (it said
+    """ "IMUN 3 campak", "IMUN 3 dpt": the first dose of the series not recorded yet (it said
     "Jenis MR tidak dikenal")."""
     cid = add_child(rt)
     assert say(client, ANI, f"IMUN {cid} dpt 2026-10-20")[0] == "Tercatat untuk Budi Kecil: DPT1."

@@ -162,6 +162,24 @@ def test_a_thumbs_up_inside_a_yes_no_question_is_a_yes_whatever_the_nlu_said():
 
 
 @pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("mangga", True),  # Sundanese "go ahead" (consent was refused three times)
+        ("mangga bu", True),
+        ("sumangga", True),
+        ("monggo mbak", True),
+        ("inggih", True),
+        ("silakan", True),
+        ("boleh", True),
+        ("mangga teu", None),  # a no word in it: not a yes, asked again
+        ("teu acan", False),
+    ],
+)
+def test_go_ahead_words_answer_a_yes_no_question(text, answer):
+    assert yes_no(Message(text, "nlu_fallback")) is answer
+
+
+@pytest.mark.parametrize(
     ("text", "intent", "key"),
     [
         ("makasih", "goodbye", "menu.thanks"),
