@@ -195,6 +195,10 @@ def from_slots(rows: list[list[Any]]) -> tuple[Said, ...]:
     return tuple(Said(c, n, date.fromisoformat(on) if on else None) for c, n, on in rows)
 
 
+# "3 kali", "2x", "dua kali": that many doses of the series, from the first
+_TIMES = frozenset({"kali", "x", "kl", "dosis", "dos", "kalian", "kaping", "rambay"})
+
+
 def _expand(match: re.Match[str]) -> str:
     low, high = int(match.group(1)), int(match.group(2))
     return " ".join(str(n) for n in range(low, high + 1)) if low < high <= 4 else match.group(0)
@@ -228,6 +232,8 @@ def _doses(
         while i < len(tokens) and _number(tokens[i]) is not None:
             numbers.append(_number(tokens[i]))
             i += 1
+        if len(numbers) == 1 and i < len(tokens) and tokens[i] in _TIMES:
+            numbers, i = list(range(1, numbers[0] + 1)), i + 1  # "polio 3 kali": doses 1-3
         if code in _SINGLE:
             found.append(Said(code, None, on))
             if any(n not in (0, 1) for n in numbers):

@@ -933,6 +933,27 @@ def test_kia_book_answers(text, kind, problem):
     assert (answer.kind, answer.problem) == (kind, problem)
 
 
+@pytest.mark.parametrize(
+    ("text", "doses"),
+    [
+        # the field trial's answer, refused before as "kali belum kami kenali"
+        (
+            "bcg atos, polio 3 kali, dpt 2 kali, campak teu acan",
+            ["BCG", "OPV1", "OPV2", "OPV3", "DPT1", "DPT2"],
+        ),
+        ("polio 3x, dpt 2 x", ["OPV1", "OPV2", "OPV3", "DPT1", "DPT2"]),
+        ("dpt dua kali", ["DPT1", "DPT2"]),
+        ("bcg, polio 1 2 3", ["BCG", "OPV1", "OPV2", "OPV3"]),
+    ],
+)
+def test_kia_book_n_times_is_the_first_n_doses(text, doses):
+    from flows.kia_book import parse
+
+    answer = parse(text)
+    assert answer.problem is None
+    assert [f"{s.code}{s.number or ''}" for s in answer.said] == doses
+
+
 def test_kia_answers_leave_the_right_rows(chat, rt):
     from bot.models import DoseRecord
 
