@@ -47,7 +47,11 @@ MAX_AGE_YEARS = 120
 KIA_MAX_YEARS = 6  # the Buku KIA records the immunisations of children under six
 ROLES = ("pregnant", "child", "elderly", "adult")
 _ROLE_WORDS = (
-    ("pregnant", r"hamil|bumil|mengandung"),
+    # Sundanese reuneuh/ngandeg/kakandungan, Javanese meteng/ngandhut/mbobot
+    (
+        "pregnant",
+        r"hamil|bumil|mengandung|reuneuh|ngandeg|kakandungan|meteng|ngandhut|ngandut|mbobot",
+    ),
     ("child", r"anak|bayi|balita|baby|putra|putri|bocah"),
     ("elderly", r"lansia|nenek|kakek|mbah|eyang|manula|sepuh"),
     ("adult", r"dewasa|suami|istri|bapak|ayah|ibu|remaja"),
@@ -56,6 +60,10 @@ _ROLE_WORDS = (
         r"selesai|sudah|udah|cukup|tidak ada|gak ada|ga ada|tidak|beres|sdh|done|stop"
         r"|atos|tos|parantos|cekap|sampun|mpun|wis|uwis|rampung|teu aya|mboten wonten|ora ono",
     ),
+)
+# The writer speaking of herself where the member is chosen ("abdi nuju hamil 6 sasih")
+_SPEAKER = re.compile(
+    r"^(saya|sy|aku|abdi|kulo|kula|gue|gw)\b|\b(saya|aku|abdi|kulo)\s+(lagi|nuju|sedang|nembe|saweg|hamil|meteng|reuneuh|ngandeg)\b"
 )
 # A member's sex said with the role ("suami", "nenek"): not asked again.
 _SEX_HINTS = (
@@ -423,6 +431,8 @@ def step_member(state: State, msg: Message, ctx: Context) -> Step:
     elif hint and role != "child":
         member["sex"] = hint
     slots = {**_slots(state), "member": member}
+    if role == "pregnant" and _SPEAKER.search(text):  # "abdi nuju hamil": herself, by name
+        return step_member_name(State(state.flow, "m_name", slots), Message(text="saya"), ctx)
     return _ask("m_name", slots, ctx.t(f"registration.ask_name_{role}"))
 
 
