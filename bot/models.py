@@ -31,6 +31,7 @@ ALERT_KINDS = (
     "help",
     "kia_check",
     "miscarriage",
+    "no_anc",
 )
 ALERT_STATUSES = ("open", "accepted", "escalated", "done", "referred", "closed")
 URGENCIES = ("emergency", "routine")

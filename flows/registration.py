@@ -45,6 +45,8 @@ ADULT_MIN_YEARS = 18
 ELDERLY_MIN_YEARS = 45  # posyandu lansia serves pre-elderly (45-59) too
 MAX_AGE_YEARS = 120
 KIA_MAX_YEARS = 6  # the Buku KIA records the immunisations of children under six
+ANC_ASK_FROM_WEEKS = 13  # registered after the first visit's window: ask what she had
+ANC_MAX_COUNT = 12
 ROLES = ("pregnant", "child", "elderly", "adult")
 _ROLE_WORDS = (
     # Sundanese reuneuh/ngandeg/kakandungan, Javanese meteng/ngandhut/mbobot
@@ -620,11 +622,60 @@ def _member_added(state: State, member: dict[str, Any], saved: str, ctx: Context
         },
     ]
     slots["added"] = added
+    if member["role"] == "pregnant" and int(member.get("weeks") or 0) >= ANC_ASK_FROM_WEEKS:
+        slots["anc"] = {"name": member["name"], "weeks": int(member["weeks"])}
+        ask = ctx.t("registration.ask_anc", name=member["name"])
+        return _ask("m_anc", slots, saved, ask, events=(event,))
     if member["role"] == "child" and _asks_kia(member, ctx):
         slots["kia"] = {k: member.get(k) for k in ("name", "sex", "birth_date")}
         ask = ctx.t("registration.ask_kia", name=member["name"])
         return _ask("m_kia", slots, saved, ask, events=(event,))
     return _ask("member", slots, saved, ctx.t("registration.ask_member_more"), events=(event,))
+
+
+def step_member_anc(state: State, msg: Message, ctx: Context) -> Step:
+    """How many antenatal checks she had before registering (past windows are not reminded):
+    a number, or none yet (her bidan is told), or not known (nothing recorded)."""
+    slots = _slots(state)
+    anc = slots.pop("anc", None) or {}
+    name = anc.get("name", "")
+    count = anc_count(msg.text)
+    if count is None and _member_choice(msg) is not None:  # "selesai", "anak": moved on
+        return step_member(State(state.flow, "member", slots), msg, ctx)
+    if count is None:
+        return _again(state, ctx, ctx.t("registration.reask_anc", name=name))
+    if count == "unknown":
+        reply = ctx.t("registration.anc_unknown", name=name)
+        return _ask("member", slots, reply, ctx.t("registration.ask_member_more"))
+    event = {"type": "anc_history_reported", "name": name, "count": count, "weeks": anc["weeks"]}
+    key = "registration.anc_none" if count == 0 else "registration.anc_saved"
+    reply = ctx.t(key, name=name, n=count)
+    return _ask("member", slots, reply, ctx.t("registration.ask_member_more"), events=(event,))
+
+
+_ANC_NONE = re.compile(
+    r"\b(belum|blm|blum|teu acan|tacan|durung|dereng|never|tidak pernah|gak pernah|ga pernah"
+    r"|nggak pernah|ora tau|teu kantos|teu acan kantos|mboten nate)\b|^(0|nol|tidak|gak|ga)$"
+)
+_ANC_UNKNOWN = re.compile(
+    r"\b(tidak tahu|gak tau|ga tau|gatau|lupa|teu terang|ora ngerti|mboten ngertos)\b"
+)
+
+
+def anc_count(text: str) -> int | str | None:
+    """'2', 'dua kali', 'udah 3x' -> the number; 'belum', 'teu acan' -> 0; 'lupa' ->
+    'unknown'; None when unclear."""
+    lowered = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    if _ANC_UNKNOWN.search(lowered):
+        return "unknown"
+    numbers = [int(t) for t in re.findall(r"\b(\d{1,2})\s*(?:x|kali|kl)?\b", lowered)]
+    numbers += [NUMBER_WORDS[w] for w in lowered.split() if w in NUMBER_WORDS]
+    numbers += [1 for w in lowered.split() if w in ("sekali", "sakali", "sepisan", "sepindah")]
+    if len(numbers) == 1 and 0 <= numbers[0] <= ANC_MAX_COUNT:
+        return numbers[0]
+    if not numbers and _ANC_NONE.search(lowered):
+        return 0
+    return None
 
 
 def _kia_facts(kia: dict[str, Any]) -> PersonFacts:
@@ -914,6 +965,7 @@ REGISTRATION_STEPS = {
     "m_preg": step_member_pregnancy,
     "m_confirm": step_member_confirm,
     "m_kia": step_member_kia,
+    "m_anc": step_member_anc,
     "manage": step_manage,
     "pick": step_pick,
     "rename": step_rename,

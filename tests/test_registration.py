@@ -104,6 +104,7 @@ def test_full_household_registration():
         "saya",
         "hamil 5 bulan",
         "ya",
+        "1",
         "2",
         "Budi",
         "cowok",
@@ -136,15 +137,23 @@ def test_full_household_registration():
         "edd": "2027-03-30",
         "hpht_estimated": True,
     }
-    assert steps[9].replies[1] == CAT.t("registration.ask_member_more")
-    child = event(steps[13], "person_added")
+    # registered at 21 weeks, after the first visit's window: how many checks so far
+    assert steps[9].replies[1] == CAT.t("registration.ask_anc", name="Siti Aminah")
+    assert event(steps[10], "anc_history_reported") == {
+        "type": "anc_history_reported",
+        "name": "Siti Aminah",
+        "count": 1,
+        "weeks": 21,
+    }
+    assert steps[10].replies[1] == CAT.t("registration.ask_member_more")
+    child = event(steps[14], "person_added")
     assert child["role"] == "child" and child["sex"] == "L"
     assert child["birth_date"] == "2026-03-22" and child["birth_date_estimated"] is True
     assert child["mother_name"] == "Siti Aminah"
-    assert steps[13].replies[1] == CAT.t("registration.ask_kia", name="Budi")
-    assert event(steps[14], "kia_history_reported")["answer"] == "never"
-    assert steps[15].state.idle
-    assert steps[15].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
+    assert steps[14].replies[1] == CAT.t("registration.ask_kia", name="Budi")
+    assert event(steps[15], "kia_history_reported")["answer"] == "never"
+    assert steps[16].state.idle
+    assert steps[16].replies == (CAT.t("registration.done", members="Siti Aminah, Budi"),)
 
 
 def test_no_consent_ends_politely_without_events():
@@ -605,6 +614,7 @@ def test_registration_and_birth_leave_the_right_rows(chat, rt):
         "saya",
         "hamil 5 bulan",
         "ya",
+        "2 kali",
         "2",
         "Budi",
         "L",

@@ -74,9 +74,40 @@ def test_a_baby_name_without_an_unnamed_baby_is_no_correction():
 def test_the_gestational_age_said_with_the_role_is_not_asked_again():
     ctx = make_ctx(consented=True, name="Euis", area="SKM-KLR")
     state = State("registration", "member", {"mode": "add"})
-    role, name = talk(ctx, "abdi nuju hamil 6 bulan", "Euis", state=state)
+    (role,) = talk(ctx, "abdi nuju hamil 6 bulan", state=state)
+    # "abdi" is the writer herself: her name is not asked either
+    assert (
+        role.state.step == "m_confirm"
+        and "Euis: umur kehamilan sekitar 26 minggu" in (role.replies[0])
+    )
+    (role, name) = talk(ctx, "ibu hamil 6 bulan", "Euis", state=state)
     assert role.state.step == "m_name"
     assert name.state.step == "m_confirm" and "26 minggu" in name.replies[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("2", 2),
+        ("dua kali", 2),
+        ("udah 3x", 3),
+        ("parantos tilu kali", 3),
+        ("sekali, di bidan", 1),
+        ("belum", 0),
+        ("teu acan", 0),
+        ("durung tau", 0),
+        ("0", 0),
+        ("lupa", "unknown"),
+        ("teu terang", "unknown"),
+        ("wkwk", None),
+        ("2 atau 3", None),  # two numbers: unclear
+        ("40", None),
+    ],
+)
+def test_how_many_antenatal_checks(text, count):
+    from flows.registration import anc_count
+
+    assert anc_count(text) == count
 
 
 def test_without_a_gestational_age_the_hpht_is_asked():

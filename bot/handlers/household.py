@@ -342,3 +342,68 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
     session.add(alert)
     session.flush()
     return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+
+
+@register("anc_history_reported")
+def anc_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+    """How many antenatal checks a woman registered after the first visit's window had: that
+    many visits, of those whose window has begun, are recorded (source kia_estimate, dated the
+    end of each window or today), so the next reminder is the visit she is really due. None
+    yet: her kader and bidan get a routine `no_anc` alert (a first check is overdue)."""
+    from flask import current_app
+
+    from bot import doses
+    from bot.handlers.reports import new_ref
+    from scheduler.reminders import Zones
+    from scheduler.rules import VisitRule, default_rules
+
+    person = _by_name(session, contact, event.get("name"))
+    count = event.get("count")
+    if person is None or not isinstance(count, int) or person.hpht is None:
+        return None
+    rt = current_app.extensions["jemput_bola"]
+    tz = Zones(session, rt.settings["timezone"]).tz(person.area_id or contact.area_id)
+    today = now.astimezone(ZoneInfo(tz)).date()
+    if count > 0:
+        rules = default_rules()
+        begun = []
+        for item in (f"ANC{n}" for n in range(1, 7)):
+            rule = rules.get(item)
+            if isinstance(rule, VisitRule) and rule.window[0].apply(person.hpht) <= today:
+                begun.append((item, min(rule.window[1].last_day(person.hpht), today)))
+        recorded = set(
+            session.execute(select(DoseRecord.item).where(DoseRecord.person_id == person.id))
+            .scalars()
+            .all()
+        )
+        items = [
+            doses.Given(item, on, "kia_estimate")
+            for item, on in begun[:count]
+            if item not in recorded
+        ]
+        if items:
+            doses.record(session, person, items, today, now, rt.settings)
+        return None
+    ref = new_ref(session, rt)
+    alert = Alert(
+        ref=ref,
+        kind="no_anc",
+        urgency="routine",
+        contact_id=contact.id,
+        person_id=person.id,
+        area_id=person.area_id or contact.area_id,
+        status="open",
+        level=1,
+        summary=rt.catalog.t(
+            "registration.no_anc_summary",
+            name=person.name,
+            weeks=event.get("weeks") or "?",
+            id=person.id,
+        ),
+        declined_by=[],
+        created_at=to_db(now),
+        updated_at=to_db(now),
+    )
+    session.add(alert)
+    session.flush()
+    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
