@@ -636,6 +636,8 @@ def _visit(
     expires = rule.until.last_day(anchor) if rule.until is not None else None
     if cap is not None and (expires is None or cap < expires):
         expires = cap
+    if cap is not None and start > cap:
+        return  # ANC6 of a pregnancy that ended at 30 weeks: never due, not "missed"
     overdue: date | None = last + _ONE_DAY
     if expires is not None and overdue > expires:  # type: ignore[operator]
         overdue = None

@@ -419,6 +419,15 @@ def test_anc_expires_when_the_baby_is_born():
     assert "pregnancy ended" in got["ANC6"].reason
 
 
+def test_anc_visits_whose_window_begins_after_the_birth_are_not_listed():
+    """Born at 30 weeks: ANC5 and ANC6 were never due; listed as missed ("Lewat batas", with
+    dates after the birth) they misled the bidan (field trial)."""
+    born = HPHT + timedelta(weeks=30)
+    got = anc((born + timedelta(days=5)).isoformat(), hpht=HPHT, delivery_date=born)
+    assert got["ANC4"].status == EXPIRED  # its window had begun
+    assert "ANC5" not in got and "ANC6" not in got
+
+
 def test_anc_attended_is_done():
     got = anc("2026-05-01", hpht=HPHT, given=[("ANC1", "2026-02-10")])
     assert got["ANC1"].status == DONE
