@@ -27,6 +27,27 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db_group.command("backup", help="Write an online backup of the database to a file.")
+@click.argument("target", required=False, type=click.Path(dir_okay=False))
+def db_backup(target: str | None) -> None:
+    """SQLite: the backup API (a consistent copy while the app runs); PostgreSQL: pg_dump
+    --format=custom (restore: pg_restore --clean --dbname URL FILE)."""
+    from datetime import date
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup
+    from bot.config import database_url
+
+    url = database_url(_rt().settings)
+    suffix = ".sqlite3" if url.startswith("sqlite") else ".dump"
+    path = Path(target or f"instance/backups/jemput_bola-{date.today():%Y-%m-%d}{suffix}")
+    try:
+        written = backup(url, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {written}")
+
+
 @db_group.command("downgrade", help="Downgrade the schema to a revision (e.g. base).")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:

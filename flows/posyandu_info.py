@@ -52,8 +52,9 @@ def answer(state: Any, msg: Message, ctx: Context) -> Step:
     if not mine and area is not None:  # a desa: the posyandu of its dusun
         below = {a.code for a in ctx.areas if a.parent == area}
         mine = [p for p in posyandu if below & set(p.get("areas") or ())]
-    if not mine:
-        return Step(IDLE, (ctx.t("posyandu.unknown"),))
+    if not mine:  # a resident whose area we know is not told to register
+        key = "posyandu.unknown_registered" if ctx.contact.area_code else "posyandu.unknown"
+        return Step(IDLE, (ctx.t(key),))
     today = ctx.today()
     lines = []
     for place in mine:
