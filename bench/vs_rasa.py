@@ -311,8 +311,10 @@ def start_app(kind: str, db_url: str, twilio_url: str, workdir: Path) -> Server:
         cmd += ["--host", "127.0.0.1", "--no-reload", "--no-debugger", "--with-threads"]
         name = "flask run"
     else:
-        cmd = [PY, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}"]
-        cmd += ["--log-level", "warning", "app:create_app()"]
+        # the Procfile's web process: gunicorn.conf.py (the master preloads the app and the
+        # model, the workers fork from it), 2 workers x 4 threads
+        cmd = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "--threads", "4"]
+        cmd += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
         name = "gunicorn 2x4"
     log = workdir / f"{kind}.log"
     started = time.perf_counter()

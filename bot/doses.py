@@ -8,7 +8,7 @@ A refusal is a `DoseRefused` whose `reason` names the catalog text `dose.<reason
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +26,12 @@ RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
 # refused; the bidan checks the book.
 PARENT_SOURCES = ("self_report", "kia_book", "kia_estimate")
 NEWBORN_VISIT_DAYS = 35  # KN1-KN3 fall in the first 28 days; a few days' grace for late records
-# A birth date worked out from an age ("10 sasih") may be this far off: the upper-age limits
-# refuse a dose only when it is this much past them.
-ESTIMATE_GRACE_DAYS = 60
+# A birth date worked out from an age ("7 bulan" = today minus 7 months) is the latest the
+# child can have been born: the child may be older, by up to a month for an age in months.
+# So the minimum ages refuse a dose only when it is a month short of them, and the upper ages
+# (the child is at least that old) allow a fortnight for an age rounded up.
+ESTIMATE_OLDER_DAYS = 31
+ESTIMATE_ROUNDING_DAYS = 14
 # Who says "the previous dose of the series is not recorded" matters: a kader or the
 # dashboard records the earlier dose first; an import row carries its whole history.
 NEEDS_PREVIOUS = ("kader", "dashboard")
@@ -103,6 +106,8 @@ def check(
         raise DoseRefused("not_for_person", item=label, name=person.name)
     if isinstance(rule, DoseRule) and known_birth:
         _not_too_young(rules, item, on, known_birth)
+    elif isinstance(rule, DoseRule) and person.birth_date:  # MR1 for a "7 bulan" child
+        _not_too_young(rules, item, on, person.birth_date - timedelta(days=ESTIMATE_OLDER_DAYS))
     from_birth = getattr(rule, "anchor", None) == "birth"
     tracked = getattr(rule, "track_until", None) if from_birth else None
     if tracked is not None and known_birth and on > tracked.last_day(known_birth):
@@ -124,7 +129,7 @@ def check(
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
     if isinstance(rule, DoseRule) and rule.until is not None and person.birth_date:
         last = rule.until.last_day(person.birth_date)
-        grace = ESTIMATE_GRACE_DAYS if person.birth_date_estimated else 0
+        grace = ESTIMATE_ROUNDING_DAYS if person.birth_date_estimated else 0
         if (on - last).days > grace:  # RV after 6 months 29 days: not to be given
             raise DoseRefused("too_old", item=label, name=person.name, until=rule.until)
     previous = recorded.get(rule.after) if isinstance(rule, DoseRule) and rule.after else None

@@ -216,20 +216,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
         in_twiml = twiml and contact.channel == cmd.channel
-        answers = [
-            outbox.queue(
-                s,
-                key=f"reply:{inbound.id}:{i}",
-                to_phone=phone,
-                channel=contact.channel,
-                body=reply,
-                now=now,
-                contact_id=contact.id,
-                inbound_id=inbound.id,
-                in_twiml=in_twiml,
-            )
-            for i, reply in enumerate(step.replies)
-        ]
+        answers = _queue_answers(s, contact, inbound, step.replies, now, in_twiml)
         ids = [a.id for a in answers] + extra_ids + kader_ids
         log.info(
             "inbound %s from %s: intent=%s events=%s replies=%d",
@@ -267,10 +254,28 @@ def _store_failed(
         s.flush()
         reply = rt.catalog.t("menu.error")
         in_twiml = twiml and contact.channel == cmd.channel
-        msg = outbox.queue(
+        (msg,) = _queue_answers(s, contact, inbound, (reply,), now, in_twiml)
+        result = InboundResult("error", [reply], [], [msg.id])
+        if in_twiml:
+            result.twiml, result.twiml_channel = [(msg.id, msg.body)], cmd.channel
+        return result
+
+
+def _queue_answers(
+    s: Session,
+    contact: Contact,
+    inbound: InboundMessage,
+    replies: tuple[str, ...] | list[str],
+    now: datetime,
+    in_twiml: bool,
+) -> list[OutboundMessage]:
+    """The answers to one inbound message, in order, on the contact's channel (stored as sent
+    when they go out in the webhook's TwiML response)."""
+    return [
+        outbox.queue(
             s,
-            key=f"reply:{inbound.id}:0",
-            to_phone=phone,
+            key=f"reply:{inbound.id}:{i}",
+            to_phone=contact.phone,
             channel=contact.channel,
             body=reply,
             now=now,
@@ -278,10 +283,8 @@ def _store_failed(
             inbound_id=inbound.id,
             in_twiml=in_twiml,
         )
-        result = InboundResult("error", [reply], [], [msg.id])
-        if in_twiml:
-            result.twiml, result.twiml_channel = [(msg.id, msg.body)], cmd.channel
-        return result
+        for i, reply in enumerate(replies)
+    ]
 
 
 def _duplicate(cmd: InboundCommand, rt, twiml: bool = False) -> InboundResult | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -30,6 +32,7 @@ class Runtime:
         self._refs = None  # tests set an iterator for predictable reference codes
         self._nlu: Any = None
         self._nlu_lock = threading.Lock()
+        _LIVE.add(self)
         sending = settings["sending"]
         self.outbox = Outbox(
             self.session_factory,
@@ -101,3 +104,25 @@ class Runtime:
         thread = threading.Thread(target=lambda: self.nlu, name="nlu-preload", daemon=True)
         thread.start()
         return thread
+
+
+# A process forked while a thread loads the NLU (gunicorn's preload_app with NLU_PRELOAD=1)
+# inherits the lock that thread holds, but not the thread: every later use would wait forever
+# (/readyz said "loading" for good). The child starts with free locks and loads the model
+# itself if the parent had not finished.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    from bot import outbox
+
+    outbox._START_LOCK = threading.Lock()
+    for rt in list(_LIVE):
+        rt._nlu_lock = threading.Lock()
+        rt.outbox.limiter._lock = threading.Lock()
+    from nlu.backends import InProcessRasa
+
+    InProcessRasa._load_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -50,8 +50,10 @@ _NAME_PREFIX = re.compile(
     r"|nya|na|ne|e|anak\s*(?:saya|sy|abdi|kulo|aku)?|anak(?:nya|na|e)?|bayi(?:nya|na)?"
     r"|bayi\s*(?:saya|sy)|ibu(?:nya)?|suami\s*(?:saya|sy)|istri\s*(?:saya|sy)|lengkap(?:nya)?)?"
     r"|namaku|namanya|namina|jenenge|jenengku|asmane"
-    r"|(?:anak|bayi|putra|putri|budak|suami|istri|ibu|bapak)\s+(?:saya|sy|sya|abdi|kulo|aku|ku)"
-    r"|saya|sy|sya|aku|abdi|kulo|kula|gue|gw|ini|yaitu|adalah|namanya)\b\s*[:=\-]?\s*",
+    r"|(?:anak|bayi|putra|putri|budak|suami|istri|ibu|bapak|salaki|pamajikan|bojo|garwa)"
+    r"\s+(?:saya|sy|sya|abdi|kulo|kula|aku|ku)"
+    r"|suamiku|istriku|bojoku|salakina|pamajikanna|garwaku|garwane|bojone"
+    r"|saya|sy|sya|aku|abdi|kulo|kula|gue|gw|ini|yaitu|adalah|namanya)\b\s*[:=\-,]?\s*",
     re.IGNORECASE,
 )
 _TITLE_CASED_ABDI = re.compile(r"^Abdi(\s+[A-Z][a-z]+)+$")
@@ -297,7 +299,10 @@ def match_area(text: str, options: Sequence[AreaInfo]) -> int | None:
 
 # words around an area's name in an answer ("di desa Sukamaju, kampung Kidul")
 _PLACE_FILLER = re.compile(
-    r"\b(di|desa|ds|dusun|dsn|kampung|kp|kampong|dukuh|lingkungan|ling|blok)\b"
+    r"\b(di|desa|ds|dusun|dsn|kampung|kp|kampong|dukuh|lingkungan|ling|blok"
+    # who is addressed and small words around the answer ("sukamaju kaler kak")
+    r"|kak|ka|kakak|bu|buk|bunda|bun|pak|mbak|mba|mas|teh|kang|aa|ceu|sus"
+    r"|ya|yaa|dong|deh|sih|nih|mah|atuh|punten|nuhun)\b"
 )
 PLACE_WORDS_MAX = 8  # a longer answer is a message, not an area
 PLACE_CUTOFF = 80  # rapidfuzz ratio for a misspelled name (sukamju, kalerr, cirumpt)

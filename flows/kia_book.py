@@ -197,6 +197,7 @@ def from_slots(rows: list[list[Any]]) -> tuple[Said, ...]:
 
 # "3 kali", "2x", "dua kali": that many doses of the series, from the first
 _TIMES = frozenset({"kali", "x", "kl", "dosis", "dos", "kalian", "kaping", "rambay"})
+_ONCE = frozenset({"sekali", "sakali", "sepisan", "sepindah", "sakali wae"})
 
 
 def _expand(match: re.Match[str]) -> str:
@@ -234,6 +235,8 @@ def _doses(
             i += 1
         if len(numbers) == 1 and i < len(tokens) and tokens[i] in _TIMES:
             numbers, i = list(range(1, numbers[0] + 1)), i + 1  # "polio 3 kali": doses 1-3
+        elif not numbers and i < len(tokens) and tokens[i] in _ONCE:
+            numbers, i = [1], i + 1  # "campak sakali": the first dose
         if code in _SINGLE:
             found.append(Said(code, None, on))
             if any(n not in (0, 1) for n in numbers):

@@ -201,7 +201,9 @@ DURATION = re.compile(
     r"(?:kemarin|kemaren|kmrn|kmren|kmarin|tadi|td|semalam|semalem|smlm|pagi|siang|sore|malam|"
     r"kamari|wingi|isuk|subuh|minggu|bulan|tahun|\d+)\b"
     r"|(?<!hamil )(?<!umur )(?<!usia )(?<!kandungan )(?<!meteng )(?<!reuneuh )(?<!umurnya )"
-    r"\b\d+\s*(?:hari|hr|minggu|mgg|bulan|bln|jam|poe|dinten|dino|days?|weeks?)\b"
+    r"\b(?:\d+|se|sa|satu|dua|tiga|empat|lima|hiji|dua|tilu|opat|sa|sak|rong|telung|patang"
+    r"|limang|kalih|tigang|sekawan)\s*(?:hari|hr|minggu|mgg|bulan|bln|jam|poe|dinten|dino|days?"
+    r"|weeks?)\b"
     r"|\b(?:barusan|baru saja|tadi (?:pagi|siang|sore|malam)|semalam|kemarin|kemaren|kmrn)\b",
     re.IGNORECASE,
 )
@@ -242,16 +244,17 @@ def emergency_check(state: State, msg: Message, ctx: Context, can_ask: bool = Tr
     text = whole[:MAX_REPORT_TEXT]
     age = slots.get("age_days") if in_report else None
     result = triage(_triage_input(whole, symptoms, msg, ctx, person, age))
+    found = open_emergency(ctx)
     if result.ask == "age":
         if in_report and state.step == "age":
             return None  # the age step reads the answer
-        if can_ask:
+        if can_ask and not found:  # during an emergency its workers ask, not the bot
             return _ask_age(msg, ctx, person, symptoms, result)
     elif result.urgency != "emergency":
         return None
     about = slots.get("about") or about_text(msg, ctx, result.stages)
-    found = open_emergency(ctx)
-    if found and _same_subject(found, msg, ctx, person):
+    signs = sign_labels(ctx, list(result.matched or result.pending), person)
+    if found and _same_subject(found, msg, ctx, person, signs):
         return _update(ctx, msg.text, result, symptoms, person)
     return _emergency(ctx, result, text, symptoms, person, about)
 
@@ -295,19 +298,26 @@ AFTER_LOSS_SIGNS = frozenset(
 _ONE_CHILD = {"bayi": "anak", "balita": "anak"}  # one small child, whatever the word for her
 
 
-def _same_subject(found: dict, msg: Message, ctx: Context, person: PersonInfo | None) -> bool:
-    """Whether a new danger sign is about the person of the open emergency: the same member,
-    or the same word for them ("anak" and "anakku"), or no word at all ("sekarang gak sadar").
-    The wife's bleeding after the child's seizure is a second emergency, with its own alert."""
+def _same_subject(
+    found: dict, msg: Message, ctx: Context, person: PersonInfo | None, signs: list[str]
+) -> bool:
+    """Whether a new danger sign belongs to the open emergency: about the same member, or the
+    same word for them ("anak" and "anakku"), or naming nobody after an alert about someone
+    ("ga mau nyusu juga"); after an alert about nobody named, only the same sign again ("masih
+    kejang"). The wife's bleeding after the child's seizure, or chest pain after a stroke alert
+    about someone unnamed, is a second emergency with its own alert."""
     if person is not None and found.get("person_id") is not None:
         return person.id == found["person_id"]
     codes = [v for v in _entities(msg, "person") if v in PERSON_WORDS]
     codes += _person_words(msg.text.lower())
     words = {ctx.t(f"person.{code}") for code in codes}
     before = {part.strip() for part in str(found.get("about") or "").split(",")} - {""}
-    if not words or not before:
+    if words and before:
+        return bool({_ONE_CHILD.get(w, w) for w in words} & {_ONE_CHILD.get(w, w) for w in before})
+    if before:  # "ga mau nyusu juga bu": nobody named, still about the one the alert is about
         return True
-    return bool({_ONE_CHILD.get(w, w) for w in words} & {_ONE_CHILD.get(w, w) for w in before})
+    earlier = set(found.get("signs") or ())
+    return not earlier or not signs or bool(earlier & set(signs))
 
 
 def open_emergency(ctx: Context) -> dict | None:

@@ -115,6 +115,9 @@ ADVICE_KEYS: frozenset[str] = frozenset(
 )
 ADVICE_MAX_CHARS = 300
 ADVICE_REQUIRED_TEXT = "Segera ke puskesmas/IGD terdekat atau telepon 119."
+# Where the puskesmas cannot help in time, the advice ends by sending to the hospital instead
+# (stroke: Kemenkes "SeGeRa Ke RS", reference section 5).
+ADVICE_HOSPITAL_TEXT = "Segera ke IGD rumah sakit terdekat atau telepon 119."
 RULE_FAMILIES = frozenset({"pregnancy", "postpartum", "newborn", "child", "adult", "any"})
 SOURCE_GRADES = frozenset({"A", "B", "C", "U"})
 

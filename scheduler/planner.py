@@ -347,11 +347,13 @@ def plan(
     if female and start is not None and start <= on:
         delivered = person.delivery_date
         cap = delivered - _ONE_DAY if delivered is not None and delivered > start else None
+        begin = len(out)
         for track_until, visits in compiled.pregnancy:
             if on > track_until.last_day(start):
                 continue
             for visit in visits:
                 _visit(visit, start, cap, person, first, on, horizon_end, out)
+        out[begin:] = _superseded(out[begin:], on)
 
     delivered = person.delivery_date
     if female and delivered is not None and delivered <= on and not person.pregnancy_lost:
@@ -618,6 +620,27 @@ def _limit_words(rule: DoseRule) -> str:
     if rule.until_school_year:
         return f"the school year of kelas {rule.school_grade}"
     return rule.until.words  # type: ignore[union-attr]
+
+
+def _superseded(items: list[PlanItem], on: date) -> list[PlanItem]:
+    """A missed antenatal visit whose next visit's window has begun is not made up: at 39
+    weeks the bidan wants one "periksa hamil sekarang", not ANC3, ANC4 and ANC5 overdue. The
+    earlier ones become expired; the latest begun visit stays due or overdue."""
+    begun = [i for i in items if i.status in (DUE, OVERDUE) and i.due_from <= on]
+    if len(begun) < 2:
+        return items
+    latest = max(begun, key=lambda i: i.due_from)
+    return [
+        replace(
+            i,
+            status=EXPIRED,
+            overdue_from=None,
+            reason=f"{i.item} missed; {latest.item} is the visit due now",
+        )
+        if i in begun and i is not latest
+        else i
+        for i in items
+    ]
 
 
 def _visit(

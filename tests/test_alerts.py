@@ -428,6 +428,8 @@ def test_the_alert_scope_widens_alerts_only_not_residents(rt):
         ("2. Cirumput", "MKS-CRM", "Cirumput, Mekarsari"),
         ("cirumput", "MKS-CRM", "Cirumput, Mekarsari"),
         ("ganting mekarsari", "MKS-GNT", "Ganting, Mekarsari"),
+        ("sukamaju kaler kak", "SKM-KLR", "Kaler, Sukamaju"),  # second trial: Kidul was told
+        ("di kidul bu", "SKM-KDL", "Kidul, Sukamaju"),
     ],
 )
 def test_the_emergency_area_answer_places_the_alert(answer, code, name):

@@ -167,7 +167,8 @@ def test_an_infant_item_for_a_mother_without_a_birth_date_is_refused(rt, item):
         (date(2026, 2, 1), False, "2026-11-20", True),  # RV1 at 9.5 months: after 6m29d
         (date(2026, 2, 1), False, "2026-08-30", False),  # 6 months 29 days: the last day
         (date(2026, 2, 1), False, "2026-08-31", True),
-        (date(2026, 4, 1), True, "2026-11-20", False),  # an estimate, 21 days past: grace
+        (date(2026, 4, 10), True, "2026-11-20", False),  # "7 bulan", 10 days past: rounding
+        (date(2026, 4, 1), True, "2026-11-20", True),  # "7 bulan" at least: past the limit
         (date(2026, 1, 20), True, "2026-11-20", True),  # an estimate, far past
     ],
 )
@@ -197,3 +198,21 @@ def test_a_later_dose_without_the_previous_one_is_refused_for_a_kader(rt):
 def test_a_later_dose_alone_is_kept_from_a_register_or_the_parent(rt, source):
     child = add_child(rt, date(2025, 11, 1))
     assert record(rt, child, ("IPV2", "2026-11-20"), source=source) == ["IPV2"]
+
+
+@pytest.mark.parametrize(
+    ("birth", "refused"),
+    [
+        (date(2026, 4, 22), True),  # "7 bulan" on 22-11: MR1 2 months too young
+        (date(2026, 3, 12), False),  # "8 bulan": she may be a month older, 9 months by now
+    ],
+)
+def test_the_minimum_age_holds_for_an_estimated_birth_date_with_a_months_doubt(rt, birth, refused):
+    """Trial: "IMUN neng siti mr1" for a "7 bln" child was recorded, MR2 planned from it."""
+    child = add_child(rt, birth, estimated=True)
+    if not refused:
+        assert record(rt, child, ("MR1", "2026-11-20")) == ["MR1"]
+        return
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, child, ("MR1", "2026-11-20"))
+    assert exc.value.reason == "too_young"

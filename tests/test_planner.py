@@ -428,6 +428,18 @@ def test_anc_visits_whose_window_begins_after_the_birth_are_not_listed():
     assert "ANC5" not in got and "ANC6" not in got
 
 
+def test_missed_antenatal_visits_do_not_pile_up_at_term():
+    """Trial: at 39 weeks JADWAL listed ANC3, ANC4 and ANC5 "sudah lewat" and ANC6 due."""
+    got = anc((HPHT + timedelta(weeks=39)).isoformat(), hpht=HPHT)
+    open_items = {k: v.status for k, v in got.items() if v.status in (DUE, OVERDUE)}
+    assert open_items == {"ANC6": got["ANC6"].status}
+    assert all(got[f"ANC{n}"].status == EXPIRED for n in range(1, 6))
+    assert "ANC6 is the visit due now" in got["ANC3"].reason
+    # mid-pregnancy with ANC1 missed: ANC2 is the one to go to
+    got = anc((HPHT + timedelta(weeks=14)).isoformat(), hpht=HPHT)
+    assert got["ANC1"].status == EXPIRED and got["ANC2"].status == DUE
+
+
 def test_anc_attended_is_done():
     got = anc("2026-05-01", hpht=HPHT, given=[("ANC1", "2026-02-10")])
     assert got["ANC1"].status == DONE

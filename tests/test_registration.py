@@ -764,6 +764,9 @@ def test_sex_words_in_indonesian_sundanese_and_javanese(answer, sex):
         ("namanya Bagus", "Bagus"),
         ("Abdi Pratama", "Abdi Pratama"),  # a name that begins like the Sundanese "I"
         ("Putri Ayu", "Putri Ayu"),
+        ("salaki abdi, asep", "Asep"),  # "my husband, Asep" (it was saved as "Salaki Abdi, Asep")
+        ("bojoku Slamet", "Slamet"),
+        ("istri sy, Wati", "Wati"),
     ],
 )
 def test_names_lose_what_is_said_around_them(answer, name):
@@ -953,6 +956,10 @@ def test_kia_book_answers(text, kind, problem):
         ),
         ("polio 3x, dpt 2 x", ["OPV1", "OPV2", "OPV3", "DPT1", "DPT2"]),
         ("dpt dua kali", ["DPT1", "DPT2"]),
+        (
+            "bcg, polio 4x, dpt 3x, campak sakali",
+            ["BCG", "OPV1", "OPV2", "OPV3", "OPV4", "DPT1", "DPT2", "DPT3", "MR1"],
+        ),  # fmt: skip
         ("bcg, polio 1 2 3", ["BCG", "OPV1", "OPV2", "OPV3"]),
     ],
 )

@@ -130,6 +130,10 @@ MIXED = [
         ("atos polio neng rara, nu sanes teu acan", ["OPV3"]),
         ("nifas mah parantos ku bidan, vit A teu acan", ["KF3"]),
         ("sampun polio kaliyan dpt, sing liyane dereng", ["DPT3", "OPV3"]),
+        # second trial: "tos" (atos) and the politeness before the answer
+        ("neng mah tos polio sareng dpt, nu sanes teu acan", ["DPT3", "OPV3"]),
+        ("neng rara tos polio sareng dpt, nu sanes teu acan", ["DPT3", "OPV3"]),
+        ("punten bu, nu polio atos, nu sanesna teu acan", ["OPV3"]),
     ],
 )
 def test_sundanese_and_javanese_partial_answers(text, done):

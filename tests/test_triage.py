@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from flows.triage import (
+    ADVICE_HOSPITAL_TEXT,
     ADVICE_KEYS,
     ADVICE_MAX_CHARS,
     ADVICE_REQUIRED_TEXT,
@@ -157,7 +158,7 @@ def test_advice_texts_exist_and_fit():
     assert {f"danger.{k}" for k in texts} == ADVICE_KEYS
     for key, text in texts.items():
         assert len(text) <= ADVICE_MAX_CHARS, key
-        assert text.rstrip().endswith(ADVICE_REQUIRED_TEXT), key
+        assert text.rstrip().endswith((ADVICE_REQUIRED_TEXT, ADVICE_HOSPITAL_TEXT)), key
         assert text.isascii(), f"{key}: keep advice GSM-7 friendly (no emoji)"
     assert "temani" in texts["suicide"]
 

@@ -292,7 +292,6 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
     from flask import current_app
 
     from bot import doses
-    from bot.handlers.reports import new_ref
     from scheduler.reminders import BOOK_CHECK_KIND, Zones
 
     person = _by_name(session, contact, event.get("name"))
@@ -322,26 +321,9 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
         return None
     if answer != "unknown":
         return None
-    ref = new_ref(session, rt)
-    alert = Alert(
-        ref=ref,
-        kind=BOOK_CHECK_KIND,
-        urgency="routine",
-        contact_id=contact.id,
-        person_id=person.id,
-        area_id=person.area_id or contact.area_id,
-        status="open",
-        level=1,
-        summary=rt.catalog.t(
-            "registration.kia_check_summary", name=person.name, id=person.id, ref=ref
-        ),
-        declined_by=[],
-        created_at=to_db(now),
-        updated_at=to_db(now),
+    return _person_task(
+        session, rt, contact, person, BOOK_CHECK_KIND, "registration.kia_check_summary", now
     )
-    session.add(alert)
-    session.flush()
-    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
 
 
 @register("anc_history_reported")
@@ -353,7 +335,6 @@ def anc_history_reported(session: Session, contact: Contact, event: dict[str, An
     from flask import current_app
 
     from bot import doses
-    from bot.handlers.reports import new_ref
     from scheduler.reminders import Zones
     from scheduler.rules import VisitRule, default_rules
 
@@ -384,22 +365,38 @@ def anc_history_reported(session: Session, contact: Contact, event: dict[str, An
         if items:
             doses.record(session, person, items, today, now, rt.settings)
         return None
+    weeks = event.get("weeks") or "?"
+    return _person_task(
+        session, rt, contact, person, "no_anc", "registration.no_anc_summary", now, weeks=weeks
+    )
+
+
+def _person_task(
+    session: Session,
+    rt: Any,
+    contact: Contact,
+    person: Person,
+    kind: str,
+    summary_key: str,
+    now: datetime,
+    **values: object,
+) -> list[int]:
+    """A routine alert about one member for the kader and bidan of her area (check the Buku
+    KIA, a first antenatal check): its summary is `summary_key` with name, id, ref, `values`."""
+    from bot.handlers.reports import new_ref
+
     ref = new_ref(session, rt)
+    summary = rt.catalog.t(summary_key, name=person.name, id=person.id, ref=ref, **values)
     alert = Alert(
         ref=ref,
-        kind="no_anc",
+        kind=kind,
         urgency="routine",
         contact_id=contact.id,
         person_id=person.id,
         area_id=person.area_id or contact.area_id,
         status="open",
         level=1,
-        summary=rt.catalog.t(
-            "registration.no_anc_summary",
-            name=person.name,
-            weeks=event.get("weeks") or "?",
-            id=person.id,
-        ),
+        summary=summary,
         declined_by=[],
         created_at=to_db(now),
         updated_at=to_db(now),

@@ -121,6 +121,7 @@ def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[st
         "area_known": alert.area_id is not None,
         "person_id": alert.person_id,
         "about": alert.about or "",
+        "signs": list(alert.signs or []),
     }
 
 
