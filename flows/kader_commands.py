@@ -120,8 +120,12 @@ def _is_item(word: str) -> bool:
 
 
 def outcome_of(note: str) -> str:
-    """visited | referred | no_one_home, from a SELESAI note."""
+    """visited | referred | no_one_home | cancelled, from a SELESAI note ("dobel, sama dgn
+    755394": a duplicate alert is cancelled, not counted as a second visit)."""
     n = note.lower()
+    if re.search(r"\b(dobel|double|duplikat|duplicate|ganda|sama (?:dengan|dgn|dg|kaya|kayak)"
+                 r"|salah kirim|salah lapor)\b", n):  # fmt: skip
+        return "cancelled"
     if re.search(r"rujuk|rs\b|rumah sakit|igd", n):
         return "referred"
     if re.search(r"(tidak|gak|ga|nggak) ada (orang|di rumah)|kosong|tidak ketemu|pindah", n):

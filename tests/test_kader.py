@@ -64,6 +64,10 @@ def test_parse_imun():
         ("sudah dikunjungi, anak membaik", "visited"),
         ("dirujuk ke RS", "referred"),
         ("tidak ada orang di rumah", "no_one_home"),
+        ("dobel, sama dgn 755394", "cancelled"),  # second trial: counted as a visit before
+        ("duplikat", "cancelled"),
+        ("salah lapor, anaknya sehat", "cancelled"),
+        ("sudah ada perbaikan, demam turun", "visited"),
     ],
 )
 def test_outcome(note, outcome):
