@@ -18,7 +18,14 @@ from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.models import Contact, DoseRecord, Person, Reminder
 from scheduler.reminders import Zones, plan_person
-from scheduler.rules import ALL_DOSE_ITEMS, VISIT_ITEMS, DoseRule, Offset, default_rules
+from scheduler.rules import (
+    ALL_DOSE_ITEMS,
+    VISIT_ITEMS,
+    DoseRule,
+    Offset,
+    VisitRule,
+    default_rules,
+)
 
 RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
 # The parent's word (SUDAH to a reminder; the Buku KIA read out at registration, with the date
@@ -36,6 +43,7 @@ ESTIMATE_ROUNDING_DAYS = 14
 # dashboard records the earlier dose first; an import row carries its whole history.
 NEEDS_PREVIOUS = ("kader", "dashboard")
 MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
+SCHOOL_AGE_YEARS = 6  # the school (BIAS) doses: from school age (flows/lifestage school_age)
 
 
 class DoseRefused(Exception):
@@ -104,6 +112,10 @@ def check(
     too_old = person.birth_date and (on - person.birth_date).days > NEWBORN_VISIT_DAYS
     if item.startswith("KN") and too_old:
         raise DoseRefused("not_for_person", item=label, name=person.name)
+    _visit_fits(person, item, rule, on, label)
+    school_dose = isinstance(rule, DoseRule) and rule.campaign and person.birth_date
+    if school_dose and (on - person.birth_date).days < 365 * SCHOOL_AGE_YEARS:  # HPV for a baby
+        raise DoseRefused("not_for_person", item=label, name=person.name)
     if isinstance(rule, DoseRule) and known_birth:
         _not_too_young(rules, item, on, known_birth)
     elif isinstance(rule, DoseRule) and person.birth_date:  # MR1 for a "7 bulan" child
@@ -159,6 +171,31 @@ def next_of_series(session: Session, person: Person, code: str) -> str:
         .all()
     )
     return next((i for i in doses_of if i not in recorded), doses_of[-1])
+
+
+def _visit_fits(person: Person, item: str, rule: Any, on: date, label: str) -> None:
+    """A visit on a day it can have happened: ANC during the pregnancy (from HPHT, before a
+    recorded delivery), KF after the delivery, and no KN/KF visit before its window opens
+    (KN3 on day 1 is not a visit that happened)."""
+    if not isinstance(rule, VisitRule):
+        return
+    if item.startswith("ANC"):
+        start = person.hpht or (person.edd - timedelta(days=280) if person.edd else None)
+        ended = person.delivery_date
+        if start is None or on < start or (ended is not None and on >= ended):
+            raise DoseRefused("not_in_pregnancy", item=label, name=person.name)
+        return
+    if item.startswith("KF"):
+        anchor = person.delivery_date
+        if anchor is None or on < anchor:
+            raise DoseRefused("not_after_birth", item=label, name=person.name)
+    else:  # KN: from the birth date, when it was told as a date
+        anchor = None if person.birth_date_estimated else person.birth_date
+    opens = rule.window[0].apply(anchor) if anchor is not None else None
+    if opens is not None and on < opens:
+        raise DoseRefused(
+            "visit_too_early", item=label, date=on.isoformat(), earliest=opens.isoformat()
+        )
 
 
 def _is_mother(person: Person) -> bool:

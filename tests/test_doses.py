@@ -216,3 +216,53 @@ def test_the_minimum_age_holds_for_an_estimated_birth_date_with_a_months_doubt(r
     with pytest.raises(doses.DoseRefused) as exc:
         record(rt, child, ("MR1", "2026-11-20"))
     assert exc.value.reason == "too_young"
+
+
+def add_woman(rt, phone: str, **dates) -> int:
+    with transaction(rt.session_factory) as s:
+        contact = Contact(phone=phone, channel="simulator", created_at=to_db(NOW))
+        s.add(contact)
+        s.flush()
+        woman = Person(
+            contact_id=contact.id,
+            name="Yuyun",
+            sex="P",
+            birth_date=date(1998, 1, 1),
+            created_at=to_db(NOW),
+            updated_at=to_db(NOW),
+            **dates,
+        )
+        s.add(woman)
+        s.flush()
+        return woman.id
+
+
+@pytest.mark.parametrize(
+    ("dates", "item", "on", "reason"),
+    [
+        ({"hpht": date(2026, 5, 1)}, "KF1", "2026-11-20", "not_after_birth"),  # still pregnant
+        ({}, "ANC1", "2026-11-20", "not_in_pregnancy"),  # no pregnancy on record
+        ({"hpht": date(2026, 1, 1), "delivery_date": date(2026, 10, 1)}, "ANC5", "2026-11-20",
+         "not_in_pregnancy"),  # after the birth
+        ({"hpht": date(2026, 1, 1), "delivery_date": date(2026, 11, 21)}, "KF2", "2026-11-21",
+         "visit_too_early"),  # KF2 on the day of the birth
+    ],
+)  # fmt: skip
+def test_a_visit_is_recorded_only_when_it_can_have_happened(rt, dates, item, on, reason):
+    """Third trial: ANC5 the day after the birth, KF1 in pregnancy were recorded."""
+    woman = add_woman(rt, "+6281234567310", **dates)
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, woman, (item, on))
+    assert exc.value.reason == reason
+
+
+def test_newborn_visits_wait_for_their_window_and_school_doses_for_school_age(rt):
+    baby = add_child(rt, date(2026, 11, 21))
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, baby, ("KN3", "2026-11-22"))  # KN3 is day 8-28
+    assert exc.value.reason == "visit_too_early"
+    assert record(rt, baby, ("KN1", "2026-11-22")) == ["KN1"]
+    girl = add_child(rt, date(2026, 6, 1), sex="P", phone="+6281234567311")
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, girl, ("HPV", "2026-11-20"))  # a 5-month-old: HPV is kelas 5
+    assert exc.value.reason == "not_for_person"

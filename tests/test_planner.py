@@ -376,8 +376,13 @@ def test_anc_window_closed_before_registration_is_expired_not_overdue():
     got = anc("2026-05-01", hpht=HPHT, registered_on=D("2026-05-01"))["ANC1"]
     assert got.reason.startswith("ANC1 window closed before registration")
     for registered in (D("2026-01-20"), None):
-        got = anc("2026-05-01", hpht=HPHT, registered_on=registered)["ANC1"]
-        assert got.status == OVERDUE
+        got = anc("2026-05-01", hpht=HPHT, registered_on=registered)
+        # missed while registered: no longer made up once ANC2's window has begun
+        assert got["ANC1"].status == EXPIRED and "ANC2 is the visit due now" in got["ANC1"].reason
+        assert got["ANC2"].status == DUE
+    # the last visit has no later one: it stays overdue until the pregnancy ends
+    got = anc((HPHT + timedelta(weeks=40)).isoformat(), hpht=HPHT, registered_on=D("2026-01-20"))
+    assert got["ANC6"].status in (DUE, OVERDUE)
 
 
 @pytest.mark.parametrize(

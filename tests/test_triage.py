@@ -52,6 +52,14 @@ JUDGE = ROOT / "tests" / "data" / "danger_judge.yml"
 FINAL = ROOT / "tests" / "data" / "danger_final.yml"
 # Written after the trials' fixes, run once to judge (79/90 caught, 5.7 % false alarms), then fixed.
 LAST = ROOT / "tests" / "data" / "danger_last.yml"
+# Written 2026-12-04 by a writer who read neither the rules nor the earlier sets, run once to
+# judge after the field trials' fixes: 56/60 emergencies caught, 5/40 routine flagged (12.5 %).
+# Its misses (a newborn's cycling legs, Javanese hot-oil burns, first-day jaundice "lahir td
+# subuh", "ngabisin obat sirup sebotol") and two false alarms ("ora ono getih", "wis tau stroke
+# 5 taun kepungkur") were then fixed with general vocabulary: a regression guard from here on.
+# Three false alarms remain (7.5 %, the issue's target is 5 %): a newborn straining at stool,
+# noisy breathing said not to be fast, a question about heart-attack signs.
+SIXTH = ROOT / "tests" / "data" / "danger_sixth.yml"
 CATALOG = ROOT / "bot" / "messages" / "id" / "danger.yml"
 RULES = load_rules()
 RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
@@ -240,6 +248,15 @@ def test_issue_targets(path):
     flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
     assert missed == []
     assert len(flagged) / len(routine) <= 0.05, flagged
+
+
+def test_sixth_set_recall_is_total_and_false_alarms_stay_where_they_are():
+    cases = yaml.safe_load(SIXTH.read_text(encoding="utf-8"))["messages"]
+    missed = [c["text"] for c in cases if c["urgency"] == "emergency" and not _caught(c)]
+    routine = [c for c in cases if c["urgency"] == "routine"]
+    flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
+    assert missed == []
+    assert len(flagged) <= 3, flagged  # 7.5 %: above the issue's 5 % (see SIXTH)
 
 
 def test_heldout_false_alarms_under_ten_percent():

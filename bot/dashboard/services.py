@@ -88,7 +88,7 @@ def fits_person(person: Person, item: str, today: date) -> bool:
         try:
             doses.check(None, probe, doses.Given(item, on, "dashboard"), on)
         except doses.DoseRefused as exc:
-            if exc.reason == "not_for_person":
+            if exc.reason in ("not_for_person", "not_in_pregnancy", "not_after_birth"):
                 continue
         break
     else:
