@@ -329,11 +329,13 @@ def plan(
             if on > _from_birth(cache, birth, *track_until.end_parts):
                 continue
             _series(unit, birth, cache, person, first, on, horizon_end, out, school)
+        begin = len(out)
         for track_until, visits in compiled.birth:
             if on > _from_birth(cache, birth, *track_until.end_parts):
                 continue
             for visit in visits:
                 _visit(visit, birth, None, person, first, on, horizon_end, out)
+        out[begin:] = _superseded(out[begin:], on)  # KN1 missed: KN2 is the visit now
         if compiled.weighing is not None:
             weigh = periodic["WEIGH"]
             _weighing(compiled.weighing, birth, person, weigh, on, lookback, horizon_end, out)
@@ -357,11 +359,13 @@ def plan(
 
     delivered = person.delivery_date
     if female and delivered is not None and delivered <= on and not person.pregnancy_lost:
+        begin = len(out)
         for track_until, visits in compiled.delivery:
             if on > track_until.last_day(delivered):
                 continue
             for visit in visits:
                 _visit(visit, delivered, None, person, first, on, horizon_end, out)
+        out[begin:] = _superseded(out[begin:], on)  # KF1 missed: KF2 is the visit now
 
     out.sort(key=_sort_key)
     check_from = person.book_check_from
@@ -623,9 +627,10 @@ def _limit_words(rule: DoseRule) -> str:
 
 
 def _superseded(items: list[PlanItem], on: date) -> list[PlanItem]:
-    """A missed antenatal visit whose next visit's window has begun is not made up: at 39
-    weeks the bidan wants one "periksa hamil sekarang", not ANC3, ANC4 and ANC5 overdue. The
-    earlier ones become expired; the latest begun visit stays due or overdue."""
+    """A missed visit of a series (ANC, KN, KF) whose next visit's window has begun is not
+    made up: at 39 weeks the bidan wants one "periksa hamil sekarang", not ANC3, ANC4 and ANC5
+    overdue; on day 10 one newborn visit, not KN1, KN2 and KN3. The earlier ones become
+    expired; the latest begun visit stays due or overdue."""
     begun = [i for i in items if i.status in (DUE, OVERDUE) and i.due_from <= on]
     if len(begun) < 2:
         return items

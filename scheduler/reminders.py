@@ -386,17 +386,25 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
     Quiet hours and Friday prayer are checked again here, in the contact's zone at this
     moment: what falls outside them is not sent but deferred to the next allowed time."""
     cat = load_catalog("id")
+    due = select(Reminder).where(Reminder.status == "pending", Reminder.send_at <= to_db(now))
+    zones = Zones(session, settings["timezone"])
+    # Re-plan who has something to send first: after a gap (no nightly plan, a send run on its
+    # own) a due and an overdue row of one item, or an item past its age limit (HB0 on day 8),
+    # must not go out; the plan of today cancels them.
+    for person_id in sorted({r.person_id for r in session.execute(due).scalars()}):
+        person = session.get(Person, person_id)
+        if person is not None and person.contact is not None:
+            given = session.execute(
+                select(DoseRecord).where(DoseRecord.person_id == person_id)
+            ).scalars()
+            plan_person(session, person, person.contact, list(given), now, settings, zones)
+    session.flush()
     rows = list(
-        session.execute(
-            select(Reminder)
-            .where(Reminder.status == "pending", Reminder.send_at <= to_db(now))
-            .order_by(Reminder.contact_id, Reminder.due_on, Reminder.id)
-        ).scalars()
+        session.execute(due.order_by(Reminder.contact_id, Reminder.due_on, Reminder.id)).scalars()
     )
     by_contact: dict[int, list[Reminder]] = defaultdict(list)
     for r in rows:
         by_contact[r.contact_id].append(r)
-    zones = Zones(session, settings["timezone"])
     ids: list[int] = []
     for contact_id, reminders in by_contact.items():
         contact = session.get(Contact, contact_id)

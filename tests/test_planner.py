@@ -463,10 +463,10 @@ def test_no_anc_for_men_or_without_pregnancy_dates():
     [
         ("2026-03-10", DUE, UPCOMING, UPCOMING),
         ("2026-03-12", DUE, UPCOMING, UPCOMING),
-        ("2026-03-13", OVERDUE, DUE, UPCOMING),
-        ("2026-03-17", OVERDUE, DUE, UPCOMING),
-        ("2026-03-18", OVERDUE, OVERDUE, DUE),
-        ("2026-04-07", OVERDUE, OVERDUE, DUE),
+        ("2026-03-13", EXPIRED, DUE, UPCOMING),  # KN1 missed: KN2 is the visit now
+        ("2026-03-17", EXPIRED, DUE, UPCOMING),
+        ("2026-03-18", EXPIRED, EXPIRED, DUE),
+        ("2026-04-07", EXPIRED, EXPIRED, DUE),
         ("2026-04-08", EXPIRED, EXPIRED, EXPIRED),
     ],
 )
@@ -500,8 +500,8 @@ def kf(on: str, **facts) -> dict[str, PlanItem]:
     "on, statuses",
     [
         ("2026-03-11", (DUE, UPCOMING, UPCOMING, UPCOMING)),
-        ("2026-04-10", (OVERDUE, OVERDUE, OVERDUE, DUE)),
-        ("2026-04-21", (OVERDUE, OVERDUE, OVERDUE, DUE)),
+        ("2026-04-10", (EXPIRED, EXPIRED, EXPIRED, DUE)),  # missed ones: KF4 is the visit
+        ("2026-04-21", (EXPIRED, EXPIRED, EXPIRED, DUE)),
         ("2026-04-22", (EXPIRED, EXPIRED, EXPIRED, EXPIRED)),
     ],
 )

@@ -177,6 +177,22 @@ def test_newborn_through_18_months(rt, clock, client):
     assert sent_twice == []
 
 
+def test_a_send_run_after_a_gap_sends_each_item_once_and_nothing_expired(rt, clock):
+    """Third trial: `reminders send` on day 8 without a re-plan listed HB0, KN1, KF1... twice
+    ("sudah waktunya" and "terlambat") and told the mother to get HB0, which is not given after
+    7 days."""
+    birth = date(2026, 11, 22)
+    add_household(rt, birth)
+    clock.set(datetime(2026, 11, 22, 8, 0, tzinfo=WIB))
+    jobs.job_plan(rt)  # then nothing runs for a week
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
+    jobs.job_send_reminders(rt)
+    (msg,) = reminder_messages(rt)
+    lines = [ln for ln in msg.body.splitlines() if ln.startswith("- ")]
+    assert len(lines) == len({ln.rsplit(")", 1)[0] for ln in lines}), lines  # each item once
+    assert not any("HB0" in ln or "Hepatitis B" in ln for ln in lines), lines
+
+
 def test_scheduler_down_two_days_sends_once(rt, clock):
     add_household(rt, date(2026, 11, 22))
     jobs.job_plan(rt)
