@@ -371,6 +371,15 @@ def plan(
     check_from = person.book_check_from
     if check_from is not None:
         out = [_awaiting_check(i) if _held(i, check_from) else i for i in out]
+        # a later dose of a held one has no date worth showing either ("Polio 2 mulai 2 Jan"
+        # while polio 1 may be in the book): it waits for the check too
+        held = {i.item for i in out if i.awaits_check}
+        while True:  # DPT3 waits for DPT2, which waits for the held DPT1
+            more = {i.item for i in out if i.waits_for in held} - held
+            if not more:
+                break
+            held |= more
+        out = [_awaiting_check(i) if i.item in held and not i.awaits_check else i for i in out]
     return out
 
 

@@ -953,3 +953,14 @@ def test_school_dose_still_respects_the_interval_after_a_recorded_dose():
     assert (got["MR3"].status, got["MR3"].due_from) == (UPCOMING, D("2026-08-17"))
     got = school("2019-03-10", "2027-11-05", given=[("DT", "2027-10-20")])
     assert (got["TD1"].status, got["TD1"].due_from) == (UPCOMING, D("2027-11-17"))
+
+
+def test_later_doses_of_a_held_series_wait_for_the_book_check_too():
+    """Third trial: with the KIA book unknown ("lupa"), JADWAL said "Polio tetes 2 mulai Sabtu
+    2 Jan": a date that means nothing while polio 1 may be in the book."""
+    got = doses("2026-01-20", "2026-11-22", book_check_from=D("2026-11-22"))
+    assert got["OPV1"].awaits_check
+    later = [i for i in got.values() if i.waits_for in {"OPV1", "DPT1", "PCV1"}]
+    assert later and all(i.awaits_check for i in later)
+    fresh = doses("2026-01-20", "2026-11-22")  # without a pending check: dated as before
+    assert not fresh["OPV2"].awaits_check and fresh["OPV2"].waits_for == "OPV1"
