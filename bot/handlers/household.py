@@ -90,18 +90,40 @@ def person_added(session: Session, contact: Contact, event: dict[str, Any], now:
     """A new household member (pregnant woman, child, elderly or adult)."""
     mother = _by_name(session, contact, event.get("mother_name"))
     sex = event.get("sex") or ("P" if event.get("role") == "pregnant" else None)
+    born = _date(event.get("birth_date"))
     _new_person(
         session,
         contact,
         now,
         name=event["name"][:120],
         sex=sex,
-        birth_date=_date(event.get("birth_date")),
+        birth_date=born,
         birth_date_estimated=bool(event.get("birth_date_estimated")),
         hpht=_date(event.get("hpht")),
         edd=_date(event.get("edd")),
         mother_id=mother.id if mother is not None else None,
     )
+    if mother is not None and born is not None and event.get("role") == "child":
+        _recent_delivery(mother, born, now)
+
+
+POSTNATAL_DAYS = 42  # the postnatal (nifas) period: KF4 ends on day 42
+MOTHER_MAX_YEARS = 50  # an older woman registering a newborn is its grandmother, not its mother
+
+
+def _recent_delivery(mother: Person, born: date, now: datetime) -> None:
+    """A baby of a few weeks registered with its mother: she gave birth that day, so her
+    postnatal visits (KF) are planned (a mother registering a 3-week-old had none)."""
+    age_days = (now.date() - born).days
+    if not 0 <= age_days <= POSTNATAL_DAYS or mother.sex != "P" or mother.status != "active":
+        return
+    if mother.delivery_date is not None and mother.delivery_date >= born:
+        return  # her birth report already said so
+    if mother.hpht is not None and (born - mother.hpht).days < 20 * 7:
+        return  # pregnant now (her dates say so): not this baby's delivery
+    if mother.birth_date and (born - mother.birth_date).days > 365 * MOTHER_MAX_YEARS:
+        return
+    mother.delivery_date, mother.pregnancy_outcome = born, "birth"  # as a birth report does
 
 
 @register("person_updated")
