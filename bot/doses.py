@@ -42,6 +42,9 @@ ESTIMATE_ROUNDING_DAYS = 14
 # Who says "the previous dose of the series is not recorded" matters: a kader or the
 # dashboard records the earlier dose first; an import row carries its whole history.
 NEEDS_PREVIOUS = ("kader", "dashboard")
+# A register's old records: a dose given up to this many days before its minimum interval
+# still counts (WHO's 4-day grace), so one early date does not reject a child's whole history.
+REGISTER_GRACE_DAYS = 4
 MOTHER_ITEMS_MIN_YEARS = 10  # ANC and KF visits are for girls and women of this age and older
 SCHOOL_AGE_YEARS = 6  # the school (BIAS) doses: from school age (flows/lifestage school_age)
 
@@ -113,6 +116,9 @@ def check(
     if item.startswith("KN") and too_old:
         raise DoseRefused("not_for_person", item=label, name=person.name)
     _visit_fits(person, item, rule, on, label)
+    je_only = isinstance(rule, DoseRule) and rule.only_if == "je_endemic" and session is not None
+    if je_only and not _je_area(session, person):  # JE only where it is endemic
+        raise DoseRefused("not_for_person", item=label, name=person.name)
     school_dose = isinstance(rule, DoseRule) and rule.campaign and person.birth_date
     if school_dose and (on - person.birth_date).days < 365 * SCHOOL_AGE_YEARS:  # HPV for a baby
         raise DoseRefused("not_for_person", item=label, name=person.name)
@@ -145,8 +151,9 @@ def check(
         if (on - last).days > grace:  # RV after 6 months 29 days: not to be given
             raise DoseRefused("too_old", item=label, name=person.name, until=rule.until)
     previous = recorded.get(rule.after) if isinstance(rule, DoseRule) and rule.after else None
+    grace = REGISTER_GRACE_DAYS if given.source == "import" else 0
     if previous is not None:
-        _not_too_soon(rule, item, on, previous.given_on)
+        _not_too_soon(rule, item, on, previous.given_on, person.birth_date, grace)
     elif (
         isinstance(rule, DoseRule)
         and rule.after
@@ -198,6 +205,17 @@ def _visit_fits(person: Person, item: str, rule: Any, on: date, label: str) -> N
         )
 
 
+def _je_area(session: Session, person: Person) -> bool:
+    """Whether the person's area (or the household's) lies in a JE-endemic area."""
+    from scheduler.reminders import Zones
+
+    area_id = person.area_id
+    if area_id is None and person.contact_id is not None:
+        contact = session.get(Contact, person.contact_id)
+        area_id = contact.area_id if contact else None
+    return area_id is None or Zones(session, "Asia/Jakarta").je(area_id)
+
+
 def _is_mother(person: Person) -> bool:
     """A pregnancy on record: a woman, whatever her unknown birth date."""
     return bool(person.hpht or person.edd or person.delivery_date)
@@ -220,18 +238,31 @@ def _not_too_young(rules: Any, item: str, on: date, birth: date) -> None:
     )
 
 
-def _not_too_soon(rule: DoseRule, item: str, on: date, previous_on: date) -> None:
-    """Refuse a dose given before its series' minimum interval after the previous dose."""
+def _not_too_soon(
+    rule: DoseRule,
+    item: str,
+    on: date,
+    previous_on: date,
+    birth: date | None = None,
+    grace_days: int = 0,
+) -> None:
+    """Refuse a dose given before its series' minimum interval after the previous dose: the
+    planner's own interval (PCV2 after a PCV1 given late: 8 weeks, not 4), less `grace_days`
+    for a register's old records (WHO counts doses given up to 4 days early)."""
     if rule.after is None or rule.min_interval is None:
         return
-    earliest = rule.min_interval.apply(previous_on)
-    if on < earliest:
+    interval = rule.min_interval
+    late = rule.late_from_age
+    if late is not None and birth is not None and previous_on >= late.apply(birth):
+        interval = rule.late_min_interval or interval
+    earliest = interval.apply(previous_on)
+    if (earliest - on).days > grace_days:
         raise DoseRefused(
             "too_soon",
             item=item,
             previous=rule.after,
             previous_date=previous_on.isoformat(),
-            interval=rule.min_interval,
+            interval=interval,
             earliest=earliest.isoformat(),
         )
 
@@ -255,7 +286,9 @@ def validate(session: Session, person: Person, items: list[Given], today: date) 
             and isinstance(rule, DoseRule)
             and rule.after in by_item
         ):
-            _not_too_soon(rule, given.item, given.given_on, by_item[rule.after].given_on)
+            grace = REGISTER_GRACE_DAYS if given.source == "import" else 0
+            previous_on = by_item[rule.after].given_on
+            _not_too_soon(rule, given.item, given.given_on, previous_on, person.birth_date, grace)
 
 
 def record(

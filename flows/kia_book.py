@@ -230,9 +230,17 @@ def _doses(
             i += 1
             continue
         numbers = []
+        ahead = i
+        while ahead < len(tokens) and tokens[ahead] in fillers and tokens[ahead] != _PLACEHOLDER:
+            ahead += 1  # "dpt udah 2", "polio baru 1"
+        counted = ahead > i and ahead < len(tokens) and _number(tokens[ahead]) is not None
+        if counted:
+            i = ahead
         while i < len(tokens) and _number(tokens[i]) is not None:
             numbers.append(_number(tokens[i]))
             i += 1
+        if counted and len(numbers) == 1:
+            numbers = list(range(1, numbers[0] + 1))  # "dpt udah 2": two doses so far
         if len(numbers) == 1 and i < len(tokens) and tokens[i] in _TIMES:
             numbers, i = list(range(1, numbers[0] + 1)), i + 1  # "polio 3 kali": doses 1-3
         elif not numbers and i < len(tokens) and tokens[i] in _ONCE:

@@ -3,7 +3,7 @@ rule, on a real database; the intervals and the other checks are in tests/test_k
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -266,3 +266,46 @@ def test_newborn_visits_wait_for_their_window_and_school_doses_for_school_age(rt
     with pytest.raises(doses.DoseRefused) as exc:
         record(rt, girl, ("HPV", "2026-11-20"))  # a 5-month-old: HPV is kelas 5
     assert exc.value.reason == "not_for_person"
+
+
+def test_pcv2_after_a_late_pcv1_waits_eight_weeks_as_the_plan_says(rt):
+    """Third trial: JADWAL said PCV2 on 30 Jan (8 weeks, PCV1 given after 12 months) while
+    IMUN took it from 2 Jan (4 weeks)."""
+    child = add_child(rt, date(2025, 3, 1))
+    assert record(rt, child, ("PCV1", "2026-09-20")) == ["PCV1"]  # at 18 months
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, child, ("PCV2", "2026-10-25"))  # 5 weeks later
+    assert "PCV2 paling cepat 8 minggu setelah PCV1" in exc.value.text(load_catalog("id"))
+    assert record(rt, child, ("PCV2", "2026-11-20")) == ["PCV1", "PCV2"]  # 8 weeks 4 days
+
+
+@pytest.mark.parametrize(("days", "kept"), [(27, True), (24, True), (23, False)])
+def test_a_register_keeps_a_dose_given_up_to_four_days_early(rt, days, kept):
+    child = add_child(rt, date(2026, 1, 10))
+    opv1 = date(2026, 2, 10)
+    second = (opv1 + timedelta(days=days)).isoformat()
+    items = (("OPV1", opv1.isoformat()), ("OPV2", second))
+    if kept:
+        assert record(rt, child, *items, source="import") == ["OPV1", "OPV2"]
+    else:
+        with pytest.raises(doses.DoseRefused):
+            record(rt, child, *items, source="import")
+    with pytest.raises(doses.DoseRefused):  # a kader's new record has no grace
+        record(rt, add_child(rt, date(2026, 1, 10), phone="+6281234567309"), *items)
+
+
+def test_je_only_where_it_is_endemic(rt):
+    """Third trial: `IMUN 6 JE` was recorded in Mekarsari, which is not a JE area."""
+    from bot.models import Area
+
+    child = add_child(rt, date(2025, 6, 1))
+    with transaction(rt.session_factory) as s:
+        area = s.execute(select(Area).where(Area.code == "MKS")).scalar_one()
+        assert not area.je_endemic
+        s.get(Person, child).area_id = area.id
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, child, ("JE", "2026-11-20"))
+    assert exc.value.reason == "not_for_person"
+    with transaction(rt.session_factory) as s:
+        s.execute(select(Area).where(Area.code == "MKS")).scalar_one().je_endemic = True
+    assert record(rt, child, ("JE", "2026-11-20")) == ["JE"]

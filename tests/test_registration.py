@@ -956,6 +956,8 @@ def test_kia_book_answers(text, kind, problem):
         ),
         ("polio 3x, dpt 2 x", ["OPV1", "OPV2", "OPV3", "DPT1", "DPT2"]),
         ("dpt dua kali", ["DPT1", "DPT2"]),
+        ("dpt udah 2, polio baru 1", ["DPT1", "DPT2", "OPV1"]),  # third trial
+        ("cuma hb0 pas lahir di bidan", ["HB0"]),
         (
             "bcg, polio 4x, dpt 3x, campak sakali",
             ["BCG", "OPV1", "OPV2", "OPV3", "OPV4", "DPT1", "DPT2", "DPT3", "MR1"],
