@@ -391,7 +391,18 @@ def emergency_followup(state: State, msg: Message, ctx: Context) -> Step | None:
         return None  # "🙏🙏", "😭": not worth a message to every worker on the alert
     if msg.intent == "ask_info" and info.find_topic(msg.text) is not None:
         return None
+    if msg.intent == "report_symptom" and _about_someone_else(open_emergency(ctx), msg, ctx):
+        return None  # "istri saya juga demam" during the child's alert: a report of its own
     return _update(ctx, msg.text)
+
+
+def _about_someone_else(found: dict, msg: Message, ctx: Context) -> bool:
+    """The message names someone, and the open alert names someone else."""
+    codes = [v for v in _entities(msg, "person") if v in PERSON_WORDS]
+    words = {ctx.t(f"person.{code}") for code in codes + _person_words(msg.text.lower())}
+    before = {part.strip() for part in str(found.get("about") or "").split(",")} - {""}
+    same = {_ONE_CHILD.get(w, w) for w in words} & {_ONE_CHILD.get(w, w) for w in before}
+    return bool(words and before and not same)
 
 
 def _emergency(
