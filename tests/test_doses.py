@@ -134,21 +134,7 @@ def test_the_residents_own_word_is_never_refused(rt):
 
 def add_mother(rt, phone: str = "+6281234567302") -> int:
     """A pregnant woman whose birth date nobody gave."""
-    with transaction(rt.session_factory) as s:
-        contact = Contact(phone=phone, channel="simulator", created_at=to_db(NOW))
-        s.add(contact)
-        s.flush()
-        mother = Person(
-            contact_id=contact.id,
-            name="Euis",
-            sex="P",
-            hpht=date(2026, 5, 20),
-            created_at=to_db(NOW),
-            updated_at=to_db(NOW),
-        )
-        s.add(mother)
-        s.flush()
-        return mother.id
+    return add_woman(rt, phone, name="Euis", birth_date=None, hpht=date(2026, 5, 20))
 
 
 @pytest.mark.parametrize("item", ["BCG", "HB0", "OPV1", "KN1"])
@@ -218,16 +204,18 @@ def test_the_minimum_age_holds_for_an_estimated_birth_date_with_a_months_doubt(r
     assert exc.value.reason == "too_young"
 
 
-def add_woman(rt, phone: str, **dates) -> int:
+def add_woman(
+    rt, phone: str, name: str = "Yuyun", birth_date: date | None = date(1998, 1, 1), **dates
+) -> int:
     with transaction(rt.session_factory) as s:
         contact = Contact(phone=phone, channel="simulator", created_at=to_db(NOW))
         s.add(contact)
         s.flush()
         woman = Person(
             contact_id=contact.id,
-            name="Yuyun",
+            name=name,
             sex="P",
-            birth_date=date(1998, 1, 1),
+            birth_date=birth_date,
             created_at=to_db(NOW),
             updated_at=to_db(NOW),
             **dates,
