@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from flows import (
@@ -15,6 +16,7 @@ from flows import (
     understanding,
 )
 from flows.base import IDLE, Context, Message, State, Step
+from flows.booking import MORE_WORDS
 from flows.pregnancy_outcomes import says_ended, says_loss
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 
@@ -75,6 +77,8 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
         )
         if reply is not None:
             return reply
+        if _words(msg.text) in MORE_WORDS and msg.intent in (None, "opt_in", "nlu_fallback"):
+            return Step(IDLE, (ctx.t("booking.check.no_more"),))  # LAGI after the last page
     else:
         step = FLOW_STEPS.get(state.flow or "", {}).get(state.step or "")
         if step is not None:
@@ -142,3 +146,7 @@ def start(msg: Message, ctx: Context) -> Step:
     if intent in SERVICE_INTENTS:
         return menu.not_ready(IDLE, Message(msg.text, intent, msg.confidence), ctx)
     return menu.fallback(IDLE, msg, ctx)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
