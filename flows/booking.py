@@ -777,16 +777,27 @@ def _schedule_lines(ctx: Context) -> list[str]:
     items = due_items(ctx)
     if items:
         lines.append(ctx.t("booking.check.items"))
+        persons = _lookup(ctx).get("persons") or {}
         for person, item in items:
+            given = [g[0] for g in (persons.get(str(person.id)) or {}).get("given") or ()]
             lines.append(
                 ctx.t(
                     f"booking.check.item_{item.status}",
                     name=person.name,
-                    item=item_name(item.item, ctx.t),
+                    item=item_name(first_anc(item.item, given), ctx.t),
                     date=fmt_date(item.due_from, ctx.t, today),
                 )
             )
     return lines
+
+
+def first_anc(code: str, given: Sequence[str]) -> str:
+    """The antenatal visit due for a woman with no check recorded is her first (K1: a doctor,
+    ultrasound and lab), whatever its window's number ("ke-5" at 30 weeks misled): the text
+    `items.ANC_first`; any other item as it is."""
+    if code.startswith("ANC") and not any(g.startswith("ANC") for g in given):
+        return "ANC_first"
+    return code
 
 
 def pages(lines: Sequence[str], per_page: int, max_chars: int = PAGE_CHARS) -> list[list[str]]:

@@ -20,6 +20,7 @@ from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.db import in_memory, make_engine, make_session_factory
 from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
+from flows.booking import first_anc
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import deferred, send_at
 
@@ -428,13 +429,22 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
         ).first():
             continue  # one reminder message per contact per day: the rest waits for tomorrow
         persons = {p.id: p for p in contact.persons}
+        anc_done = {
+            pid: [item]
+            for pid, item in session.execute(
+                select(DoseRecord.person_id, DoseRecord.item).where(
+                    DoseRecord.person_id.in_(list(persons)), DoseRecord.item.like("ANC%")
+                )
+            ).all()
+        }
         lines, names = [], []
         for r in reminders:
             person = persons.get(r.person_id)
             pname = person.name if person else "-"
             if pname not in names:
                 names.append(pname)
-            item = cat.t(f"items.{r.item}") if f"items.{r.item}" in cat.texts else r.item
+            code = first_anc(r.item, anc_done.get(r.person_id, ()))
+            item = cat.t(f"items.{code}") if f"items.{code}" in cat.texts else r.item
             if r.stage == "overdue":
                 lines.append(cat.t("reminder.line_overdue", item=item, person=pname))
             else:  # sent when its window opens (or later): "mulai <that day>" read as a mistake

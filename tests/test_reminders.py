@@ -352,3 +352,22 @@ def test_reminders_due_command_lists_one_dose_per_series(runner, rt, clock):
     assert result.exit_code == 0, result.output
     items = {i["item"] for i in json.loads(result.output)}
     assert items == {"BCG", "OPV1", "DPT1", "PCV1", "RV1", "IPV1"}
+
+
+def test_a_pregnant_woman_with_no_check_recorded_is_reminded_of_her_first(rt, clock):
+    """Third trial: a first check at 30 weeks was reminded as "Periksa hamil ke-5"."""
+    clock.set(datetime(2026, 11, 22, 8, 0, tzinfo=WIB))
+    pid = add_household(rt, date(1997, 3, 1), name="Yuyun", hpht=date(2026, 4, 20))
+    jobs.job_plan(rt)
+    jobs.job_send_reminders(rt)
+    (msg,) = reminder_messages(rt)
+    assert "Periksa hamil pertama (K1, dengan dokter, USG dan cek lab) (Yuyun)" in msg.body
+    assert "Periksa hamil ke-" not in msg.body
+    with transaction(rt.session_factory) as s:  # with one check on record: numbered again
+        s.add(DoseRecord(person_id=pid, item="ANC1", occurrence="1", given_on=date(2026, 6, 1),
+                         source="kader", created_at=to_db(clock.now())))  # fmt: skip
+    clock.advance(days=1)
+    jobs.job_plan(rt)
+    jobs.job_send_reminders(rt)
+    later = reminder_messages(rt)[1:]
+    assert not later or "Periksa hamil pertama" not in later[0].body
