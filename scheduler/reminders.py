@@ -381,6 +381,9 @@ def plan_all(
                 progress(len(persons))
 
 
+STALE_AFTER_DAYS = 2  # a pending reminder this much past its day: the send job re-plans first
+
+
 def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
     """Queue one combined message per contact for the reminders whose time has come.
 
@@ -389,10 +392,12 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
     cat = load_catalog("id")
     due = select(Reminder).where(Reminder.status == "pending", Reminder.send_at <= to_db(now))
     zones = Zones(session, settings["timezone"])
-    # Re-plan who has something to send first: after a gap (no nightly plan, a send run on its
-    # own) a due and an overdue row of one item, or an item past its age limit (HB0 on day 8),
-    # must not go out; the plan of today cancels them.
-    for person_id in sorted({r.person_id for r in session.execute(due).scalars()}):
+    # After a gap (no nightly plan, a send run on its own) a due and an overdue row of one
+    # item, or an item past its age limit (HB0 on day 8), must not go out: who has a row left
+    # pending since before yesterday is re-planned first (today's plan cancels those). On a
+    # normal day every row goes out the day it comes due and nobody is re-planned here.
+    stale = due.where(Reminder.due_on < now.date() - timedelta(days=STALE_AFTER_DAYS))
+    for person_id in sorted({r.person_id for r in session.execute(stale).scalars()}):
         person = session.get(Person, person_id)
         if person is not None and person.contact is not None:
             given = session.execute(
