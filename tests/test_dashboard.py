@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import to_db
-from bot.dashboard.core import _cell
+from bot.dashboard.export import _cell
 from bot.db import transaction
 from bot.models import (
     Alert,

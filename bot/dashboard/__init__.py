@@ -5,18 +5,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint(
-    "dashboard",
-    __name__,
-    url_prefix="/dashboard",
-    template_folder="templates",
-    static_folder="static",
-)
-
-# The view modules add their routes to `bp` when imported (they import `bp` from here).
-from bot.dashboard import (  # noqa: E402
+# The view modules add their routes to `bp` when imported (they import it from `blueprint`).
+from bot.dashboard import (
     auth,
     views_audit,
     views_coverage,
@@ -26,6 +18,7 @@ from bot.dashboard import (  # noqa: E402
     views_residents,
     views_visits,
 )
+from bot.dashboard.blueprint import bp
 
 __all__ = [
     "auth",

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.clock import from_db, to_db
-from bot.dashboard import bp, core
+from bot.dashboard import core
 from bot.dashboard.audit import blocked_minutes, record
+from bot.dashboard.blueprint import bp
 from bot.models import AuditLog, StaffUser
 
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import select
 
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
 from bot.dashboard.auth import roles
+from bot.dashboard.blueprint import bp
 from bot.models import AuditLog, Person
 
 AUDIT_COLUMNS = ("waktu", "pengguna", "aksi", "warga_id", "warga", "sasaran", "rincian", "ip")
@@ -29,7 +30,7 @@ CSV_LIMIT = 100_000
 
 
 def _limit() -> int:
-    return CSV_LIMIT if core.wants_csv() else LIMIT
+    return CSV_LIMIT if export.wants_csv() else LIMIT
 
 
 @bp.get("/audit")
@@ -60,8 +61,8 @@ def audit():
         }
         for a, p in s.execute(q.order_by(AuditLog.id.desc()).limit(_limit())).all()
     ]
-    if core.wants_csv():
-        return core.csv_response("audit", AUDIT_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("audit", AUDIT_COLUMNS, rows)
     return render_template(
         "dashboard/audit.html",
         rows=rows,
@@ -70,5 +71,5 @@ def audit():
         person=person,
         actions=ACTIONS,
         limit=LIMIT,
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import g, render_template, request
 from sqlalchemy import select
 
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
+from bot.dashboard.blueprint import bp
 from bot.dashboard.coverage import (
     ANC_ITEMS,
     ANC_LEVELS,
@@ -102,7 +103,7 @@ def coverage():
     by_key = {t.key: t for t in tallies}
     total = tallies[-1]
     items = antigens(any(t.eligible["JE"] for t in tallies))
-    if core.wants_csv():
+    if export.wants_csv():
         rows = []
         for t in tallies:
             desa, dusun = _place(t, by_key)
@@ -122,7 +123,7 @@ def coverage():
                         "cakupan_persen": _fmt(_ratio(part, whole)),
                     }
                 )
-        return core.csv_response(f"cakupan-imunisasi-{year}", COVERAGE_COLUMNS, rows)
+        return export.csv_response(f"cakupan-imunisasi-{year}", COVERAGE_COLUMNS, rows)
     compare = bars(
         (t.name, _ratio(t.complete_for_age, t.people), t.complete_for_age, t.people, t.level)
         for t in tallies
@@ -156,7 +157,7 @@ def coverage():
         target=target,
         compare=compare,
         villages=villages,
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )
 
 
@@ -185,7 +186,7 @@ def anc_coverage():
     )
     tallies = anc(subjects, today, areas, scope, year)
     by_key = {t.key: t for t in tallies}
-    if core.wants_csv():
+    if export.wants_csv():
         rows = []
         for t in tallies:
             desa, dusun = _place(t, by_key)
@@ -202,7 +203,7 @@ def anc_coverage():
                         "target_persen": target,
                     }
                 )
-        return core.csv_response("cakupan-anc", ANC_COLUMNS, rows)
+        return export.csv_response("cakupan-anc", ANC_COLUMNS, rows)
     charts = [
         {
             "name": name,
@@ -225,7 +226,7 @@ def anc_coverage():
         ],
         target=target,
         charts=charts,
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )
 
 
@@ -267,10 +268,10 @@ def overdue():
                 }
             )
     rows.sort(key=lambda r: (r["terlambat_sejak"] or date.min, r["nama"]))
-    if core.wants_csv():
-        return core.csv_response("terlambat", OVERDUE_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("terlambat", OVERDUE_COLUMNS, rows)
     return render_template(
-        "dashboard/overdue.html", rows=rows, group=group, groups=GROUPS, csv_url=core.csv_url()
+        "dashboard/overdue.html", rows=rows, group=group, groups=GROUPS, csv_url=export.csv_url()
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import g, render_template, request
 from sqlalchemy import func, select
 
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
+from bot.dashboard.blueprint import bp
 from bot.models import Contact, OutboundMessage, Person
 from bot.outbox import RANK
 
@@ -41,7 +42,7 @@ def messages():
         q = q.where(OutboundMessage.status.in_(FILTERS[status]))
     rows = []
     for m, c in s.execute(
-        q.order_by(OutboundMessage.id.desc()).limit(CSV_LIMIT if core.wants_csv() else LIMIT)
+        q.order_by(OutboundMessage.id.desc()).limit(CSV_LIMIT if export.wants_csv() else LIMIT)
     ).all():
         failed = m.status in ("failed", "undelivered")
         rows.append(
@@ -62,8 +63,8 @@ def messages():
                 "isi": m.body[:300],
             }
         )
-    if core.wants_csv():
-        return core.csv_response("pesan", MESSAGE_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("pesan", MESSAGE_COLUMNS, rows)
     sub = _query(scope).subquery()
     counts = dict(s.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
     ordered = sorted(counts.items(), key=lambda kv: (RANK.get(kv[0], 9), kv[0]))
@@ -81,5 +82,5 @@ def messages():
         status=status,
         filters=FILTERS,
         person_of=person_of,
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )

@@ -9,7 +9,8 @@ from flask import g, render_template
 from sqlalchemy import case, func, or_, select
 
 from bot.clock import to_db
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
+from bot.dashboard.blueprint import bp
 from bot.dashboard.queries import (
     alert_row,
     alerts_query,
@@ -52,8 +53,8 @@ def emergencies(session, scope, areas) -> list[dict]:
 def overview():
     s, scope, areas = core.db(), g.scope, g.areas
     urgent = emergencies(s, scope, areas)
-    if core.wants_csv():
-        return core.csv_response("darurat", EMERGENCY_COLUMNS, urgent)
+    if export.wants_csv():
+        return export.csv_response("darurat", EMERGENCY_COLUMNS, urgent)
     start, end = core.day_bounds(core.today())
 
     def reports(kind: str):

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from bot.alerts import alert_key, describe
 from bot.catalog import load_catalog
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
 from bot.dashboard.audit import record
+from bot.dashboard.blueprint import bp
 from bot.dashboard.queries import (
     alert_kind,
     alert_row,
@@ -54,7 +55,7 @@ LIMIT, CSV_LIMIT = 500, 20_000  # rows on a page, rows in a CSV download
 
 
 def _limit() -> int:
-    return CSV_LIMIT if core.wants_csv() else LIMIT
+    return CSV_LIMIT if export.wants_csv() else LIMIT
 
 
 @bp.get("/laporan")
@@ -73,10 +74,10 @@ def reports():
         report_row(r, c, p, areas)
         for r, c, p in s.execute(q.order_by(Report.created_at.desc()).limit(_limit())).all()
     ]
-    if core.wants_csv():
-        return core.csv_response("laporan", REPORT_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("laporan", REPORT_COLUMNS, rows)
     return render_template(
-        "dashboard/reports.html", rows=rows, kind=kind, status=status, csv_url=core.csv_url()
+        "dashboard/reports.html", rows=rows, kind=kind, status=status, csv_url=export.csv_url()
     )
 
 
@@ -170,15 +171,15 @@ def alerts():
     active = [r for r in rows if r["aktif"]]
     active.sort(key=lambda r: (not r["darurat"], ALERT_RANK.get(r["status_kode"], 9), r["waktu"]))
     rows = active + [r for r in rows if not r["aktif"]]
-    if core.wants_csv():
-        return core.csv_response("peringatan", ALERT_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("peringatan", ALERT_COLUMNS, rows)
     return render_template(
         "dashboard/alerts.html",
         rows=rows,
         kind=kind,
         status=status,
         kinds=[(k, alert_kind(k)) for k in ALERT_KINDS],
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )
 
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
 from bot.dashboard.audit import record
+from bot.dashboard.blueprint import bp
 from bot.dashboard.queries import (
     age_text,
     alert_row,
@@ -81,10 +82,10 @@ def residents():
                 .limit(LIMIT)
             ).all()
         ]
-    if core.wants_csv():
-        return core.csv_response("warga", RESIDENT_COLUMNS, rows)
+    if export.wants_csv():
+        return export.csv_response("warga", RESIDENT_COLUMNS, rows)
     return render_template(
-        "dashboard/residents.html", q=q, rows=rows, limit=LIMIT, csv_url=core.csv_url()
+        "dashboard/residents.html", q=q, rows=rows, limit=LIMIT, csv_url=export.csv_url()
     )
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from bot.dashboard import bp, core
+from bot.dashboard import core, export
 from bot.dashboard.audit import record
+from bot.dashboard.blueprint import bp
 from bot.dashboard.queries import visit_row, visits_query
 from bot.dashboard.services import VISIT_OUTCOMES, ChangeError, visit_outcome
 from bot.models import Visit
@@ -50,8 +51,8 @@ def visits():
             .order_by(Visit.created_at)
         ).all()
     ]
-    if core.wants_csv():
-        return core.csv_response("kunjungan", VISIT_COLUMNS, unscheduled + rows)
+    if export.wants_csv():
+        return export.csv_response("kunjungan", VISIT_COLUMNS, unscheduled + rows)
     days = []
     for i in range(DAYS):
         day = first + timedelta(days=i)
@@ -65,7 +66,7 @@ def visits():
         prev=first - timedelta(days=DAYS),
         next=first + timedelta(days=DAYS),
         outcomes=VISIT_OUTCOMES,
-        csv_url=core.csv_url(),
+        csv_url=export.csv_url(),
     )
 
 
