@@ -71,28 +71,16 @@ JOBS = {
 }
 
 
+_RUNTIME = None  # bound by build_scheduler: APScheduler stores jobs by name, not the runtime
+
+
 def run_job(name: str) -> None:
-    """Entry point APScheduler stores by reference: builds the app's runtime once per process."""
-    from flask import current_app
-
-    try:
-        rt = current_app.extensions["jemput_bola"]
-    except RuntimeError:  # outside an app context (the scheduler's worker threads)
-        rt = _process_runtime()
-    count = JOBS[name](rt)
+    """Entry point APScheduler stores by reference; runs `name` on the runtime the scheduler
+    process was built with (the composition root passes it to `build_scheduler`)."""
+    if _RUNTIME is None:
+        raise RuntimeError("run_job needs build_scheduler(rt) first: no runtime is bound")
+    count = JOBS[name](_RUNTIME)
     log.info("job %s: %s", name, count)
-
-
-_RT = None
-
-
-def _process_runtime():
-    global _RT
-    if _RT is None:
-        from app import create_app
-
-        _RT = create_app().extensions["jemput_bola"]
-    return _RT
 
 
 def build_scheduler(rt, blocking: bool = True):
@@ -104,8 +92,8 @@ def build_scheduler(rt, blocking: bool = True):
 
     from bot.config import database_url
 
-    global _RT
-    _RT = rt
+    global _RUNTIME
+    _RUNTIME = rt
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(
         jobstores={"default": SQLAlchemyJobStore(url=database_url(rt.settings))},
