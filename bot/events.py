@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,44 +16,19 @@ from bot.models import Contact, EventLog
 Handler = Callable[[Session, Contact, dict[str, Any], datetime], "list[int] | None"]
 
 
-def _opted_out(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
-    contact.opted_out = True
-    contact.opted_out_at = to_db(now)
-
-
-def _opted_in(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
-    contact.opted_out = False
-    contact.opted_out_at = None
-    if contact.consent_at is None:
-        contact.consent_at = to_db(now)
-
-
-HANDLERS: dict[str, Handler] = {"opted_out": _opted_out, "opted_in": _opted_in}
-
-
-def register(event_type: str) -> Callable[[Handler], Handler]:
-    """Decorator for modules that add event handlers (registration, reports, visits...)."""
-
-    def wrap(fn: Handler) -> Handler:
-        HANDLERS[event_type] = fn
-        return fn
-
-    return wrap
-
-
 def apply(
     session: Session,
     contact: Contact,
     events: tuple[dict[str, Any], ...],
     now: datetime,
     inbound_id: int | None,
+    handlers: Mapping[str, Handler],
 ) -> list[int]:
-    """Run each event's handler (if any), log every event; return outbound ids to send."""
-    import bot.handlers  # noqa: F401  (registers the feature handlers)
-
+    """Run each event's handler in `handlers` (if any), log every event; return outbound ids
+    to send."""
     queued: list[int] = []
     for seq, event in enumerate(events):
-        handler = HANDLERS.get(event["type"])
+        handler = handlers.get(event["type"])
         if handler is not None:
             queued.extend(handler(session, contact, event, now) or [])
         session.add(

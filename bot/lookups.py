@@ -1,9 +1,9 @@
 """Read-only data that flows need beyond the household (booked slots, open reports...).
 
-Feature modules register a provider; the pipeline hands the step `Context.lookups`, a mapping
-from each provider's name to its result, so steps stay free of I/O. The mapping is filled on
-demand: a provider runs (once, inside the message's transaction) only when a step reads its
-name, so a greeting does not pay for the booking flow's slot counts."""
+Feature modules list their providers (`bot.handlers.PROVIDERS`); the pipeline hands the step
+`Context.lookups`, a mapping from each provider's name to its result, so steps stay free of I/O.
+The mapping is filled on demand: a provider runs (once, inside the message's transaction) only
+when a step reads its name, so a greeting does not pay for the booking flow's slot counts."""
 
 from __future__ import annotations
 
@@ -16,15 +16,6 @@ from sqlalchemy.orm import Session
 from bot.models import Contact
 
 Provider = Callable[[Session, Contact, datetime], Any]
-PROVIDERS: dict[str, Provider] = {}
-
-
-def provider(name: str) -> Callable[[Provider], Provider]:
-    def wrap(fn: Provider) -> Provider:
-        PROVIDERS[name] = fn
-        return fn
-
-    return wrap
 
 
 def mark_new(session: Session, contact: Contact) -> None:
@@ -41,21 +32,24 @@ def is_new(session: Session, contact: Contact) -> bool:
 class Lookups(Mapping[str, Any]):
     """The providers' results for one message, each computed the first time it is read."""
 
-    def __init__(self, session: Session, contact: Contact, now: datetime) -> None:
+    def __init__(
+        self, session: Session, contact: Contact, now: datetime, providers: Mapping[str, Provider]
+    ) -> None:
         self._args = (session, contact, now)
+        self._providers = providers
         self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
-            fn = PROVIDERS[name]  # KeyError for an unknown name, like a dict
+            fn = self._providers[name]  # KeyError for an unknown name, like a dict
             self._values[name] = fn(*self._args)
         return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(PROVIDERS)
+        return iter(self._providers)
 
     def __len__(self) -> int:
-        return len(PROVIDERS)
+        return len(self._providers)
 
     @property
     def loaded(self) -> tuple[str, ...]:
@@ -63,7 +57,7 @@ class Lookups(Mapping[str, Any]):
         return tuple(self._values)
 
 
-def collect(session: Session, contact: Contact, now: datetime) -> Lookups:
-    import bot.handlers  # noqa: F401  (feature modules register their providers on import)
-
-    return Lookups(session, contact, now)
+def collect(
+    session: Session, contact: Contact, now: datetime, providers: Mapping[str, Provider]
+) -> Lookups:
+    return Lookups(session, contact, now, providers)

@@ -18,6 +18,7 @@ from bot import kader, lookups, metrics, outbox
 from bot.clock import from_db, to_db
 from bot.db import is_transient, retry_transient, transaction
 from bot.district import area_infos
+from bot.handlers import HANDLERS, PROVIDERS
 from bot.models import Area, Contact, Conversation, InboundMessage, OutboundMessage, Person
 from bot.phones import mask, to_e164
 from bot.sanitize import MAX_BODY, clean_text
@@ -213,7 +214,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         s.add(inbound)
         s.flush()
         contact.last_inbound_at = to_db(now)
-        extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id)
+        extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id, HANDLERS)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
         in_twiml = twiml and contact.channel == cmd.channel
         answers = _queue_answers(s, contact, inbound, step.replies, now, in_twiml)
@@ -386,7 +387,7 @@ def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
         places=rt.district.places,
         tz=tz,
         ref=rt.new_ref(),
-        lookups=lookups.collect(s, contact, now),
+        lookups=lookups.collect(s, contact, now, PROVIDERS),
     )
 
 

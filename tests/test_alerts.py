@@ -14,6 +14,7 @@ from bot import events
 from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.db import transaction
+from bot.handlers import HANDLERS
 from bot.models import Alert, Area, Contact, OutboundMessage, Person, Report, Visit, Worker
 from tests.conftest import make_app, sent_to
 from tests.test_labels import problems
@@ -46,7 +47,7 @@ def apply(app, rt, *evts: dict, area: str | None = "SKM-KDL", phone: str = RESID
             )
             s.add(contact)
             s.flush()
-        events.apply(s, contact, evts, rt.clock.now(), None)
+        events.apply(s, contact, evts, rt.clock.now(), None, HANDLERS)
 
 
 def all_worker_messages(rt) -> list[str]:

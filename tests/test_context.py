@@ -50,19 +50,24 @@ def test_a_new_contact_is_not_asked_for_its_household(chat, statements):
 
 def test_lookups_run_once_and_only_when_read(rt):
     calls: list[str] = []
-    lookups.collect(None, None, None)  # registers the feature providers
-    saved = dict(lookups.PROVIDERS)
-    try:
-        lookups.PROVIDERS.clear()
-        lookups.PROVIDERS["a"] = lambda s, c, n: calls.append("a") or 1
-        lookups.PROVIDERS["b"] = lambda s, c, n: calls.append("b") or 2
-        found = lookups.Lookups(None, None, None)
-        assert calls == [] and len(found) == 2 and set(found) == {"a", "b"}
-        assert found.get("a") == 1 and found["a"] == 1
-        assert calls == ["a"] and found.loaded == ("a",)
-        assert found.get("missing") is None
-        with pytest.raises(KeyError):
-            found["missing"]
-    finally:
-        lookups.PROVIDERS.clear()
-        lookups.PROVIDERS.update(saved)
+    providers = {
+        "a": lambda s, c, n: calls.append("a") or 1,
+        "b": lambda s, c, n: calls.append("b") or 2,
+    }
+    found = lookups.collect(None, None, None, providers)
+    assert calls == [] and len(found) == 2 and set(found) == {"a", "b"}
+    assert found.get("a") == 1 and found["a"] == 1
+    assert calls == ["a"] and found.loaded == ("a",)
+    assert found.get("missing") is None
+    with pytest.raises(KeyError):
+        found["missing"]
+
+
+def test_the_handler_table_is_explicit_and_refuses_two_handlers_for_one_event():
+    from bot import handlers
+
+    assert handlers.HANDLERS["opted_out"] is handlers.contact.opted_out
+    assert handlers.HANDLERS["alert_raised"] is handlers.reports.alert_raised
+    assert set(handlers.PROVIDERS) == {"reminders", "emergency", "visits"}
+    with pytest.raises(RuntimeError, match="two handlers"):
+        handlers._merged([{"a": 1}, {"a": 2}])

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.catalog import load_catalog
-from bot.events import register
+from bot.clock import to_db
 from bot.models import Area, Contact, Person
 from bot.phones import mask
 
 log = logging.getLogger(__name__)
 
 
-@register("contact_phone_changed")
 def phone_changed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     new = event["new_phone"]
     t = load_catalog("id").t
@@ -50,10 +49,29 @@ def phone_changed(session: Session, contact: Contact, event: dict[str, Any], now
     return [msg.id]
 
 
-@register("contact_moved")
 def moved(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     area = session.execute(select(Area).where(Area.code == event["area_code"])).scalar_one()
     contact.area_id = area.id
     for person in session.execute(select(Person).where(Person.contact_id == contact.id)).scalars():
         person.area_id = area.id
     return None
+
+
+def opted_out(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
+    contact.opted_out = True
+    contact.opted_out_at = to_db(now)
+
+
+def opted_in(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
+    contact.opted_out = False
+    contact.opted_out_at = None
+    if contact.consent_at is None:
+        contact.consent_at = to_db(now)
+
+
+HANDLERS = {
+    "opted_out": opted_out,
+    "opted_in": opted_in,
+    "contact_phone_changed": phone_changed,
+    "contact_moved": moved,
+}

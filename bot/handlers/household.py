@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from bot import alerts, outbox
 from bot.catalog import load_catalog
 from bot.clock import to_db
-from bot.events import register
 from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
 from flows.pregnancy_outcomes import is_very_preterm
 
@@ -66,13 +65,11 @@ def _new_person(session: Session, contact: Contact, now: datetime, **fields: Any
     return person
 
 
-@register("consent_given")
 def consent_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident agreed to receive messages: record when."""
     contact.consent_at = to_db(now)
 
 
-@register("contact_registered")
 def contact_registered(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The contact's name and area (the most precise level they could tell)."""
     if event.get("name"):
@@ -85,7 +82,6 @@ def contact_registered(session: Session, contact: Contact, event: dict[str, Any]
                 person.area_id = area_id
 
 
-@register("person_added")
 def person_added(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A new household member (pregnant woman, child, elderly or adult)."""
     mother = _by_name(session, contact, event.get("mother_name"))
@@ -126,7 +122,6 @@ def _recent_delivery(mother: Person, born: date, now: datetime) -> None:
     mother.delivery_date, mother.pregnancy_outcome = born, "birth"  # as a birth report does
 
 
-@register("person_updated")
 def person_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A corrected field of a member (a date, usually)."""
     person = _person(session, contact, event.get("person_id"))
@@ -146,7 +141,6 @@ def person_updated(session: Session, contact: Contact, event: dict[str, Any], no
     person.updated_at = to_db(now)
 
 
-@register("person_removed")
 def person_removed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """Moved away or died: the person leaves the household and their reminders stop now."""
     person = _person(session, contact, event.get("person_id"))
@@ -189,7 +183,6 @@ def _weeks_words(cat, event: dict[str, Any]) -> str:
     return cat.t(key, n=weeks)
 
 
-@register("birth_reported")
 def birth_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The pregnancy ends, the newborn joins the household, the area's bidan/kader are told
     (a preterm birth with its gestational age)."""
@@ -228,7 +221,6 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
     )  # fmt: skip
 
 
-@register("pregnancy_lost")
 def pregnancy_lost(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A miscarriage: the pregnancy ends (its reminders stop when the household is re-planned,
     no nifas visits are reminded) and the area's bidan is asked for a visit."""
@@ -305,7 +297,6 @@ def notify_workers(
     ]
 
 
-@register("kia_history_reported")
 def kia_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """What the child's Buku KIA shows, as the parent told it at registration: the doses go
     through the one dose service (source kia_book, or kia_estimate for a scheduled date), and
@@ -348,7 +339,6 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
     )
 
 
-@register("anc_history_reported")
 def anc_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """How many antenatal checks a woman registered after the first visit's window had: that
     many visits, of those whose window has begun, are recorded (source kia_estimate, dated the
@@ -426,3 +416,16 @@ def _person_task(
     session.add(alert)
     session.flush()
     return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+
+
+HANDLERS = {
+    "consent_given": consent_given,
+    "contact_registered": contact_registered,
+    "person_added": person_added,
+    "person_updated": person_updated,
+    "person_removed": person_removed,
+    "birth_reported": birth_reported,
+    "pregnancy_lost": pregnancy_lost,
+    "kia_history_reported": kia_history_reported,
+    "anc_history_reported": anc_history_reported,
+}

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import doses
 from bot.clock import to_db
-from bot.events import register
-from bot.lookups import is_new, provider
+from bot.lookups import is_new
 from bot.models import Contact, DoseRecord, OutboundMessage, Person, Reminder
 
 ANSWER_WINDOW = timedelta(days=14)
@@ -23,7 +22,6 @@ def _settings() -> dict[str, Any]:
     return current_app.extensions["jemput_bola"].settings
 
 
-@provider("reminders")
 def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dict[str, Any]]:
     """Items of the newest reminder message sent in the last 14 days that are still open, in
     the reminder's order: an answer is read against exactly these."""
@@ -49,7 +47,6 @@ def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dic
     return [{"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence} for r in rows]
 
 
-@register("doses_reported")
 def doses_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident says it was done: record it as self-reported and stop those reminders."""
     given_on = date.fromisoformat(event["given_on"])
@@ -79,3 +76,13 @@ def doses_reported(session: Session, contact: Contact, event: dict[str, Any], no
         person = session.get(Person, person_id)
         if person is not None and person.status == "active":
             doses.record(session, person, items, given_on, now, _settings())
+
+
+HANDLERS = {
+    "doses_reported": doses_reported,
+}
+
+
+PROVIDERS = {
+    "reminders": last_reminder,
+}

@@ -12,8 +12,7 @@ from bot import alerts, labels
 from bot.alert_lifecycle import ACTIVE
 from bot.areas import AreaTree
 from bot.clock import to_db
-from bot.events import register
-from bot.lookups import is_new, provider
+from bot.lookups import is_new
 from bot.models import Alert, Area, Contact, Person, Report, Visit, Worker
 
 
@@ -33,7 +32,6 @@ def _person_area(
     return contact.area_id
 
 
-@register("report_filed")
 def report_filed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     session.add(
         Report(
@@ -67,7 +65,6 @@ def _signs(event: dict[str, Any]) -> list[str]:
     return [str(s).strip()[:80] for s in raw if str(s).strip()][:10]
 
 
-@register("alert_raised")
 def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     rt = _runtime()
     report = session.execute(select(Report).where(Report.ref == event["ref"])).scalar_one_or_none()
@@ -97,7 +94,6 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
     return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
 
 
-@provider("emergency")
 def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[str, Any] | None:
     """The contact's emergency that is still open and recent: later messages go to it."""
     if contact.id is None or is_new(session, contact):
@@ -125,7 +121,6 @@ def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[st
     }
 
 
-@register("alert_updated")
 def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """More words (and maybe more signs) for an open emergency: kept with its report and sent
     to whoever has it (the accepting worker, else everyone it went to: bot.alerts.first_line_of,
@@ -160,7 +155,6 @@ def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now
     )
 
 
-@register("alert_area_given")
 def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident told us their desa (maybe its dusun) after an alert: remember it, tell its
     first line (bot.alerts.first_line_of), as for a new alert there, of any urgency."""
@@ -196,7 +190,6 @@ def _place_name(code: str | None) -> str:
     return places.get(code or "", code or "-")
 
 
-@register("complaint_filed")
 def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     session.add(
         Report(
@@ -214,7 +207,6 @@ def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], n
     )
 
 
-@register("question_forwarded")
 def question_forwarded(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A question the bot cannot answer goes to the kader/bidan as a routine alert."""
     rt = _runtime()
@@ -249,7 +241,6 @@ def new_ref(session: Session, rt) -> str:
     return ref  # the database's unique constraint decides (the pipeline retries)
 
 
-@register("help_needed")
 def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The bot gave up after asking three times: a kader takes over (routine alert)."""
     rt = _runtime()
@@ -273,3 +264,19 @@ def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: 
     session.add(alert)
     session.flush()
     return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+
+
+HANDLERS = {
+    "report_filed": report_filed,
+    "alert_raised": alert_raised,
+    "alert_updated": alert_updated,
+    "alert_area_given": alert_area_given,
+    "complaint_filed": complaint_filed,
+    "question_forwarded": question_forwarded,
+    "help_needed": help_needed,
+}
+
+
+PROVIDERS = {
+    "emergency": open_emergency,
+}

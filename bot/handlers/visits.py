@@ -15,8 +15,6 @@ from bot import alert_lifecycle as lifecycle
 from bot import alerts, outbox
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
-from bot.events import register
-from bot.lookups import provider
 from bot.models import Alert, Area, Contact, DoseRecord, EventLog, Person, Visit, Worker
 from flows.booking import fmt_date, fmt_time, purpose_name
 from flows.slots import HORIZON_DAYS, count_key
@@ -37,7 +35,6 @@ def _default_tz() -> str:
         return "Asia/Jakarta"
 
 
-@provider("visits")
 def visits_lookup(session: Session, contact: Contact, now: datetime) -> dict[str, Any]:
     """The contact's upcoming visits, booked counts per (place, local date) for the next 60
     days, and per household member what the schedule planner needs (doses given...)."""
@@ -213,13 +210,11 @@ def visit_who(session: Session, contact: Contact, visit: Visit, t) -> str:
     return _who(session, contact, visit, None, t)
 
 
-@register("visit_booked")
 def visit_booked(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """An appointment at a pustu, posyandu or puskesmas."""
     _new_visit(session, contact, event, now, "booked")
 
 
-@register("visit_requested")
 def visit_requested(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """A home visit: a Visit row, an alert the kader can TERIMA, and a message to the kader."""
     t = load_catalog("id").t
@@ -290,7 +285,6 @@ def _told(session: Session, alert: Alert) -> list[Worker]:
     return kaders_for(session, alert.area_id)
 
 
-@register("visit_cancelled")
 def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident cancels; a home visit's alert closes and its kader is told."""
     visit = _own_visit(session, contact, event["ref"])
@@ -317,7 +311,6 @@ def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], n
     ]
 
 
-@register("visit_rescheduled")
 def visit_rescheduled(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
     """The resident moves a visit; a home visit's kader is told the new time."""
     visit = _own_visit(session, contact, event["ref"])
@@ -350,3 +343,16 @@ def visit_rescheduled(session: Session, contact: Contact, event: dict[str, Any],
         ).id
         for w in _told(session, alert)
     ]
+
+
+HANDLERS = {
+    "visit_booked": visit_booked,
+    "visit_requested": visit_requested,
+    "visit_cancelled": visit_cancelled,
+    "visit_rescheduled": visit_rescheduled,
+}
+
+
+PROVIDERS = {
+    "visits": visits_lookup,
+}
