@@ -63,7 +63,7 @@ test: lint nlu-model chromium ## Lint, then the whole test suite (SQLite, and Po
 	$(PY) -m pytest
 
 nlu-evaluate: nlu-model ## NLU evaluation report (reports/nlu.md)
-	$(PY) -m nlu evaluate
+	$(PY) -m bench.nlu_evaluate
 
 scheduler: migrate ## Run the APScheduler process (reminders, dispatch, retries)
 	$(PY) -m flask --app app scheduler

@@ -1,4 +1,4 @@
-"""Plain Rasa DIET on the same training data, scored with the same code as `python -m nlu evaluate`.
+"""Plain Rasa DIET on the same training data, scored with the same code as bench.nlu_evaluate.
 
     .venv/bin/python bench/diet.py            # ~10 minutes on 2 cores
 
@@ -6,7 +6,7 @@ Trains a stock Rasa pipeline (WhitespaceTokenizer, RegexFeaturizer, LexicalSynta
 CountVectorsFeaturizer word + char_wb 1-4, DIETClassifier 100 epochs, EntitySynonymMapper,
 FallbackClassifier 0.5) into a temporary folder, parses the held-out set and the blind sets with
 it and with the project's model, and prints the comparison. The figures go to reports/diet.json,
-which `python -m nlu evaluate` copies into reports/nlu.md. Not part of the test suite.
+which `python -m bench.nlu_evaluate` copies into reports/nlu.md. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -50,9 +50,8 @@ FIGURES = ("intent_accuracy", "macro_f1", "confident_error_rate", "fallbacks")
 
 
 def evaluate_model(model: Path, threshold: float, max_chars: int) -> dict[str, Any]:
-    """Held-out and blind figures for one trained model, with nlu.evaluate's scoring."""
-    from nlu.backends import InProcessRasa, Nlu
-    from nlu.evaluate import (
+    """Held-out and blind figures for one trained model, with bench.nlu_evaluate's scoring."""
+    from bench.nlu_evaluate import (
         BLIND_SETS,
         HELDOUT,
         examples_from,
@@ -62,6 +61,7 @@ def evaluate_model(model: Path, threshold: float, max_chars: int) -> dict[str, A
         predict,
         score,
     )
+    from nlu.backends import InProcessRasa, Nlu
 
     training = load_training_data(ROOT / "nlu" / "data")
     synonyms = dict(training.entity_synonyms)
@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "diet.json")
     args = parser.parse_args(argv)
 
+    from bench.nlu_evaluate import fallback_threshold
     from bot.config import load_settings
-    from nlu.evaluate import fallback_threshold
     from nlu.factory import current_model, paths
     from nlu.model import RASA_VERSION, quiet_rasa, train
 

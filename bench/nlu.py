@@ -50,7 +50,7 @@ def heldout_texts(path: Path) -> list[str]:
     """The held-out messages (Rasa YAML), or a few stock ones if the file is missing."""
     if not path.exists():
         return list(FALLBACK_TEXTS)
-    from nlu.evaluate import load_training_data
+    from bench.nlu_evaluate import load_training_data
 
     return [m.get("text") for m in load_training_data(path).intent_examples] or list(FALLBACK_TEXTS)
 
@@ -92,7 +92,7 @@ def messages(pool: list[str], n: int, seed: int) -> list[str]:
 
 
 def percentile(values: list[float], q: float) -> float:
-    from nlu.evaluate import percentile as pct
+    from bench.nlu_evaluate import percentile as pct
 
     return pct(values, q)
 
@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     quiet_rasa()
+    from bench.nlu_evaluate import HELDOUT
     from bot.config import load_settings
     from nlu.backends import InProcessRasa, Nlu
-    from nlu.evaluate import HELDOUT
     from nlu.factory import current_model
 
     settings = load_settings()

@@ -1,4 +1,4 @@
-"""`python -m nlu train|parse|evaluate`: the NLU from the command line."""
+"""`python -m nlu train|parse`: the NLU from the command line (evaluation: `make nlu-evaluate`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("train", help="train the model if its data or config changed")
     sub.add_parser("parse", help="parse messages from stdin, one per line, print JSON lines")
-    ev = sub.add_parser("evaluate", help="evaluate on the held-out set and by cross-validation")
-    ev.add_argument("--folds", type=int, default=5)
-    ev.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     quiet_rasa()
@@ -40,10 +37,6 @@ def main(argv: list[str] | None = None) -> int:
             result = nlu.parse(line.rstrip("\n"), now=now, tz=settings["timezone"])
             print(json.dumps(result, ensure_ascii=False), flush=True)
         return 0
-    if args.command == "evaluate":
-        from nlu.evaluate import run
-
-        return run(settings, folds=args.folds, strict=args.strict)
     return 2
 
 

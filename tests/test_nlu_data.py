@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.nlu_evaluate import load_training_data
+from bench.nlu_evaluate import normalise as same_text
 from nlu.components import normalise
-from nlu.evaluate import load_training_data
-from nlu.evaluate import normalise as same_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "nlu" / "data"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu.evaluate import (
+from bench.nlu_evaluate import (
     BLIND_SETS,
     BLIND_TARGETS,
     FALLBACK,
@@ -312,7 +312,7 @@ def rt_settings():
 
 
 def test_the_diet_benchmark_figures_go_into_the_report(tmp_path):
-    from nlu.evaluate import _benchmark_section, load_benchmark
+    from bench.nlu_evaluate import _benchmark_section, load_benchmark
 
     assert load_benchmark(tmp_path / "diet.json") is None
     assert "Not run yet" in "\n".join(_benchmark_section(None, "nlu-x.tar.gz"))

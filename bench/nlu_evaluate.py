@@ -1,4 +1,4 @@
-"""`python -m nlu evaluate`: held-out and cross-validated NLU figures in reports/nlu.{md,json}."""
+"""`make nlu-evaluate`: held-out and cross-validated NLU figures in reports/nlu.{md,json}."""
 
 from __future__ import annotations
 
@@ -615,7 +615,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines = [
         "# NLU evaluation",
         "",
-        f"Generated {result['generated_at']} by `python -m nlu evaluate` "
+        f"Generated {result['generated_at']} by `python -m bench.nlu_evaluate` "
         f"(Rasa {result['rasa_version']}, model `{result['model']}`).",
         f"Held-out set: `{result['heldout_file']}`, {h['messages']} messages, never trained on. "
         f"Fallback threshold {result['threshold']:.2f} (from `{result['config']}`).",
@@ -1013,13 +1013,13 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m nlu.evaluate [--folds N] [--strict]`."""
+    """`python -m bench.nlu_evaluate [--folds N] [--strict]`."""
     import logging
 
     from bot.config import load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m nlu.evaluate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.nlu_evaluate", description=__doc__)
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: skip)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
