@@ -12,15 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Area, Contact, Person, Worker
+from flows.base import AreaInfo
 
 EVERYWHERE = None  # an area scope of None: every area, and residents without one
 
 
 class AreaTree:
-    """All areas by id (one small table per puskesmas, read in one query)."""
+    """All areas by id (one small table per puskesmas, read in one query): the one read model
+    of the area tree, with what each area inherits from those above it (time zone, JE)."""
 
-    def __init__(self, session: Session) -> None:
-        self.rows: dict[int, Area] = {a.id: a for a in session.execute(select(Area)).scalars()}
+    def __init__(self, session: Session | None, rows: Iterable[Area] | None = None) -> None:
+        """`rows`: the area rows when the caller has already loaded them."""
+        if rows is None:
+            rows = session.execute(select(Area)).scalars()
+        self.rows: dict[int, Area] = {a.id: a for a in rows}
+        self.by_code: dict[str, int] = {a.code: a.id for a in self.rows.values()}
 
     def chain(self, area_id: int | None) -> list[Area]:
         """The area and its ancestors, nearest first (RT -> RW -> dusun -> desa)."""
@@ -54,6 +60,27 @@ class AreaTree:
             out |= children
             changed = bool(children)
         return out
+
+    def tz(self, area_id: int | None, default: str) -> str:
+        """The area's time zone: its own, else the nearest ancestor's, else `default`."""
+        return next((a.timezone for a in self.chain(area_id) if a.timezone), default)
+
+    def je(self, area_id: int | None) -> bool:
+        """The area, or one above it, is JE-endemic."""
+        return any(a.je_endemic for a in self.chain(area_id))
+
+    def infos(self, default_tz: str) -> tuple[AreaInfo, ...]:
+        """Every area as flows see it, with its effective time zone, by id."""
+        return tuple(
+            AreaInfo(
+                a.code,
+                a.name,
+                a.level,
+                self.rows[a.parent_id].code if a.parent_id in self.rows else None,
+                self.tz(a.id, default_tz),
+            )
+            for a in sorted(self.rows.values(), key=lambda a: a.id)
+        )
 
     def desa_list(self) -> list[Area]:
         return sorted((a for a in self.rows.values() if a.level == "desa"), key=lambda a: a.name)

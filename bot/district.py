@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.models import WORKER_ROLES, Area, Worker
 from bot.phones import to_e164
@@ -129,24 +130,4 @@ def area_infos(
 ) -> tuple[AreaInfo, ...]:
     """Every area with its effective time zone (own, else inherited, else the default);
     `areas`: the area rows when the caller has already loaded them."""
-    if areas is None:
-        areas = list(session.execute(select(Area)).scalars())
-    rows = {a.id: a for a in areas}
-
-    def tz(area: Area | None) -> str:
-        while area is not None:
-            if area.timezone:
-                return area.timezone
-            area = rows.get(area.parent_id)
-        return default_tz
-
-    return tuple(
-        AreaInfo(
-            a.code,
-            a.name,
-            a.level,
-            rows[a.parent_id].code if a.parent_id in rows else None,
-            tz(a),
-        )
-        for a in sorted(rows.values(), key=lambda a: a.id)
-    )
+    return AreaTree(session, areas).infos(default_tz)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import doses
+from bot.areas import AreaTree
 from bot.catalog import Catalog, load_catalog
 from bot.clock import to_db
 from bot.doses import RECORDABLE
@@ -183,7 +184,7 @@ def write_report(
 
 
 @dataclass(frozen=True)
-class AreaIndex:
+class AreaResolver:
     """Area codes, names (lower-case) and effective time zones, to resolve a CSV cell."""
 
     by_code: dict[str, str]  # lower-case code -> code
@@ -192,11 +193,9 @@ class AreaIndex:
     default_code: str | None = None
 
     @classmethod
-    def load(cls, session: Session, default_tz: str, default_code: str | None) -> AreaIndex:
+    def load(cls, session: Session, default_tz: str, default_code: str | None) -> AreaResolver:
         """Every area in the database with its own, inherited or the default time zone."""
-        from bot.district import area_infos
-
-        infos = area_infos(session, default_tz)
+        infos = AreaTree(session).infos(default_tz)
         by_name: dict[str, list[str]] = {}
         for a in infos:
             by_name.setdefault(_norm(a.name), []).append(a.code)
@@ -358,7 +357,7 @@ def _check_phone_and_name(cells: dict[str, str], cat: Catalog) -> tuple[str | No
 
 
 def parse_resident(
-    row: CsvRow, areas: AreaIndex, today: Callable[[str], date], cat: Catalog | None = None
+    row: CsvRow, areas: AreaResolver, today: Callable[[str], date], cat: Catalog | None = None
 ) -> ResidentRow | list[str]:
     """A valid row, or every reason it is bad. `today(area_code)` is the local date there.
     The history cells are only read here (a date or not); the dose service judges them when
@@ -432,7 +431,7 @@ def _order(entry: tuple[str, date]) -> tuple[date, int]:
 
 
 def parse_worker(
-    row: CsvRow, areas: AreaIndex, cat: Catalog | None = None
+    row: CsvRow, areas: AreaResolver, cat: Catalog | None = None
 ) -> WorkerRow | list[str]:
     """A valid worker row, or every reason it is bad (in Indonesian)."""
     cat = cat or load_catalog("id")
@@ -500,7 +499,7 @@ def import_residents(
     result = ImportResult()
     cat = load_catalog("id")
     with session_factory() as s:
-        areas = AreaIndex.load(s, default_tz, default_area)
+        areas = AreaResolver.load(s, default_tz, default_area)
     area_ids: dict[str, int] = {}
     zones: dict[str, ZoneInfo] = {}
 
@@ -676,7 +675,7 @@ def import_workers(
     result = ImportResult()
     cat = load_catalog("id")
     with session_factory() as s, s.begin():
-        areas = AreaIndex.load(s, default_tz, None)
+        areas = AreaResolver.load(s, default_tz, None)
         by_code = {a.code: a for a in s.execute(select(Area)).scalars()}
         workers = {w.phone: w for w in s.execute(select(Worker)).scalars()}
         seen: dict[str, int] = {}

@@ -16,10 +16,11 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.areas import AreaTree
 from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.db import in_memory, make_engine, make_session_factory
-from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
+from bot.models import Alert, Contact, DoseRecord, Person, Reminder
 from flows.booking import first_anc
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import deferred, send_at
@@ -30,12 +31,14 @@ BATCH = 1000  # persons per re-plan transaction
 
 
 class Zones:
-    """Area id -> time zone, JE endemic and posyandu days, inherited from parent areas."""
+    """Per area: time zone, JE endemic (bot.areas.AreaTree) and posyandu days, inherited from
+    the areas above it, for the planner."""
 
     def __init__(self, session: Session, default_tz: str, places: Iterable[dict] = ()) -> None:
-        self.rows = {a.id: a for a in session.execute(select(Area)).scalars()}
+        self.tree = AreaTree(session)
+        self.rows = self.tree.rows
+        self.by_code = self.tree.by_code
         self.default_tz = default_tz
-        self.by_code = {a.code: a.id for a in self.rows.values()}
         self.posyandu = [p for p in places if p.get("kind") == "posyandu"]
         self._days: dict[tuple[int | None, date], tuple[date, ...]] = {}
 
@@ -43,10 +46,7 @@ class Zones:
         """Dates of the posyandu serving this area (or an ancestor), two months either side."""
         key = (area_id, around.replace(day=1))
         if key not in self._days:
-            chain, area = set(), self.rows.get(area_id)
-            while area is not None:
-                chain.add(area.code)
-                area = self.rows.get(area.parent_id)
+            chain = {a.code for a in self.tree.chain(area_id)}
             start, end = around - timedelta(days=62), around + timedelta(days=62)
             days: set[date] = set()
             for place in self.posyandu:
@@ -57,20 +57,10 @@ class Zones:
         return self._days[key]
 
     def tz(self, area_id: int | None) -> str:
-        area = self.rows.get(area_id)
-        while area is not None:
-            if area.timezone:
-                return area.timezone
-            area = self.rows.get(area.parent_id)
-        return self.default_tz
+        return self.tree.tz(area_id, self.default_tz)
 
     def je(self, area_id: int | None) -> bool:
-        area = self.rows.get(area_id)
-        while area is not None:
-            if area.je_endemic:
-                return True
-            area = self.rows.get(area.parent_id)
-        return False
+        return self.tree.je(area_id)
 
 
 def places(settings: dict[str, Any]) -> tuple[dict, ...]:

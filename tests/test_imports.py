@@ -313,7 +313,7 @@ def test_birth_date_and_hpht_are_read_in_both_formats(
 def test_area_reasons_name_the_column_and_the_fix():
     """The two area reasons no district file here produces: a name two areas share, and an
     empty cell with no default_area."""
-    areas = imports.AreaIndex(
+    areas = imports.AreaResolver(
         by_code={"a-1": "A-1", "b-1": "B-1"},
         by_name={"kaler": ("A-1", "B-1")},
         timezones={"A-1": "Asia/Jakarta", "B-1": "Asia/Jakarta"},

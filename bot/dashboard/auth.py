@@ -123,7 +123,7 @@ def guard():
         return redirect(login_url)
     session["seen"] = current
     g.staff = staff
-    g.areas = core.AreaIndex(session_db)
+    g.areas = core.AreaTree(session_db)
     g.scope = core.Scope.for_staff(session_db, staff, g.areas)
     return None
 

@@ -113,9 +113,6 @@ def twilio_error(code: str | None) -> str:
 # --------------------------------------------------------------------------- areas and scope
 
 
-AreaIndex = AreaTree  # all areas by id, with the desa and dusun above each one
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which areas a staff member sees: None = everything (admin). `alert_ids`: areas whose
@@ -128,7 +125,7 @@ class Scope:
     alert_ids: frozenset[int] | None = frozenset()
 
     @classmethod
-    def for_staff(cls, session: Session, staff: StaffUser, areas: AreaIndex) -> Scope:
+    def for_staff(cls, session: Session, staff: StaffUser, areas: AreaTree) -> Scope:
         """The same rule as the kader commands (bot.areas.worker_scope, alert_scope), with
         the role the lifecycle acts as (bot.alert_lifecycle.staff_actor: the linked
         worker's)."""
@@ -160,7 +157,7 @@ class Scope:
         """A WHERE clause limiting `column` (an alert's area id) to the alert scope."""
         return _clause(self._alerts, column)
 
-    def visible_areas(self, areas: AreaIndex) -> list[Area]:
+    def visible_areas(self, areas: AreaTree) -> list[Area]:
         return [a for a in areas.rows.values() if self.allows(a.id)]
 
 

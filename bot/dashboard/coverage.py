@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.dashboard.core import AreaIndex, Scope
+from bot.areas import AreaTree
+from bot.dashboard.core import Scope
 from bot.models import DoseRecord, Person
 from flows.lifestage import PREGNANCY_DAYS, weeks_pregnant
 from scheduler.planner import EXPIRED, OVERDUE, Given, edd_from_hpht, plan
@@ -47,7 +48,7 @@ class Tally:
 class Grouper:
     """Tallies per desa and dusun, created in display order, plus a total."""
 
-    def __init__(self, areas: AreaIndex, scope: Scope) -> None:
+    def __init__(self, areas: AreaTree, scope: Scope) -> None:
         self.areas = areas
         self.rows: dict[str, Tally] = {}
         for desa in areas.desa_list():
@@ -92,7 +93,7 @@ def antigens(je_possible: bool) -> tuple[str, ...]:
 
 
 def immunization(
-    subjects: Iterable[Subject], on: date, areas: AreaIndex, zones: Zones, scope: Scope
+    subjects: Iterable[Subject], on: date, areas: AreaTree, zones: Zones, scope: Scope
 ) -> list[Tally]:
     """Per area: children in the cohort, complete for age (no basic dose overdue or missed),
     fully complete (all IDL doses), and each antigen given / children old enough for it."""
@@ -150,7 +151,7 @@ def anc_window_end(start: date, need: int) -> date:
 
 
 def anc(
-    subjects: Iterable[Subject], on: date, areas: AreaIndex, scope: Scope, year: int | None
+    subjects: Iterable[Subject], on: date, areas: AreaTree, scope: Scope, year: int | None
 ) -> list[Tally]:
     """Per area: pregnant women (now, or with the due date in `year`) and how many had at
     least 1, 4 and 6 antenatal visits recorded (K1, K4, K6).

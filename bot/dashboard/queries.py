@@ -95,7 +95,7 @@ def report_text(r: Report) -> str:
     return " - ".join(parts)[:300] or "-"
 
 
-def report_row(r: Report, c: Contact, p: Person | None, areas: core.AreaIndex) -> dict[str, Any]:
+def report_row(r: Report, c: Contact, p: Person | None, areas: core.AreaTree) -> dict[str, Any]:
     return {
         "id": r.id,
         "ref": r.ref,
@@ -114,7 +114,7 @@ def report_row(r: Report, c: Contact, p: Person | None, areas: core.AreaIndex) -
     }
 
 
-def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaIndex) -> dict[str, Any]:
+def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaTree) -> dict[str, Any]:
     when = core.local(v.scheduled_at)
     return {
         "id": v.id,
@@ -138,7 +138,7 @@ def alert_kind(kind: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaIndex) -> dict[str, Any]:
+def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaTree) -> dict[str, Any]:
     active = a.status in core.ACTIVE_ALERT
     return {
         "id": a.id,

@@ -45,7 +45,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def resident_row(p: Person, c, areas: core.AreaIndex) -> dict:
+def resident_row(p: Person, c, areas: core.AreaTree) -> dict:
     stage = stage_of(p)
     return {
         "id": p.id,
