@@ -145,3 +145,41 @@ def test_http_backend_down_gives_fallback_not_an_error():
 
     result = Nlu(HttpRasa("http://127.0.0.1:9", timeout=1)).parse("halo")
     assert result["intent"]["name"] == "nlu_fallback" and result["error"]
+
+
+def test_the_sequential_graph_runner_parses_exactly_as_rasas_dask_runner(nlu):
+    """The in-process backend runs Rasa's predict graph node after node instead of through
+    dask (faster); intents, confidences and entities must be the very same."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from nlu.backends import _SequentialRunner
+
+    nlu.parse("halo")
+    processor = nlu.backend.agent.processor
+    ours = processor.graph_runner
+    assert isinstance(ours, _SequentialRunner)
+    dask_runner = DaskGraphRunner.__new__(DaskGraphRunner)
+    dask_runner._graph_schema, dask_runner._instantiated_nodes = ours._schema, ours._nodes
+    dask_runner._execution_context = None
+    texts = [
+        "anak saya demam dari kemarin",
+        "mau daftar imunisasi buat dede tgl 12 jam 9",
+        "tolong istri sy pendarahan banyak",
+        "STOP",
+        "kapan jadwal posyandu di sukamaju kaler",
+        "bayi umur 3 bulan blm bcg",
+    ]
+
+    def parses() -> list:
+        return [
+            (r["intent"], [(e["entity"], e.get("value")) for e in r["entities"]])
+            for r in map(nlu.parse, texts)
+        ]
+
+    mine = parses()
+    try:
+        processor.graph_runner = dask_runner
+        theirs = parses()
+    finally:
+        processor.graph_runner = ours
+    assert mine == theirs
