@@ -7,7 +7,7 @@ Pure: no Flask or SQLAlchemy, so the flows and the scheduler's rules loader may 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Extra, PydanticValueError, ValidationError
@@ -89,9 +89,14 @@ def _entry_name(data: Any, loc: Sequence[str | int]) -> str:
     return found
 
 
-def problems(exc: ValidationError, data: Any = None, prefix: Sequence[str | int] = ()) -> list[str]:
+def problems(
+    exc: ValidationError,
+    data: Any = None,
+    prefix: Sequence[str | int] = (),
+    note: Callable[[tuple[str | int, ...]], str] | None = None,
+) -> list[str]:
     """One 'key.path: problem' line per error; `data` (the parsed YAML) lets a line name
-    the list entry it is in."""
+    the list entry it is in; `note(loc)` may add a remark (e.g. where a value came from)."""
     out = []
     for err in exc.errors():
         loc = (*prefix, *err["loc"], *err.get("ctx", {}).get("path", ()))
@@ -100,12 +105,16 @@ def problems(exc: ValidationError, data: Any = None, prefix: Sequence[str | int]
         path = key_path(loc)
         name = _entry_name(data, loc) if data is not None else ""
         line = f"{path}: {message}" if path else message
-        out.append(line + name)
+        out.append(line + name + (note(loc) if note else ""))
     return out
 
 
 def describe(
-    file: str, exc: ValidationError, data: Any = None, prefix: Sequence[str | int] = ()
+    file: str,
+    exc: ValidationError,
+    data: Any = None,
+    prefix: Sequence[str | int] = (),
+    note: Callable[[tuple[str | int, ...]], str] | None = None,
 ) -> str:
     """'file: key.path: problem', one line per problem."""
-    return "\n".join(f"{file}: {line}" for line in problems(exc, data, prefix))
+    return "\n".join(f"{file}: {line}" for line in problems(exc, data, prefix, note))
