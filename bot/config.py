@@ -5,11 +5,15 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import StrictStr, root_validator
+
+from flows.schema import At, Schema, ValidationError, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yml"
@@ -43,7 +47,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ConfigError(Exception):
-    """A setting is missing or invalid; the message names the key."""
+    """A setting is missing or invalid; the message names the file, the key and the problem."""
 
 
 def load_settings(
@@ -62,102 +66,268 @@ def load_settings(
     for secret_path in SECRETS.values():
         if _get(data, secret_path) not in (None, ""):
             raise ConfigError(
-                f"config key '{'.'.join(secret_path)}': secrets must come from the environment"
+                f"{path.name}: {'.'.join(secret_path)}: secrets must come from the environment"
             )
     settings = copy.deepcopy(data)
     env = os.environ if environ is None else environ
+    origins: dict[tuple[str, ...], str] = {}
     for name, key in {**ENV_OVERRIDES, **SECRETS}.items():
         if env.get(name):
             _set(settings, key, env[name])
+            origins[key] = f"environment variable {name}"
     for dotted, value in (overrides or {}).items():
-        _set(settings, tuple(dotted.split(".")), value)
-    validate(settings)
+        key = tuple(dotted.split("."))
+        _set(settings, key, value)
+        origins[key] = "an override"
+    validate(settings, path.name, origins)
     return settings
 
 
-def validate(s: dict[str, Any]) -> None:
-    """Raise ConfigError naming the first bad key."""
-    _require_str(s, ("database", "url"))
-    tz = _require_str(s, ("timezone",))
+# --------------------------------------------------------------------------- the schema
+# Values from the environment are text: whole numbers and booleans are also accepted written
+# as text ("5", "true"/"1") and stored converted.
+
+
+def _type(name: str, check: Callable[[Any], Any]) -> type:
+    """A field type whose one validator is `check` (raise ValueError, return the value)."""
+    return type(name, (), {"__get_validators__": classmethod(lambda cls: iter((check,)))})
+
+
+def _whole(low: int, high: int) -> type:
+    def check(value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    return _type(f"Whole{low}to{high}", check)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str) and value.lower() in _BOOLS:
+        value = value.lower() in {"true", "1"}
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _choice(*choices: str) -> type:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(choices))}")
+        return value
+
+    return _type("Choice", check)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty text, got {value!r}")
+    return value
+
+
+def _hhmm(value: Any) -> str:
+    if not _HHMM.match(str(value or "")):
+        raise ValueError(f"expected HH:MM, got {value!r}")
+    return value
+
+
+def _zone(value: Any) -> str:
+    value = _text(value)
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"config key 'timezone': unknown time zone {tz!r}") from exc
-    district = _require_str(s, ("district_file",))
-    if not resolve_path(district).is_file():
-        raise ConfigError(f"config key 'district_file': no file {district}")
-    _require_choice(s, ("nlu", "backend"), {"inprocess", "http"})
-    for key in (("nlu", "config"), ("nlu", "data"), ("nlu", "model_dir"), ("nlu", "server_url")):
-        _require_str(s, key)
-    _require_int(s, ("nlu", "timeout_seconds"), 1, 120)
-    _require_int(s, ("nlu", "max_chars"), 20, 100_000)
-    base = _require_str(s, ("channels", "public_base_url"))
-    if not re.match(r"^https?://[^/\s]+$", base.rstrip("/")):
-        raise ConfigError(
-            "config key 'channels.public_base_url': must look like https://host[:port]"
-        )
-    _require_bool(s, ("channels", "validate_signature"))
-    simulator = _get(s, ("channels", "simulator"))
-    if isinstance(simulator, str) and simulator.strip().lower() == "auto":
-        _set(s, ("channels", "simulator"), "auto")
-    elif not isinstance(simulator, bool) and str(simulator).lower() not in _BOOLS:
-        raise ConfigError("config key 'channels.simulator': expected auto, true or false")
-    else:
-        _require_bool(s, ("channels", "simulator"))
-    _require_int(s, ("web", "proxy_hops"), 0, 5)
-    _require_str(s, ("channels", "whatsapp_from"))
-    _require_str(s, ("channels", "sms_from"))
-    _require_choice(s, ("sending", "backend"), {"log", "twilio"})
-    _require_bool(s, ("sending", "status_callback"))
-    _require_bool(s, ("sending", "replies_in_twiml"))
-    _require_int(s, ("sending", "max_attempts"), 1, 50)
-    _require_int(s, ("sending", "retry_base_seconds"), 1, 86_400)
-    _require_int(s, ("sending", "failures_before_pause"), 1, 100)
-    rates = _get(s, ("sending", "rate_per_second"))
-    if not isinstance(rates, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in rates.values()
-    ):
-        raise ConfigError("config key 'sending.rate_per_second': expected {channel: number >= 0}")
-    if _get(s, ("sending", "backend")) == "twilio":
-        for key in (("twilio", "account_sid"), ("twilio", "auth_token")):
-            if not _get(s, key):
-                env_name = "TWILIO_ACCOUNT_SID" if key[1] == "account_sid" else "TWILIO_AUTH_TOKEN"
-                raise ConfigError(
-                    f"config key '{'.'.join(key)}': required when sending.backend is twilio "
-                    f"(set {env_name})"
-                )
-    _require_int(s, ("conversation", "expiry_hours"), 1, 24 * 30)
-    _require_int(s, ("dashboard", "session_idle_minutes"), 1, 24 * 60)
-    _require_int(s, ("dashboard", "login_max_failures"), 1, 100)
-    _require_int(s, ("dashboard", "login_window_minutes"), 1, 24 * 60)
-    _require_int(s, ("dashboard", "login_max_failures_per_ip"), 1, 10_000)
-    _require_int(s, ("dashboard", "coverage_target_percent"), 1, 100)
-    _require_int(s, ("alerts", "escalate_emergency_minutes"), 1, 24 * 60)
-    _require_int(s, ("alerts", "escalate_routine_hours"), 1, 24 * 14)
-    _require_int(s, ("alerts", "followup_hours"), 1, 72)
-    _require_int(s, ("reminders", "horizon_days"), 1, 366)
-    _require_int(s, ("reminders", "plan_workers"), 0, 64)
-    _require_int(s, ("digest", "top"), 1, 50)
-    for key in (
-        ("quiet_hours", "start"),
-        ("quiet_hours", "end"),
-        ("reminders", "hour"),
-        ("digest", "hour"),
-    ):
-        if not _HHMM.match(str(_get(s, key) or "")):
-            raise ConfigError(f"config key '{'.'.join(key)}': expected HH:MM")
-    start, end = (str(_get(s, ("quiet_hours", k))).zfill(5) for k in ("start", "end"))
-    for key in (("reminders", "hour"), ("digest", "hour")):
-        if not start <= str(_get(s, key)).zfill(5) < end:
-            raise ConfigError(
-                f"config key '{'.'.join(key)}': must lie inside quiet_hours ({start}-{end}),"
-                " when messages may be sent"
-            )
-    prayer = _get(s, ("quiet_hours", "friday_prayer"))
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _existing_file(value: Any) -> str:
+    if not resolve_path(_text(value)).is_file():
+        raise ValueError(f"no file {value}")
+    return value
+
+
+def _base_url(value: Any) -> str:
+    if not re.match(r"^https?://[^/\s]+$", _text(value).rstrip("/")):
+        raise ValueError(f"must look like https://host[:port], got {value!r}")
+    return value
+
+
+def _simulator(value: Any) -> bool | str:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _flag(value)
+    except ValueError:
+        raise ValueError(f"expected auto, true or false, got {value!r}") from None
+
+
+def _window(value: Any) -> list[str]:
     if not (
-        isinstance(prayer, list) and len(prayer) == 2 and all(_HHMM.match(str(p)) for p in prayer)
+        isinstance(value, list) and len(value) == 2 and all(_HHMM.match(str(p)) for p in value)
     ):
-        raise ConfigError("config key 'quiet_hours.friday_prayer': expected [HH:MM, HH:MM]")
+        raise ValueError(f"expected [HH:MM, HH:MM], got {value!r}")
+    return value
+
+
+def _rates(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    ):
+        raise ValueError(f"expected {{channel: number >= 0}}, got {value!r}")
+    return value
+
+
+Text = _type("Text", _text)
+Flag = _type("Flag", _flag)
+Clock = _type("Clock", _hhmm)
+Plain = StrictStr | None  # not validated beyond its type; may be empty
+
+
+class _Database(Schema):
+    url: Text  # type: ignore[valid-type]
+
+
+class _Nlu(Schema):
+    backend: _choice("inprocess", "http")  # type: ignore[valid-type]
+    config: Text  # type: ignore[valid-type]
+    data: Text  # type: ignore[valid-type]
+    model_dir: Text  # type: ignore[valid-type]
+    server_url: Text  # type: ignore[valid-type]
+    server_token: Plain = None  # secret: environment only
+    timeout_seconds: _whole(1, 120)  # type: ignore[valid-type]
+    max_chars: _whole(20, 100_000)  # type: ignore[valid-type]
+
+
+class _Channels(Schema):
+    public_base_url: _type("BaseUrl", _base_url)  # type: ignore[valid-type]
+    validate_signature: Flag  # type: ignore[valid-type]
+    whatsapp_from: Text  # type: ignore[valid-type]
+    sms_from: Text  # type: ignore[valid-type]
+    simulator: _type("Simulator", _simulator)  # type: ignore[valid-type]
+
+
+class _Sending(Schema):
+    backend: _choice("log", "twilio")  # type: ignore[valid-type]
+    status_callback: Flag  # type: ignore[valid-type]
+    replies_in_twiml: Flag  # type: ignore[valid-type]
+    max_attempts: _whole(1, 50)  # type: ignore[valid-type]
+    retry_base_seconds: _whole(1, 86_400)  # type: ignore[valid-type]
+    rate_per_second: _type("Rates", _rates)  # type: ignore[valid-type]
+    whatsapp_templates: dict[str, StrictStr | None] | None = None
+    failures_before_pause: _whole(1, 100)  # type: ignore[valid-type]
+
+
+class _Twilio(Schema):
+    account_sid: Plain = None
+    auth_token: Plain = None  # secret: environment only
+    api_base_url: Plain = None
+
+
+class _Alerts(Schema):
+    escalate_emergency_minutes: _whole(1, 24 * 60)  # type: ignore[valid-type]
+    escalate_routine_hours: _whole(1, 24 * 14)  # type: ignore[valid-type]
+    followup_hours: _whole(1, 72)  # type: ignore[valid-type]
+
+
+class _Dashboard(Schema):
+    session_idle_minutes: _whole(1, 24 * 60)  # type: ignore[valid-type]
+    login_max_failures: _whole(1, 100)  # type: ignore[valid-type]
+    login_window_minutes: _whole(1, 24 * 60)  # type: ignore[valid-type]
+    login_max_failures_per_ip: _whole(1, 10_000)  # type: ignore[valid-type]
+    coverage_target_percent: _whole(1, 100)  # type: ignore[valid-type]
+
+
+class _Web(Schema):
+    proxy_hops: _whole(0, 5)  # type: ignore[valid-type]
+    metrics_token: Plain = None  # secret: environment only
+
+
+class _Conversation(Schema):
+    expiry_hours: _whole(1, 24 * 30)  # type: ignore[valid-type]
+
+
+class _Reminders(Schema):
+    hour: Clock  # type: ignore[valid-type]
+    horizon_days: _whole(1, 366)  # type: ignore[valid-type]
+    plan_workers: _whole(0, 64)  # type: ignore[valid-type]
+
+
+class _Digest(Schema):
+    hour: Clock  # type: ignore[valid-type]
+    top: _whole(1, 50)  # type: ignore[valid-type]
+
+
+class _QuietHours(Schema):
+    start: Clock  # type: ignore[valid-type]
+    end: Clock  # type: ignore[valid-type]
+    friday_prayer: _type("Window", _window)  # type: ignore[valid-type]
+
+
+class _Settings(Schema):
+    database: _Database
+    timezone: _type("TimeZone", _zone)  # type: ignore[valid-type]
+    default_region: Plain = None
+    language: Plain = None
+    district_file: _type("ExistingFile", _existing_file)  # type: ignore[valid-type]
+    secret_key: Plain = None  # secret: environment only
+    nlu: _Nlu
+    channels: _Channels
+    sending: _Sending
+    twilio: _Twilio = _Twilio()
+    alerts: _Alerts
+    dashboard: _Dashboard
+    web: _Web
+    conversation: _Conversation
+    reminders: _Reminders
+    digest: _Digest
+    quiet_hours: _QuietHours
+
+    @root_validator(skip_on_failure=True)
+    def _twilio_credentials(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["sending"].backend == "twilio":
+            for key, env_name in (
+                ("account_sid", "TWILIO_ACCOUNT_SID"),
+                ("auth_token", "TWILIO_AUTH_TOKEN"),
+            ):
+                if not getattr(values["twilio"], key):
+                    raise At(
+                        ("twilio", key),
+                        f"required when sending.backend is twilio (set {env_name})",
+                    )
+        return values
+
+    @root_validator(skip_on_failure=True)
+    def _send_hours_inside_quiet_hours(cls, values: dict[str, Any]) -> dict[str, Any]:
+        quiet = values["quiet_hours"]
+        start, end = str(quiet.start).zfill(5), str(quiet.end).zfill(5)
+        for section in ("reminders", "digest"):
+            if not start <= str(values[section].hour).zfill(5) < end:
+                raise At(
+                    (section, "hour"),
+                    f"must lie inside quiet_hours ({start}-{end}), when messages may be sent",
+                )
+        return values
+
+
+def validate(
+    s: dict[str, Any], file: str = DEFAULT_CONFIG.name, origins: dict | None = None
+) -> None:
+    """Raise ConfigError naming the file, every bad key and its problem; values written as
+    text (from the environment) are stored converted."""
+    try:
+        model = _Settings.parse_obj(s)
+    except ValidationError as exc:
+
+        def note(loc: tuple) -> str:
+            origin = (origins or {}).get(loc)
+            return f" (set by {origin})" if origin else ""
+
+        raise ConfigError(describe(file, exc, note=note)) from None
+    converted = model.dict(exclude_unset=True)
+    s.clear()
+    s.update(converted)
 
 
 def _get(data: dict[str, Any], key: tuple[str, ...]) -> Any:
@@ -174,41 +344,6 @@ def _set(data: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
     for part in key[:-1]:
         node = node.setdefault(part, {})
     node[key[-1]] = value
-
-
-def _require_str(s: dict[str, Any], key: tuple[str, ...]) -> str:
-    value = _get(s, key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"config key '{'.'.join(key)}': expected a non-empty text")
-    return value
-
-
-def _require_choice(s: dict[str, Any], key: tuple[str, ...], choices: set[str]) -> None:
-    value = _get(s, key)
-    if value not in choices:
-        raise ConfigError(
-            f"config key '{'.'.join(key)}': {value!r} is not one of {', '.join(sorted(choices))}"
-        )
-
-
-def _require_int(s: dict[str, Any], key: tuple[str, ...], low: int, high: int) -> None:
-    value = _get(s, key)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-        _set(s, key, value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(
-            f"config key '{'.'.join(key)}': expected a whole number from {low} to {high}"
-        )
-
-
-def _require_bool(s: dict[str, Any], key: tuple[str, ...]) -> None:
-    value = _get(s, key)
-    if isinstance(value, str) and value.lower() in _BOOLS:
-        value = value.lower() in {"true", "1"}
-        _set(s, key, value)
-    if not isinstance(value, bool):
-        raise ConfigError(f"config key '{'.'.join(key)}': expected true or false")
 
 
 def simulator_mode(settings: dict[str, Any]) -> str:
