@@ -352,7 +352,7 @@ def _next(s: dict[str, Any], ctx: Context) -> Step:
     text = s.pop("when_text", None)
     when = first_when(text, ctx) if text else None
     if when is not None:
-        return _try(State(FLOW, "when", {**s, "asked": 0}), when, ctx, failed=False)
+        return _try(_ask("when", s).state, when, ctx, failed=False)  # a time said already
     return _ask("when", s, _when_question(s, place, ctx))
 
 
