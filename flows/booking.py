@@ -824,16 +824,14 @@ def _schedule_page(ctx: Context, number: int) -> Step:
     return Step(IDLE, tuple(replies))
 
 
-def step_more(state: State, msg: Message, ctx: Context) -> Step:
+def step_more(state: State, msg: Message, ctx: Context) -> Step | None:
     """LAGI (lanjut, berikutnya, the page number): the next page; anything else leaves the
-    list and is read as usual."""
+    list (None) and the router reads it as usual."""
     answer = " ".join(re.sub(r"[^\w\s]", " ", msg.text.lower()).split())
     page = int(state.slots.get("page", 2))
     if answer in MORE_WORDS or answer == str(page):
         return _schedule_page(ctx, page)
-    from flows import router  # the router imports this module
-
-    return router.route(IDLE, msg, ctx)
+    return None
 
 
 SCHEDULE_STEPS = {"more": step_more}
