@@ -108,3 +108,6 @@ class Step:
 
 
 StepFn = Callable[[State, Message, Context], Step]
+# A step of a flow under way may let the message go (None): the router reads it as if no flow
+# were active (so no step module needs to import the router).
+FlowStepFn = Callable[[State, Message, Context], Step | None]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
+from flows import asking
 from flows.answers import (
     clean_name,
     is_self,
@@ -31,7 +33,6 @@ from flows.registration import PREGNANCY_DAYS, fmt, is_pregnant
 from nlu.dates import parse_date
 
 BIRTH_FLOW = "birth"
-MAX_ASKS = 3
 MAX_DAYS_AGO = 365  # older births are registered as a child, not reported
 RECENT_DELIVERY_DAYS = 42
 _BORN = re.compile(r"\b(lahir\w*|melahirkan|hidup|sehat|selamat|nangis|menangis)\b")
@@ -51,20 +52,11 @@ _TODAY = re.compile(
 )
 
 
-def _ask(step: str, slots: dict[str, Any], text: str) -> Step:
-    return Step(State(BIRTH_FLOW, step, {**slots, "asked": 0}), (text,))
-
-
-def _again(state: State, ctx: Context, text: str) -> Step:
-    asked = int(state.slots.get("asked", 0)) + 1
-    if asked >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": BIRTH_FLOW, "step": state.step, "ref": ctx.ref}
-        return Step(IDLE, (ctx.t("menu.human"),), (event,))
-    return Step(State(BIRTH_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
+_ask = partial(asking.ask, BIRTH_FLOW)  # a new question in this flow
 
 
 def _slots(state: State) -> dict[str, Any]:
-    return {k: v for k, v in state.slots.items() if k != "asked"}
+    return asking.without_count(state.slots)
 
 
 def _said_day(text: str, ctx: Context) -> date | None:
@@ -206,7 +198,7 @@ def step_which(state: State, msg: Message, ctx: Context) -> Step:
     i = pick(msg.text, [p.name for p in mothers] + [ctx.t("birth.other_mother")])
     if i is None:
         options = _which_options(slots, ctx)
-        return _again(state, ctx, ctx.t("birth.reask_which", options=options))
+        return asking.again(state, ctx, ctx.t("birth.reask_which", options=options))
     slots.pop("choices", None)
     if i == len(mothers):
         return _ask("mother", slots, ctx.t(_key(slots, "ask_mother")))
@@ -219,7 +211,7 @@ def step_mother(state: State, msg: Message, ctx: Context) -> Step:
     name = ctx.contact.name if is_self(msg.text) else clean_name(msg.text)
     problem = name_problem(name or "")
     if problem:
-        return _again(state, ctx, ctx.t(f"registration.{problem}"))
+        return asking.again(state, ctx, ctx.t(f"registration.{problem}"))
     known = next((p for p in ctx.household if p.name.lower() == name.lower()), None)
     if known is not None:
         if known.delivery_date and (ctx.today() - known.delivery_date).days <= RECENT_DELIVERY_DAYS:
@@ -241,7 +233,7 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
     area = match_place(msg.text, desa, ctx.areas)
     if area is None:
         options = numbered([a.name for a in desa])
-        return _again(state, ctx, ctx.t("birth.reask_area", options=options))
+        return asking.again(state, ctx, ctx.t("birth.reask_area", options=options))
     return _next({**slots, "area_done": True, "area_code": area.code}, ctx)
 
 
@@ -249,13 +241,13 @@ def step_date(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     when = delivery_date(msg.text, ctx)
     if when is None:
-        return _again(state, ctx, ctx.t("birth.bad_date"))
+        return asking.again(state, ctx, ctx.t("birth.bad_date"))
     problem = _date_problem(when, slots, ctx)
     if problem is not None:
         hpht = fmt(date.fromisoformat(slots["hpht"])) if slots.get("hpht") else ""
         if slots.get("loss"):
             problem = problem.replace("birth.", "birth.loss.", 1)
-        return _again(state, ctx, ctx.t(problem, mother=slots["mother_name"], hpht=hpht))
+        return asking.again(state, ctx, ctx.t(problem, mother=slots["mother_name"], hpht=hpht))
     if says_loss(msg.text):
         slots["loss"] = True
     if not slots.get("sex_done") and not slots.get("loss"):
@@ -269,7 +261,7 @@ def step_sex(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     sex = parse_sex(msg.text) or parse_sex(msg.text, strict=False)
     if sex is None and not is_unknown(msg.text) and not re.search(r"\bbelum\b", msg.text.lower()):
-        return _again(state, ctx, ctx.t("birth.reask_sex"))
+        return asking.again(state, ctx, ctx.t("birth.reask_sex"))
     return _next({**slots, "sex": sex, "sex_done": True}, ctx)
 
 
@@ -285,7 +277,7 @@ def step_loss(state: State, msg: Message, ctx: Context) -> Step:
     if answer is None:
         mother = strip_title(slots["mother_name"])
         text = ctx.t("birth.reask_loss", mother=mother)
-        return _again(state, ctx, text)
+        return asking.again(state, ctx, text)
     if answer:
         return _next({**slots, "loss": True}, ctx)
     return _next({**slots, "born_alive": True}, ctx)
@@ -297,7 +289,7 @@ def step_term(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     told = parse_gestation(msg.text)
     if told is None and not is_unknown(msg.text) and not re.search(r"\blewat", msg.text.lower()):
-        return _again(state, ctx, ctx.t("birth.reask_term"))
+        return asking.again(state, ctx, ctx.t("birth.reask_term"))
     if told is not None:
         slots.update(
             weeks=told.weeks, preterm_said=bool(told.preterm), weeks_estimated=told.estimated

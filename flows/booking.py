@@ -13,8 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from typing import Any
 
+from flows import asking
 from flows import slots as rules
 from flows.answers import clean_name, is_self, name_problem, yes_no
 from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
@@ -25,7 +27,6 @@ from nlu.dates import When, resolve
 from scheduler.planner import DUE, OVERDUE, UPCOMING, Given, PersonFacts, plan
 
 FLOW = "booking"
-MAX_ASKS = 3  # the same question is asked at most this many times in a row
 PAGE_LINES = 10  # JADWAL lines per page (headings included), readable on a phone
 PURPOSES = ("anc", "immunization", "postnatal", "elderly", "bp_sugar", "ckg", "general")
 # Words that name a purpose in a free answer or in the first message (first match wins).
@@ -135,22 +136,7 @@ def slot_label(at: datetime, ctx: Context) -> str:
 # ----------------------------------------------------------------------------- small helpers
 
 
-def _ask(step: str, slots: Mapping[str, Any], *replies: str) -> Step:
-    """Ask a new question (the repeat counter starts again)."""
-    return Step(State(FLOW, step, {**slots, "asked": 0}), tuple(replies))
-
-
-def _human(state: State, ctx: Context, *before: str) -> Step:
-    event = {"type": "help_needed", "flow": FLOW, "step": state.step, "ref": ctx.ref}
-    return Step(IDLE, (*before, ctx.t("menu.human")), (event,))
-
-
-def _again(state: State, ctx: Context, text: str, **changes: Any) -> Step:
-    """Ask the same question again, or hand over to a person after the third time."""
-    asked = int(state.slots.get("asked", 0)) + 1
-    if asked >= MAX_ASKS:
-        return _human(state, ctx)
-    return Step(State(FLOW, state.step, {**state.slots, **changes, "asked": asked}), (text,))
+_ask = partial(asking.ask, FLOW)  # a new question in this flow
 
 
 def number_choice(text: str, count: int) -> int | None:
@@ -366,7 +352,7 @@ def _next(s: dict[str, Any], ctx: Context) -> Step:
     text = s.pop("when_text", None)
     when = first_when(text, ctx) if text else None
     if when is not None:
-        return _try(State(FLOW, "when", {**s, "asked": 0}), when, ctx, failed=False)
+        return _try(_ask("when", s).state, when, ctx, failed=False)  # a time said already
     return _ask("when", s, _when_question(s, place, ctx))
 
 
@@ -396,7 +382,7 @@ def step_who(state: State, msg: Message, ctx: Context) -> Step:
         named = _guess_person(msg, ctx)
         if named:
             return _next({**s, **named}, ctx)
-        return _again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
+        return asking.again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
     if i < len(ctx.household):
         return _next({**s, **_person_slots(ctx.household[i], ctx)}, ctx)
     if labels[i] == ctx.t("booking.self_option"):
@@ -411,7 +397,7 @@ def step_name(state: State, msg: Message, ctx: Context) -> Step:
         return _next({**s, **_self_slots(ctx)}, ctx)
     name = clean_name(msg.text)
     if name_problem(name) is not None:
-        return _again(state, ctx, ctx.t("booking.reask_name"))
+        return asking.again(state, ctx, ctx.t("booking.reask_name"))
     known = next((p for p in ctx.household if p.name.lower() == name.lower()), None)
     if known is not None:
         return _next({**s, **_person_slots(known, ctx)}, ctx)
@@ -429,7 +415,7 @@ def step_purpose(state: State, msg: Message, ctx: Context) -> Step:
         j = pick(msg.text, labels)
         code = PURPOSES[j] if j is not None else None
     if code is None:
-        return _again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
+        return asking.again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
     return _next({**state.slots, "purpose": code}, ctx)
 
 
@@ -443,7 +429,7 @@ def step_place(state: State, msg: Message, ctx: Context) -> Step:
     if i is None:
         i = pick(msg.text, names)
     if i is None:
-        return _again(state, ctx, ctx.t("booking.reask_choice", options=numbered(names)))
+        return asking.again(state, ctx, ctx.t("booking.reask_choice", options=numbered(names)))
     s = {**state.slots, "place": options[i]["code"]}
     if first_when(msg.text, ctx) is not None:
         s["when_text"] = msg.text[:200]
@@ -458,7 +444,7 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
     if i is None:
         i = pick(msg.text, [a.name for a in options])
     if i is None:
-        return _again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
+        return asking.again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
     return _next({**state.slots, "area_code": options[i].code}, ctx)
 
 
@@ -484,8 +470,8 @@ def step_when(state: State, msg: Message, ctx: Context) -> Step:
         if i is not None:
             return _check(state, offered[i], ctx, failed=True)
         labels = numbered([slot_label(o, ctx) for o in offered])
-        return _again(state, ctx, ctx.t("booking.reask_options", options=labels))
-    return _again(state, ctx, ctx.t("booking.reask_when"))
+        return asking.again(state, ctx, ctx.t("booking.reask_options", options=labels))
+    return asking.again(state, ctx, ctx.t("booking.reask_when"))
 
 
 def _default_day(s: Mapping[str, Any], ctx: Context) -> date | None:
@@ -542,13 +528,13 @@ def _offer(state: State, ctx: Context, reason: str, free: list[datetime], failed
     place = _place(ctx, state.slots.get("place"))
     if not free:
         text = ctx.t("booking.no_options", place=place["name"], days=rules.HORIZON_DAYS)
-        return _human(state, ctx, reason + " " + text)
-    asked = int(state.slots.get("asked", 0)) + (1 if failed else 0)
-    if asked >= MAX_ASKS:
-        return _human(state, ctx)
+        return asking.human(state, ctx, reason + " " + text)
     labels = numbered([slot_label(o, ctx) for o in free])
-    s = {**state.slots, "options": [o.isoformat() for o in free], "asked": asked}
-    return Step(State(FLOW, "when", s), (ctx.t("booking.options", reason=reason, options=labels),))
+    text = ctx.t("booking.options", reason=reason, options=labels)
+    options = {"options": [o.isoformat() for o in free]}
+    if failed:  # the answer to "when?" did not fit: the same question again
+        return asking.again(state, ctx, text, changes=options)
+    return _ask("when", {**state.slots, **options}, text)  # a time from the first message
 
 
 def _done(s: Mapping[str, Any], at: datetime, ctx: Context) -> Step:
@@ -661,7 +647,7 @@ def step_confirm(state: State, msg: Message, ctx: Context) -> Step:
     if answer is False or visit is None:
         return Step(IDLE, (ctx.t("booking.cancel.kept"),))
     if answer is None:
-        return _again(state, ctx, ctx.t("booking.cancel.reask"))
+        return asking.again(state, ctx, ctx.t("booking.cancel.reask"))
     return _on_visit(dict(state.slots), visit, ctx)
 
 
@@ -694,7 +680,7 @@ def step_which(state: State, msg: Message, ctx: Context) -> Step:
         i = _choose(msg.text, labels)
         chosen = visits[i] if i is not None else None
     if chosen is None:
-        return _again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
+        return asking.again(state, ctx, ctx.t("booking.reask_choice", options=numbered(labels)))
     return _on_visit(dict(state.slots), chosen, ctx)
 
 
@@ -838,16 +824,14 @@ def _schedule_page(ctx: Context, number: int) -> Step:
     return Step(IDLE, tuple(replies))
 
 
-def step_more(state: State, msg: Message, ctx: Context) -> Step:
+def step_more(state: State, msg: Message, ctx: Context) -> Step | None:
     """LAGI (lanjut, berikutnya, the page number): the next page; anything else leaves the
-    list and is read as usual."""
+    list (None) and the router reads it as usual."""
     answer = " ".join(re.sub(r"[^\w\s]", " ", msg.text.lower()).split())
     page = int(state.slots.get("page", 2))
     if answer in MORE_WORDS or answer == str(page):
         return _schedule_page(ctx, page)
-    from flows import router  # the router imports this module
-
-    return router.route(IDLE, msg, ctx)
+    return None
 
 
 SCHEDULE_STEPS = {"more": step_more}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from flows.asking import again, ask
 from flows.base import IDLE, Context, Message, State, Step
 from flows.choices import numbered, pick
 
 FLOW = "contact_update"
 WORDS = {"PINDAH": "move", "PINDAH RUMAH": "move", "GANTI NOMOR": "phone", "GANTI NO": "phone"}
-MAX_ASKS = 3
 
 
 def start(state: State, msg: Message, ctx: Context) -> Step | None:
@@ -16,20 +16,12 @@ def start(state: State, msg: Message, ctx: Context) -> Step | None:
     if what is None:
         return None
     if what == "phone":
-        return Step(State(FLOW, "phone", {"asked": 0}), (ctx.t("contact.ask_phone"),))
-    return Step(State(FLOW, "desa", {"asked": 0}), (ctx.t("contact.ask_desa", options=_desa(ctx)),))
+        return ask(FLOW, "phone", {}, ctx.t("contact.ask_phone"))
+    return ask(FLOW, "desa", {}, ctx.t("contact.ask_desa", options=_desa(ctx)))
 
 
 def _desa(ctx: Context) -> str:
     return numbered([a.name for a in ctx.areas if a.level == "desa"])
-
-
-def _again(state: State, ctx: Context, key: str, **values: str) -> Step:
-    asked = int(state.slots.get("asked", 0)) + 1
-    if asked >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": FLOW, "ref": ctx.ref}
-        return Step(IDLE, (ctx.t("menu.human"),), (event,))
-    return Step(State(FLOW, state.step, {**state.slots, "asked": asked}), (ctx.t(key, **values),))
 
 
 def step_phone(state: State, msg: Message, ctx: Context) -> Step:
@@ -37,7 +29,7 @@ def step_phone(state: State, msg: Message, ctx: Context) -> Step:
 
     new = to_e164(msg.text.strip(), str(ctx.settings.get("default_region", "ID")))
     if new is None:
-        return _again(state, ctx, "contact.bad_phone")
+        return again(state, ctx, ctx.t("contact.bad_phone"))
     if new == ctx.contact.phone:
         return Step(IDLE, (ctx.t("contact.same_phone"),))
     event = {"type": "contact_phone_changed", "new_phone": new}
@@ -48,7 +40,7 @@ def step_desa(state: State, msg: Message, ctx: Context) -> Step:
     desa = [a for a in ctx.areas if a.level == "desa"]
     i = pick(msg.text, [a.name for a in desa])
     if i is None:
-        return _again(state, ctx, "contact.ask_desa", options=_desa(ctx))
+        return again(state, ctx, ctx.t("contact.ask_desa", options=_desa(ctx)))
     event = {"type": "contact_moved", "area_code": desa[i].code}
     return Step(IDLE, (ctx.t("contact.moved", area=desa[i].name),), (event,))
 

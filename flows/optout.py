@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from flows.asking import again, ask
 from flows.base import IDLE, Context, Message, State, Step
 from flows.understanding import emoji_yes_no
 
 FLOW = "opt_out"
 YES = {"ya", "iya", "y", "yes", "ok", "oke", "betul", "benar", "muhun", "nggih", "iyaa", "yaa"}
 NO = {"tidak", "tdk", "gak", "ga", "nggak", "enggak", "no", "tak", "jangan", "henteu", "mboten"}
-MAX_ASKS = 3
 
 
 def stop_keyword(state: State, msg: Message, ctx: Context) -> Step:
@@ -23,7 +23,7 @@ def start_keyword(state: State, msg: Message, ctx: Context) -> Step:
 
 def ask_confirmation(state: State, msg: Message, ctx: Context) -> Step:
     """Intent opt_out from NLU: NLU can be wrong, so ask."""
-    return Step(State(FLOW, "confirm", {"asked": 1}), (ctx.t("optout.confirm_question"),))
+    return ask(FLOW, "confirm", {}, ctx.t("optout.confirm_question"))
 
 
 def confirm(state: State, msg: Message, ctx: Context) -> Step:
@@ -33,10 +33,8 @@ def confirm(state: State, msg: Message, ctx: Context) -> Step:
         return Step(IDLE, (ctx.t("optout.done"),), ({"type": "opted_out", "via": "confirmed"},))
     if emoji is False or word in NO or msg.intent == "deny":
         return Step(IDLE, (ctx.t("optout.kept"),))
-    asked = int(state.slots.get("asked", 1)) + 1
-    if asked > MAX_ASKS:
-        return Step(IDLE, (ctx.t("optout.kept"),))
-    return Step(State(FLOW, "confirm", {"asked": asked}), (ctx.t("optout.reask"),))
+    # no answer after the third time: the subscription is kept (no person needed for that)
+    return again(state, ctx, ctx.t("optout.reask"), give_up=Step(IDLE, (ctx.t("optout.kept"),)))
 
 
 STEPS = {"confirm": confirm}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from flows import kia_book
+from flows import asking, kia_book
 from flows.answers import (
     MONTH_WORDS,
     WEEK_WORDS,
@@ -36,7 +37,6 @@ from nlu.dates import parse_date
 from scheduler.planner import PersonFacts
 
 REGISTRATION_FLOW = "registration"
-MAX_ASKS = 3  # the same question is asked at most this many times in a row
 PREGNANCY_DAYS = 280
 MAX_PREGNANCY_WEEKS = 42
 CHILD_MAX_YEARS = 18
@@ -134,23 +134,7 @@ _REASONS = (
 # ----------------------------------------------------------------------------- helpers
 
 
-def _ask(step: str, slots: dict[str, Any], *replies: str, events: tuple = ()) -> Step:
-    """Ask a new question (the repeat counter starts again)."""
-    return Step(State(REGISTRATION_FLOW, step, {**slots, "asked": 0}), tuple(replies), events)
-
-
-def _again(state: State, ctx: Context, text: str) -> Step:
-    """Ask the same question again, or hand over to a person after the third time."""
-    asked = int(state.slots.get("asked", 0)) + 1
-    if asked >= MAX_ASKS:
-        event = {
-            "type": "help_needed",
-            "flow": REGISTRATION_FLOW,
-            "step": state.step,
-            "ref": ctx.ref,
-        }
-        return Step(IDLE, (ctx.t("menu.human"),), (event,))
-    return Step(State(REGISTRATION_FLOW, state.step, {**state.slots, "asked": asked}), (text,))
+_ask = partial(asking.ask, REGISTRATION_FLOW)  # a new question in this flow
 
 
 def fmt(d: date) -> str:
@@ -167,7 +151,7 @@ def _date(value: Any) -> date | None:
 
 def _slots(state: State) -> dict[str, Any]:
     """Slots to carry on (the contact's answers, members added so far, mode)."""
-    return {k: v for k, v in state.slots.items() if k not in ("asked",)}
+    return asking.without_count(state.slots)
 
 
 def _contact_name(state: State, ctx: Context) -> str | None:
@@ -336,7 +320,7 @@ def start_registration(state: State, msg: Message, ctx: Context) -> Step:
 def step_consent(state: State, msg: Message, ctx: Context) -> Step:
     answer = yes_no(msg)
     if answer is None:
-        return _again(state, ctx, ctx.t("registration.reask_consent"))
+        return asking.again(state, ctx, ctx.t("registration.reask_consent"))
     if answer is False:
         return Step(IDLE, (ctx.t("registration.no_consent"),), ({"type": "consent_declined"},))
     event = {"type": "consent_given", "at": ctx.now.isoformat()}
@@ -351,7 +335,7 @@ def step_name(state: State, msg: Message, ctx: Context) -> Step:
     name = clean_name(msg.text)
     problem = "name_empty" if is_self(msg.text) else name_problem(name)
     if problem:
-        return _again(state, ctx, ctx.t(f"registration.{problem}"))
+        return asking.again(state, ctx, ctx.t(f"registration.{problem}"))
     return _area_question({**_slots(state), "name": name}, None, ctx)
 
 
@@ -400,7 +384,7 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
         return _area_question(slots, deeper.code, ctx)
     i = match_area(msg.text, [AreaInfo(str(n), label, "") for n, label in enumerate(labels)])
     if i is None:
-        return _again(state, ctx, ctx.t("registration.reask_area", options=numbered(labels)))
+        return asking.again(state, ctx, ctx.t("registration.reask_area", options=numbered(labels)))
     if i >= len(areas):
         return _contact_done(slots, parent, ctx)
     return _area_question(slots, areas[i].code, ctx)
@@ -420,7 +404,7 @@ def _contact_done(slots: dict[str, Any], area_code: str | None, ctx: Context) ->
 def step_member(state: State, msg: Message, ctx: Context) -> Step:
     role = _member_choice(msg)
     if role is None:
-        return _again(state, ctx, ctx.t("registration.reask_member"))
+        return asking.again(state, ctx, ctx.t("registration.reask_member"))
     if role == "done":
         return _done(state, ctx)
     member: dict[str, Any] = {"role": role}
@@ -453,7 +437,7 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
         reply = ctx.t(
             "registration.name_is_sex", sex=sex, ask=ctx.t(f"registration.ask_name_{role}")
         )
-        return _again(State(state.flow, state.step, {**state.slots, **slots}), ctx, reply)
+        return asking.again(State(state.flow, state.step, {**state.slots, **slots}), ctx, reply)
     if is_self(text) and role != "child":
         name = _contact_name(state, ctx)
         problem = None if name else "name_empty"
@@ -473,7 +457,7 @@ def step_member_name(state: State, msg: Message, ctx: Context) -> Step:
     if problem is None and name and (existing is not None or _added(name, state)):
         problem = "name_exists"
     if problem or not name:
-        return _again(state, ctx, ctx.t(f"registration.{problem}", name=name or ""))
+        return asking.again(state, ctx, ctx.t(f"registration.{problem}", name=name or ""))
     member["name"] = name
     slots["member"] = member
     if role == "pregnant":
@@ -501,7 +485,7 @@ def _added(name: str, state: State) -> bool:
 def step_member_sex(state: State, msg: Message, ctx: Context) -> Step:
     sex = parse_sex(msg.text) or parse_sex(msg.text, strict=False)
     if sex is None:
-        return _again(state, ctx, ctx.t("registration.reask_sex"))
+        return asking.again(state, ctx, ctx.t("registration.reask_sex"))
     slots = _slots(state)
     member = slots["member"] = {**slots["member"], "sex": sex}
     return _ask("m_birth", slots, _birth_question(member["role"], member["name"], ctx))
@@ -514,11 +498,11 @@ def step_member_birth(state: State, msg: Message, ctx: Context) -> Step:
     read = read_birth(msg.text, role, ctx)
     if read is None:
         key = "registration.bad_year" if role == "elderly" else "registration.bad_date"
-        return _again(state, ctx, ctx.t(key, name=name))
+        return asking.again(state, ctx, ctx.t(key, name=name))
     born, estimated = read
     problem = birth_problem(role, born, state, ctx, name, exclude=slots.get("person_id"))
     if problem is not None:
-        return _again(state, ctx, ctx.t(problem[0], **problem[1]))
+        return asking.again(state, ctx, ctx.t(problem[0], **problem[1]))
     if slots.get("mode") == "update":
         return _updated_birth(slots, born, estimated, ctx)
     member.update(birth_date=born.isoformat(), birth_date_estimated=estimated)
@@ -548,7 +532,7 @@ def step_member_pregnancy(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     read = read_pregnancy(msg.text, ctx)
     if isinstance(read, str):
-        return _again(state, ctx, ctx.t(read, name=slots["member"]["name"]))
+        return asking.again(state, ctx, ctx.t(read, name=slots["member"]["name"]))
     return _confirm_pregnancy(slots, read, ctx)
 
 
@@ -572,7 +556,7 @@ def step_member_confirm(state: State, msg: Message, ctx: Context) -> Step:
     slots = _slots(state)
     member = dict(slots["member"])
     if answer is None:
-        return _again(state, ctx, ctx.t("registration.reask_confirm"))
+        return asking.again(state, ctx, ctx.t("registration.reask_confirm"))
     if answer is False:
         return _ask("m_preg", slots, ctx.t("registration.pregnancy_retry", name=member["name"]))
     edd = fmt(date.fromisoformat(member["edd"]))
@@ -643,7 +627,7 @@ def step_member_anc(state: State, msg: Message, ctx: Context) -> Step:
     if count is None and _member_choice(msg) is not None:  # "selesai", "anak": moved on
         return step_member(State(state.flow, "member", slots), msg, ctx)
     if count is None:
-        return _again(state, ctx, ctx.t("registration.reask_anc", name=name))
+        return asking.again(state, ctx, ctx.t("registration.reask_anc", name=name))
     if count == "unknown":
         reply = ctx.t("registration.anc_unknown", name=name)
         return _ask("member", slots, reply, ctx.t("registration.ask_member_more"))
@@ -726,7 +710,7 @@ def step_member_kia(state: State, msg: Message, ctx: Context) -> Step:
             )
         if "item" in values:
             values["item"] = ctx.t(f"items.{values['item']}")
-        return _again(state, ctx, ctx.t(f"registration.kia_{problem}", name=name, **values))
+        return asking.again(state, ctx, ctx.t(f"registration.kia_{problem}", name=name, **values))
     if answer.kind == "complete":
         doses = [(i, d, True) for i, d in kia_book.due_by_age(_kia_facts(kia), today).items()]
     event = {
@@ -793,7 +777,7 @@ def step_manage(state: State, msg: Message, ctx: Context) -> Step:
         elif _REMOVE.search(text):
             i = 2
     if i is None:
-        return _again(state, ctx, ctx.t("registration.reask_manage"))
+        return asking.again(state, ctx, ctx.t("registration.reask_manage"))
     if i == 0:
         return _ask("member", {"mode": "add"}, ctx.t("registration.ask_member"))
     return _pick_question(("update", "remove", "rename")[i - 1], ctx)
@@ -811,7 +795,7 @@ def step_pick(state: State, msg: Message, ctx: Context) -> Step:
     names = [p.name for p in ctx.household]
     i = pick(msg.text, names)
     if i is None:
-        return _again(state, ctx, ctx.t("registration.reask_pick", options=numbered(names)))
+        return asking.again(state, ctx, ctx.t("registration.reask_pick", options=numbered(names)))
     person = ctx.household[i]
     slots = {"person_id": person.id, "person_name": person.name}
     if state.slots.get("action") == "remove":
@@ -869,7 +853,7 @@ def _renamed(state: State, pid: int, old: str, text: str, ctx: Context) -> Step:
     if problem is not None:
         slots = {"person_id": pid, "person_name": old}
         if state.flow == REGISTRATION_FLOW and state.step == "rename":
-            return _again(state, ctx, ctx.t(f"registration.{problem}", name=new))
+            return asking.again(state, ctx, ctx.t(f"registration.{problem}", name=new))
         return _ask("rename", slots, ctx.t(f"registration.{problem}", name=new))
     if new == old:
         return Step(IDLE, (ctx.t("registration.renamed_same", name=old),))
@@ -948,7 +932,7 @@ def step_remove_reason(state: State, msg: Message, ctx: Context) -> Step:
     else:
         reason = next((r for r, p in _REASONS if re.search(rf"\b({p})", text)), None)
     if reason is None:
-        return _again(state, ctx, ctx.t("registration.reask_remove_reason"))
+        return asking.again(state, ctx, ctx.t("registration.reask_remove_reason"))
     pid, name = state.slots["person_id"], state.slots["person_name"]
     event = {"type": "person_removed", "person_id": pid, "reason": reason}
     return Step(IDLE, (ctx.t(f"registration.removed_{reason}", name=name),), (event,))

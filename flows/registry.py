@@ -1,12 +1,13 @@
 """Which step starts for which intent, and each multi-step flow's steps by name.
 
 A flow module adds itself here: its start function under the intents it handles, and its
-`STEPS` mapping under its flow name (the `State.flow` it sets)."""
+`STEPS` mapping under its flow name (the `State.flow` it sets). A flow's step may return None
+to let a message go: the router then reads it as if no flow were active."""
 
 from __future__ import annotations
 
 from flows import contact_update, info, menu, optout, reminder_replies, reports
-from flows.base import IDLE, Step, StepFn
+from flows.base import IDLE, FlowStepFn, Step, StepFn
 from flows.birth import BIRTH_FLOW, BIRTH_STEPS, start_birth
 from flows.booking import (
     BOOKING_FLOW,
@@ -36,7 +37,7 @@ INTENT_STARTS: dict[str, StepFn] = {
     "cancel_visit": start_cancel,
     "reschedule_visit": start_reschedule,
 }
-FLOW_STEPS: dict[str, dict[str, StepFn]] = {
+FLOW_STEPS: dict[str, dict[str, FlowStepFn]] = {
     contact_update.FLOW: contact_update.STEPS,
     reminder_replies.FLOW: reminder_replies.STEPS,
     optout.FLOW: optout.STEPS,

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from flows.asking import again, ask
 from flows.base import IDLE, Context, Message, State, Step
 from flows.choices import NUMBER_WORDS
 from flows.lifestage import life_stage
@@ -28,7 +29,6 @@ from scheduler.rules import ITEM_CODES
 
 FLOW = "reminder"
 CONTENT = Path(__file__).resolve().parent / "content" / "reminder_answers.yml"
-MAX_ASKS = 3
 WORD_LISTS = (
     "done",
     "not_yet",
@@ -437,14 +437,10 @@ def answer(state: State, msg: Message, ctx: Context) -> Step | None:
     if reading is None:
         return None
     if reading.numbers:  # "udah 2": two of them? which?
-        return _ask(items, ctx, 0, reading.yesterday)
-    return _conclude(reading, items, ctx, asked=0)
-
-
-def _conclude(reading: Reading, items: list[dict[str, Any]], ctx: Context, asked: int) -> Step:
+        return _ask_which(items, ctx, reading.yesterday)
     done = resolve(reading, items, ctx)
     if done is None:
-        return _ask(items, ctx, asked, reading.yesterday)
+        return _ask_which(items, ctx, reading.yesterday)
     return _record(items, done, ctx, reading.yesterday)
 
 
@@ -462,34 +458,36 @@ def _record(items: list[dict[str, Any]], done: set[int], ctx: Context, yesterday
     return Step(IDLE, (reply,), (event,))
 
 
-def _ask(items: list[dict[str, Any]], ctx: Context, asked: int, yesterday: bool) -> Step:
-    if asked + 1 >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": FLOW, "ref": ctx.ref}
-        return Step(IDLE, (ctx.t("menu.human"),), (event,))
-    key = "reminder.ask_which" if asked == 0 else "reminder.reask_which"
-    slots = {"items": items, "asked": asked + 1, "yesterday": yesterday}
-    return Step(State(FLOW, "which", slots), (ctx.t(key, options=_options(items, ctx)),))
+def _ask_which(items: list[dict[str, Any]], ctx: Context, yesterday: bool) -> Step:
+    """'Yang mana yang sudah?' with the reminder's items numbered."""
+    slots = {"items": items, "yesterday": yesterday}
+    return ask(FLOW, "which", slots, ctx.t("reminder.ask_which", options=_options(items, ctx)))
+
+
+def _which_again(state: State, ctx: Context, yesterday: bool) -> Step:
+    items = list(state.slots.get("items") or [])
+    text = ctx.t("reminder.reask_which", options=_options(items, ctx))
+    return again(state, ctx, text, changes={"yesterday": yesterday})
 
 
 def step_which(state: State, msg: Message, ctx: Context) -> Step:
     """The answer to "which ones are done?": numbers ("1", "1 dan 3"), SEMUA, BELUM, or the
     items in words ("yg polio aja")."""
     items = list(state.slots.get("items") or [])
-    asked = int(state.slots.get("asked", 1))
     yesterday = bool(state.slots.get("yesterday"))
     reading = read(msg.text, items, ctx, default="done")
     if reading is None or not items:
-        return _ask(items, ctx, asked, yesterday)
+        return _which_again(state, ctx, yesterday)
     yesterday = yesterday or reading.yesterday
     if reading.numbers:
         if any(g.names_something or g.polarity == "not_yet" for g in reading.groups):
-            return _ask(items, ctx, asked, yesterday)  # numbers and words: which one counts?
+            return _which_again(state, ctx, yesterday)  # numbers and words: which one counts?
         if not all(1 <= n <= len(items) for n in reading.numbers):
-            return _ask(items, ctx, asked, yesterday)
+            return _which_again(state, ctx, yesterday)
         return _record(items, {n - 1 for n in reading.numbers}, ctx, yesterday)
     done = resolve(reading, items, ctx)
     if done is None:
-        return _ask(items, ctx, asked, yesterday)
+        return _which_again(state, ctx, yesterday)
     return _record(items, done, ctx, yesterday)
 
 

@@ -6,6 +6,7 @@ import re
 
 from flows import info
 from flows.answers import match_place
+from flows.asking import again, ask
 from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
 from flows.lifestage import age_days as age_days_of
@@ -20,7 +21,6 @@ from flows.triage import (
 
 SYMPTOM_FLOW = "symptom"
 COMPLAINT_FLOW = "complaint"
-MAX_ASKS = 3
 MAX_REPORT_TEXT = 1000  # the complaint and its follow-ups, as the alert carries them
 PERSON_MATCH = {
     "baby": ("newborn", "infant"),
@@ -355,7 +355,7 @@ def _update(
     )
     if not found.get("area_known") and ctx.contact.area_code is None and _desa(ctx):
         replies.append(ctx.t("report.ask_area", options=numbered([a.name for a in _desa(ctx)])))
-        return Step(State(SYMPTOM_FLOW, "area", {"ref": ref, "asked": 1}), tuple(replies), (event,))
+        return ask(SYMPTOM_FLOW, "area", {"ref": ref}, *replies, events=(event,))
     return Step(IDLE, tuple(replies), (event,))
 
 
@@ -439,7 +439,7 @@ def _emergency(
     if ctx.contact.area_code is None and named is None and _desa(ctx):
         options = numbered([a.name for a in _desa(ctx)])
         replies.append(ctx.t("report.ask_area", options=options))
-        return Step(State(SYMPTOM_FLOW, "area", {"ref": ref, "asked": 1}), tuple(replies), events)
+        return ask(SYMPTOM_FLOW, "area", {"ref": ref}, *replies, events=events)
     return Step(IDLE, tuple(replies), events)
 
 
@@ -459,9 +459,8 @@ def _ask_age(
         "about": about_text(msg, ctx),
         "pending": list(result.pending),
         "advice": result.advice_key,
-        "asked": 0,
     }
-    return Step(State(SYMPTOM_FLOW, "age", slots), (ctx.t("report.ask_age"),))
+    return ask(SYMPTOM_FLOW, "age", slots, ctx.t("report.ask_age"))
 
 
 def step_age(state: State, msg: Message, ctx: Context) -> Step:
@@ -481,7 +480,7 @@ def step_age(state: State, msg: Message, ctx: Context) -> Step:
     if result.urgency == "emergency":
         about = ", ".join(p for p in (slots.get("about"), f"umur {msg.text.strip()[:30]}") if p)
         return _emergency(ctx, result, text, symptoms, person, about)
-    slots.update(age_days=days, symptoms=symptoms, asked=0)
+    slots.update(age_days=days, symptoms=symptoms)
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
@@ -503,7 +502,6 @@ def start_symptom(state: State, msg: Message, ctx: Context) -> Step:
         "duration": _duration(msg),
         "person_id": person.id if person else None,
         "about": about_text(msg, ctx),
-        "asked": 0,
     }
     if msg.text.strip() in {"2"} or msg.text.strip().lower() in {"sakit", "lapor sakit"}:
         slots["text"] = ""
@@ -513,11 +511,11 @@ def start_symptom(state: State, msg: Message, ctx: Context) -> Step:
 def _next_question(state: State, ctx: Context) -> Step:
     s = dict(state.slots)
     if s.get("person_id") is None and len(ctx.household) > 1 and not s.get("who_other"):
-        return Step(State(SYMPTOM_FLOW, "who", s), (ctx.t("report.ask_who", options=_who(ctx)),))
+        return ask(SYMPTOM_FLOW, "who", s, ctx.t("report.ask_who", options=_who(ctx)))
     if not s.get("text") and not s.get("symptoms"):
-        return Step(State(SYMPTOM_FLOW, "symptoms", s), (ctx.t("report.ask_symptoms"),))
+        return ask(SYMPTOM_FLOW, "symptoms", s, ctx.t("report.ask_symptoms"))
     if not s.get("duration"):
-        return Step(State(SYMPTOM_FLOW, "since", s), (ctx.t("report.ask_since"),))
+        return ask(SYMPTOM_FLOW, "since", s, ctx.t("report.ask_since"))
     details = {
         "ref": ctx.ref,
         "urgency": "routine",
@@ -571,22 +569,12 @@ def _who(ctx: Context) -> str:
     return numbered([p.name for p in ctx.household] + [ctx.t("report.other_person")])
 
 
-def _reask(state: State, ctx: Context, key: str, **values: str) -> Step:
-    asked = int(state.slots.get("asked", 0)) + 1
-    if asked >= MAX_ASKS:
-        event = {"type": "help_needed", "flow": state.flow, "ref": ctx.ref}
-        return Step(IDLE, (ctx.t("menu.human"),), (event,))
-    return Step(
-        State(state.flow, state.step, {**state.slots, "asked": asked}), (ctx.t(key, **values),)
-    )
-
-
 def step_who(state: State, msg: Message, ctx: Context) -> Step:
     names = [p.name for p in ctx.household] + [ctx.t("report.other_person")]
     i = pick(msg.text, names)
     if i is None:
-        return _reask(state, ctx, "report.reask", options=_who(ctx))
-    slots = dict(state.slots, asked=0)
+        return again(state, ctx, ctx.t("report.reask", options=_who(ctx)))
+    slots = dict(state.slots)
     if i < len(ctx.household):
         slots["person_id"] = ctx.household[i].id
     else:
@@ -596,8 +584,8 @@ def step_who(state: State, msg: Message, ctx: Context) -> Step:
 
 def step_symptoms(state: State, msg: Message, ctx: Context) -> Step:
     if not msg.text.strip():
-        return _reask(state, ctx, "report.ask_symptoms")
-    slots = dict(state.slots, asked=0)
+        return again(state, ctx, ctx.t("report.ask_symptoms"))
+    slots = dict(state.slots)
     if slots.get("text"):
         slots["answers"] = [*(slots.get("answers") or []), msg.text[:300]]
     else:
@@ -612,7 +600,7 @@ def step_symptoms(state: State, msg: Message, ctx: Context) -> Step:
 def step_since(state: State, msg: Message, ctx: Context) -> Step:
     answer = msg.text.strip()
     if not answer:
-        return _reask(state, ctx, "report.ask_since")
+        return again(state, ctx, ctx.t("report.ask_since"))
     slots = dict(state.slots)
     slots["answers"] = [*(slots.get("answers") or []), answer[:300]]
     duration = _duration(msg)
@@ -620,7 +608,7 @@ def step_since(state: State, msg: Message, ctx: Context) -> Step:
         # not a time ("sy sendiri, umur 30an"): kept with the report, and asked once more
         slots["since_asked"] = True
         return Step(State(SYMPTOM_FLOW, "since", slots), (ctx.t("report.ask_since"),))
-    slots.update(asked=0, duration=duration or answer[:60])
+    slots.update(duration=duration or answer[:60])
     return _next_question(State(SYMPTOM_FLOW, None, slots), ctx)
 
 
@@ -640,7 +628,7 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
     desa = _desa(ctx)
     area = match_place(msg.text, desa, ctx.areas)
     if area is None:
-        step = _reask(state, ctx, "report.reask", options=numbered([a.name for a in desa]))
+        step = again(state, ctx, ctx.t("report.reask", options=numbered([a.name for a in desa])))
         if open_emergency(ctx) is None or not msg.text.strip() or msg.intent in NOT_FOLLOWUP:
             return step
         # "cepet bu, ga ada yg nganter": the words go to the emergency's workers meanwhile
@@ -652,7 +640,7 @@ def step_area(state: State, msg: Message, ctx: Context) -> Step:
 
 def start_complaint(state: State, msg: Message, ctx: Context) -> Step:
     text = msg.text.lower()
-    slots = {"text": msg.text[:500], "asked": 0}
+    slots = {"text": msg.text[:500]}
     for name, pattern in COMPLAINT_CATEGORIES:
         if re.search(pattern, text):
             slots["category"] = name
@@ -680,13 +668,10 @@ def _facilities(ctx: Context) -> list[dict]:
 def _complaint_next(state: State, ctx: Context) -> Step:
     s = dict(state.slots)
     if not s.get("category"):
-        return Step(State(COMPLAINT_FLOW, "category", s), (ctx.t("complaint.ask_category"),))
+        return ask(COMPLAINT_FLOW, "category", s, ctx.t("complaint.ask_category"))
     if not s.get("facility"):
         options = numbered([p["name"] for p in _facilities(ctx)])
-        return Step(
-            State(COMPLAINT_FLOW, "facility", s),
-            (ctx.t("complaint.ask_facility", options=options),),
-        )
+        return ask(COMPLAINT_FLOW, "facility", s, ctx.t("complaint.ask_facility", options=options))
     event = {
         "type": "complaint_filed",
         "ref": ctx.ref,
@@ -709,8 +694,8 @@ def step_category(state: State, msg: Message, ctx: Context) -> Step:
     ]
     i = pick(msg.text, labels)
     if i is None:
-        return _reask(state, ctx, "complaint.reask")
-    slots = dict(state.slots, asked=0, category=CATEGORY_ORDER[i])
+        return again(state, ctx, ctx.t("complaint.reask"))
+    slots = dict(state.slots, category=CATEGORY_ORDER[i])
     return _complaint_next(State(COMPLAINT_FLOW, None, slots), ctx)
 
 
@@ -718,8 +703,8 @@ def step_facility(state: State, msg: Message, ctx: Context) -> Step:
     places = _facilities(ctx)
     i = pick(msg.text, [p["name"] for p in places])
     if i is None:
-        return _reask(state, ctx, "complaint.reask")
-    slots = dict(state.slots, asked=0, facility=places[i]["code"])
+        return again(state, ctx, ctx.t("complaint.reask"))
+    slots = dict(state.slots, facility=places[i]["code"])
     return _complaint_next(State(COMPLAINT_FLOW, None, slots), ctx)
 
 

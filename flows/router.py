@@ -82,7 +82,9 @@ def route(state: State, msg: Message, ctx: Context) -> Step:
     else:
         step = FLOW_STEPS.get(state.flow or "", {}).get(state.step or "")
         if step is not None:
-            return step(state, msg, ctx)
+            result = step(state, msg, ctx)
+            # None: the flow let the message go (JADWAL's "more" and not LAGI): read as usual
+            return result if result is not None else route(IDLE, msg, ctx)
     return start(msg, ctx)
 
 

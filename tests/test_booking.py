@@ -447,6 +447,16 @@ def test_check_schedule_lists_visits_and_due_items():
     assert last.events == () and last.state.idle
 
 
+def test_anything_but_lagi_leaves_the_schedule_and_is_read_as_usual():
+    from flows import router
+
+    c = ctx(household=(ANI, BAYU), upcoming=[VISIT_ANI])
+    state = State("schedule", "more", {"page": 2})
+    assert booking.step_more(state, Message("halo", "greet", 0.9), c) is None  # let go
+    step = router.route(state, Message("halo", "greet", 0.9), c)
+    assert step == router.route(State(), Message("halo", "greet", 0.9), c)
+
+
 def test_check_schedule_with_empty_household_points_to_registration():
     step = say(State(), "4", ctx(upcoming=[VISIT_ANI]))
     assert "Pustu Sukamaju" in step.replies[0]

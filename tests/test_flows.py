@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from flows import keywords, router
-from flows.base import Context, Message, State
+from flows.base import AreaInfo, Context, Message, State
 from tests.factories import resident_context
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
@@ -71,6 +71,21 @@ def test_opt_out_confirmation_gives_up_after_three_asks():
         state = step.state
     step = router.route(state, msg("apa?", "nlu_fallback"), ctx())
     assert step.state.idle and step.events == ()
+
+
+def test_the_emergency_area_question_is_asked_three_times_then_a_kader_calls():
+    areas = (AreaInfo("SKM", "Sukamaju", "desa"), AreaInfo("MKS", "Mekarsari", "desa"))
+    c = resident_context(NOW, areas=areas, ref="100050")
+    step = router.route(State(), msg("anak saya kejang kejang dari tadi"), c)
+    assert step.state.step == "area" and "desa mana" in step.replies[-1]
+    for _ in range(2):
+        step = router.route(step.state, msg("hah"), c)
+        assert step.state.step == "area" and step.events == ()
+    step = router.route(step.state, msg("hah"), c)
+    assert step.state.idle and "Kader akan menghubungi Anda" in step.replies[0]
+    assert step.events == (
+        {"type": "help_needed", "flow": "symptom", "step": "area", "ref": "100050"},
+    )
 
 
 def test_opted_out_contact_hears_nothing_but_start():

@@ -212,10 +212,12 @@ def test_the_answer_to_which(text, done, flow):
     assert step.state.flow == flow
 
 
-def test_three_unclear_answers_hand_over_to_a_kader():
-    step = rr.answer(State(), Message("sudah sebagian"), ctx())
-    step = rr.step_which(step.state, Message("hah?"), ctx())
-    step = rr.step_which(step.state, Message("apa ya"), ctx())
+def test_three_unclear_answers_to_which_hand_over_to_a_kader():
+    step = rr.answer(State(), Message("sudah sebagian"), ctx())  # "which?" asked the first time
+    for text in ("hah?", "apa ya"):
+        step = rr.step_which(step.state, Message(text), ctx())
+        assert step.state.step == "which" and step.events == ()  # asked again
+    step = rr.step_which(step.state, Message("ga ngerti"), ctx())
     assert step.state.idle and step.events[0]["type"] == "help_needed"
 
 
