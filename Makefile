@@ -47,9 +47,10 @@ serve: migrate nlu-model ## Production: gunicorn + scheduler (+ `rasa run` with 
 	$(if $(filter http,$(NLU)),NLU_BACKEND=http NLU_SERVER_URL=http://127.0.0.1:$${NLU_PORT:-5005}) \
 	$(VENV)/bin/honcho -f Procfile start $(SERVE_PROCESSES)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the layer contracts (.importlinter)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install ## Format the code with ruff
 	$(PY) -m ruff format .
