@@ -21,16 +21,21 @@ def _echo_result(result: imports.ImportResult, updated: bool = False) -> None:
         parts.append(f"{result.updated} updated")
     parts.append(f"{result.skipped} skipped (already present)")
     parts.append(f"{len(result.rejected)} rejected")
+    if result.partial:
+        parts.append(f"{len(result.partial)} imported without some doses")
     click.echo(", ".join(parts))
     cat = load_catalog("id")
     for r in result.rejected:
         click.echo(cat.t("imports.rejected_line", line=r.line, reason=r.reason))
+    for r in result.partial:
+        click.echo(cat.t("imports.partial_line", line=r.line, reason=r.reason))
 
 
 def _report(path: str | None, csv_file: imports.CsvFile, result: imports.ImportResult) -> None:
     if path:
-        imports.write_report(path, csv_file.header, result.rejected, csv_file.delimiter)
-        click.echo(f"{len(result.rejected)} rejected row(s) written to {path}")
+        rows = sorted([*result.rejected, *result.partial], key=lambda r: r.line)
+        imports.write_report(path, csv_file.header, rows, csv_file.delimiter)
+        click.echo(f"{len(rows)} row(s) to mend written to {path}")
 
 
 def _open(path: str, columns: tuple[str, ...]) -> imports.CsvFile:

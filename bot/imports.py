@@ -89,6 +89,9 @@ class ImportResult:
     skipped: int = 0
     consented: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    # rows imported without some of their history cells (the reasons): nothing else of the row
+    # is lost, and the same row imports the missing doses once its cells are mended
+    partial: list[Rejected] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- reading CSV
@@ -243,6 +246,7 @@ class ResidentRow:
     area_code: str
     history: tuple[tuple[str, date], ...] = ()  # (item code, date given) from the item columns
     raw: tuple[str, ...] = ()  # the row as read, for the report
+    history_problems: tuple[str, ...] = ()  # history cells that are not dates (not imported)
 
     @property
     def key(self) -> tuple[str, str, date | None]:
@@ -407,10 +411,9 @@ def parse_resident(
                     "imports.hpht_before_birth", column="hpht", value=raw_hpht, birth_date=raw_birth
                 )
             )
-    history, problems = parse_history(cells, cat)
-    reasons += problems
+    history, history_problems = parse_history(cells, cat)
     if reasons:
-        return reasons
+        return reasons + history_problems
     assert phone is not None and area_code is not None
     return ResidentRow(
         row.line,
@@ -422,6 +425,7 @@ def parse_resident(
         area_code,
         tuple(sorted(history, key=_order)),
         row.raw,
+        tuple(history_problems),
     )
 
 
@@ -492,10 +496,13 @@ def import_residents(
     Contacts get `consent_at` only with `consented` (never when they opted out).
 
     History cells (item columns) are recorded through the dose service (`bot/doses.py`, source
-    `import`), which re-plans the person; a row with a dose the service refuses is rejected
-    whole, with the service's reason (nothing of it is stored). For a person already present
-    the doses not yet recorded are added (counted as `updated`). `settings` are the app's (the
-    re-plan needs them); without them a file with history cannot be imported."""
+    `import`), which re-plans the person. A cell the service refuses (or that is not a date)
+    is left out and the row still imported with the rest: every such cell of the row and its
+    reason go to `partial`, so the register's child is never lost over one bad date and the
+    admin sees all of a row's problems at once. For a person already present the doses not
+    yet recorded are added (counted as `updated`), so the mended row imports what was left
+    out. `settings` are the app's (the re-plan needs them); without them a file with history
+    cannot be imported."""
     result = ImportResult()
     cat = load_catalog("id")
     with session_factory() as s:
@@ -576,12 +583,7 @@ def _apply_residents(
             created_at=stamp,
             updated_at=stamp,
         )
-        given = _given(r)
-        if given:  # judged before anything of the row is added: all or nothing
-            refusal = _refusal(s, person, given, local_today, settings, cat)
-            if refusal is not None:
-                result.rejected.append(Rejected(r.line, refusal, r.raw))
-                continue
+        given, refused = _judged(s, person, _given(r), local_today, settings, cat)
         contact = contacts.get(r.phone)
         if contact is None:
             contact = Contact(
@@ -609,29 +611,44 @@ def _apply_residents(
             doses.record(s, person, given, local_today, now, settings)  # type: ignore[arg-type]
         present[r.key] = person.id
         result.imported += 1
+        _note_partial(r, refused, result)
 
 
 def _given(r: ResidentRow) -> list[doses.Given]:
     return [doses.Given(item, on, "import") for item, on in r.history]
 
 
-def _refusal(
+def _judged(
     s: Session,
     person: Person,
     given: list[doses.Given],
     today: date,
     settings: dict[str, Any] | None,
     cat: Catalog,
-) -> str | None:
-    """The dose service's reason (Indonesian) for refusing the row's history, or None."""
+) -> tuple[list[doses.Given], list[str]]:
+    """The history items the dose service accepts (in date order, each judged with the ones
+    accepted before it), and the service's reason (Indonesian) for each one it refuses."""
+    if not given:
+        return [], []
     if settings is None:
         raise ImportFileError("history columns need the app settings to re-plan")
-    try:
-        with s.no_autoflush:
-            doses.validate(s, person, given, today)
-    except doses.DoseRefused as refused:
-        return refused.text(cat)
-    return None
+    accepted: list[doses.Given] = []
+    refused: list[str] = []
+    with s.no_autoflush:
+        for g in given:
+            try:
+                doses.validate(s, person, [*accepted, g], today)
+            except doses.DoseRefused as refusal:
+                refused.append(refusal.text(cat))
+            else:
+                accepted.append(g)
+    return accepted, refused
+
+
+def _note_partial(r: ResidentRow, refused: list[str], result: ImportResult) -> None:
+    problems = [*r.history_problems, *refused]
+    if problems:
+        result.partial.append(Rejected(r.line, "; ".join(problems), r.raw))
 
 
 def _add_history(
@@ -652,13 +669,16 @@ def _add_history(
     given = [g for g in _given(r) if g.item not in recorded]
     if person is None or not given:
         result.skipped += 1
+        if person is not None:
+            _note_partial(r, [], result)
         return
-    refusal = _refusal(s, person, given, today, settings, cat)
-    if refusal is not None:
-        result.rejected.append(Rejected(r.line, refusal, r.raw))
-        return
-    doses.record(s, person, given, today, now, settings)  # type: ignore[arg-type]
-    result.updated += 1
+    given, refused = _judged(s, person, given, today, settings, cat)
+    if given:
+        doses.record(s, person, given, today, now, settings)  # type: ignore[arg-type]
+        result.updated += 1
+    else:
+        result.skipped += 1
+    _note_partial(r, refused, result)
 
 
 def import_workers(

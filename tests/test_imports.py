@@ -572,33 +572,64 @@ def test_empty_cells_are_not_given_and_the_next_dose_is_planned_from_the_history
         ),
     ],
 )
-def test_bad_history_cell_rejects_the_whole_row(cli, rt, tmp_path, cells, reason):
+def test_a_bad_history_cell_is_left_out_and_the_child_still_imported(
+    cli, rt, tmp_path, cells, reason
+):
+    """A register's child is never lost over one bad date: the row imports without that cell,
+    the output and the report name it, and the other doses are recorded."""
     other = "081234567202,Dini,P,2024-11-10,,SKM-KLR"
     path = write(tmp_path, f"{KIA_HEADER}\n{kia_row(**cells)}\n{kia_row(other)}\n")
-    report = tmp_path / "ditolak.csv"
+    report = tmp_path / "perbaiki.csv"
     result = cli.invoke(args=["residents", "import", path, "--report", str(report)])
     assert result.exit_code == 0, result.output
-    assert "1 imported, 0 skipped (already present), 1 rejected" in result.output
-    assert f"baris 2: {reason}" in result.output
-    assert "Rafa" not in persons(rt) and doses_of(rt, "Rafa") == {}  # nothing of the row
-    assert count(rt, Contact) == 1  # not even its household contact
-    assert len(doses_of(rt, "Dini")) == len(KIA)  # the other rows still import
+    assert (
+        "2 imported, 0 skipped (already present), 0 rejected, 1 imported without some doses"
+        in result.output
+    )
+    assert f"baris 2: diimpor, tetapi tidak dicatat: {reason}" in result.output
+    assert "Rafa" in persons(rt)
+    (item,) = cells
+    recorded = doses_of(rt, "Rafa")
+    assert item not in recorded and set(recorded) == set(KIA) - {item}
+    assert len(doses_of(rt, "Dini")) == len(KIA)
     with open(report, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["line"] for r in rows] == ["2"]
     assert reason in rows[0]["reason"] and rows[0]["name"] == "Rafa"
 
 
-def test_a_dose_the_service_refuses_for_the_person_is_a_rejected_row(cli, rt, tmp_path):
+def test_every_problem_of_a_row_is_named_at_once_and_the_mended_row_fills_the_gap(
+    cli, rt, tmp_path
+):
+    bad = kia_row(HB0="2024-11-09", DPT1="2024-12-01", MR1="besok")
+    path = write(tmp_path, f"{KIA_HEADER}\n{bad}\n", "a.csv")
+    result = cli.invoke(args=["residents", "import", path])
+    line = next(x for x in result.output.splitlines() if x.startswith("baris 2"))
+    for problem in (
+        "Kolom MR1: 'besok' bukan tanggal",
+        "HB0 tanggal 2024-11-09 sebelum tanggal lahir",
+        "DPT1 tanggal 2024-12-01 terlalu dini",
+    ):
+        assert problem in line, line
+    assert set(doses_of(rt, "Rafa")) == set(KIA) - {"HB0", "DPT1", "MR1"}
+    mended = cli.invoke(
+        args=["residents", "import", write(tmp_path, f"{KIA_HEADER}\n{kia_row()}\n")]
+    )
+    assert "0 imported, 1 updated" in mended.output, mended.output
+    assert set(doses_of(rt, "Rafa")) == set(KIA)
+    assert count(rt, Person) == 1
+
+
+def test_a_dose_the_service_refuses_for_the_person_is_left_out(cli, rt, tmp_path):
     path = write(
         tmp_path, f"{HEADER},hpv,anc1\n081234567203,Bayu,L,2014-02-01,,SKM,2025-08-04,\n"
         "081234567204,Rudi,L,1990-02-01,,SKM,,2025-08-04\n"
     )  # fmt: skip
     result = cli.invoke(args=["residents", "import", path])
-    assert "0 imported, 0 skipped (already present), 2 rejected" in result.output
-    assert "baris 2: HPV tidak cocok untuk Bayu" in result.output
-    assert "baris 3: ANC1 tidak cocok untuk Rudi" in result.output
-    assert count(rt, Person) == 0
+    assert "2 imported, 0 skipped (already present), 0 rejected" in result.output
+    assert "baris 2: diimpor, tetapi tidak dicatat: HPV tidak cocok untuk Bayu" in result.output
+    assert "baris 3: diimpor, tetapi tidak dicatat: ANC1 tidak cocok untuk Rudi" in result.output
+    assert count(rt, Person) == 2 and doses_of(rt, "Bayu") == {} and doses_of(rt, "Rudi") == {}
 
 
 def test_history_added_to_a_person_already_present(cli, rt, tmp_path):
