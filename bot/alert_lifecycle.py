@@ -193,7 +193,7 @@ def decline(
     reason = " ".join((reason or "").split())[:200]
     if not reason:
         raise Refused("need_reason", ref=alert.ref)
-    _taken_by_other(session, alert, actor)
+    _taken_by_other(session, alert, actor, cat)
     declined = set(alert.declined_by or [])
     if actor.worker_id is not None:
         declined.add(actor.worker_id)
@@ -350,16 +350,18 @@ def escalate(
     return ids
 
 
-def escalate_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[int]:
+def escalate_due(
+    session: Session, now: datetime, settings: dict[str, Any], cat: Catalog | None = None
+) -> list[int]:
     """Alerts nobody accepted in time go to the puskesmas on duty (the scheduler, every
-    minute)."""
+    minute, with the runtime's catalog)."""
     due = session.execute(
         select(Alert)
         .where(Alert.status == "open", Alert.escalate_at <= to_db(now))
         .order_by(Alert.id)
         .with_for_update(skip_locked=True)
     ).scalars()
-    cat = load_catalog("id")
+    cat = cat or load_catalog("id")
     ids: list[int] = []
     for alert in list(due):
         ids += escalate(session, alert, now, cat)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import labels, outbox
 from bot.areas import AreaTree
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.models import Alert, Contact, Person, Report, Worker
 from flows.base import PersonInfo
@@ -111,12 +111,11 @@ def describe(
     session: Session,
     alert: Alert,
     now: datetime,
-    cat: Catalog | None = None,
+    cat: Catalog,
     tree: AreaTree | None = None,
 ) -> dict[str, str]:
     """The alert's placeholders: ref, who, area, what, phone, and `body`, the whole report on
     a few lines (who, where, signs, the resident's words, phone)."""
-    cat = cat or load_catalog("id")
     tree = tree or AreaTree(session)
     contact = session.get(Contact, alert.contact_id)
     person = session.get(Person, alert.person_id) if alert.person_id else None
@@ -162,11 +161,10 @@ def notify(
     key: str,
     now: datetime,
     tag: str,
-    cat: Catalog | None = None,
+    cat: Catalog,
     **extra: str,
 ) -> list[int]:
     """Queue the alert text to each worker (WhatsApp; SMS fallback is the outbox's job)."""
-    cat = cat or load_catalog("id")
     text = cat.t(key, **describe(session, alert, now, cat), **extra)
     ids = []
     for w in workers:
@@ -220,7 +218,7 @@ def raise_alert(
     alert: Alert,
     now: datetime,
     settings: dict[str, Any],
-    cat: Catalog | None = None,
+    cat: Catalog,
 ) -> list[int]:
     """Send a new alert to the area's kader and bidan (first_line) and set its escalation
     time."""

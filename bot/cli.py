@@ -103,7 +103,7 @@ def alerts_escalate() -> None:
 
     rt = _rt()
     with transaction(rt.session_factory) as s:
-        ids = escalate_due(s, rt.clock.now(), rt.settings)
+        ids = escalate_due(s, rt.clock.now(), rt.settings, rt.catalog)
     rt.outbox.deliver_many(ids)
     click.echo(f"{len(ids)} escalation message(s) sent")
 

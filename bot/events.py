@@ -3,42 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.clock import to_db
+from bot.deps import HandlerDeps
 from bot.models import Contact, EventLog
 
-# A handler may queue outbound messages (alerts to workers...) in the same transaction and
-# returns their ids, so the pipeline sends them after the commit.
-Handler = Callable[[Session, Contact, dict[str, Any], datetime], "list[int] | None"]
+# A handler works in `deps.session` at `deps.now`; it may queue outbound messages (alerts to
+# workers...) in the same transaction and returns their ids, so the pipeline sends them after
+# the commit.
+Handler = Callable[[HandlerDeps, Contact, dict[str, Any]], "list[int] | None"]
 
 
 def apply(
-    session: Session,
+    deps: HandlerDeps,
     contact: Contact,
     events: tuple[dict[str, Any], ...],
-    now: datetime,
     inbound_id: int | None,
     handlers: Mapping[str, Handler],
 ) -> list[int]:
-    """Run each event's handler in `handlers` (if any), log every event; return outbound ids
-    to send."""
+    """Run each event's handler in `handlers` (if any) with `deps`, log every event in
+    `deps.session`; return outbound ids to send."""
     queued: list[int] = []
     for seq, event in enumerate(events):
         handler = handlers.get(event["type"])
         if handler is not None:
-            queued.extend(handler(session, contact, event, now) or [])
-        session.add(
+            queued.extend(handler(deps, contact, event) or [])
+        deps.session.add(
             EventLog(
                 type=event["type"],
                 payload={k: v for k, v in event.items() if k != "type"},
                 contact_id=contact.id,
                 inbound_id=inbound_id,
                 seq=seq,
-                created_at=to_db(now),
+                created_at=to_db(deps.now),
             )
         )
     return queued

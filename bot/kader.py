@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import alert_lifecycle as lifecycle
 from bot import doses, labels
 from bot.areas import AreaTree, resident_area_id
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog
 from bot.clock import from_db
 from bot.handlers.visits import visit_who
 from bot.models import Alert, Contact, Person, Visit, Worker
@@ -40,10 +40,10 @@ def handle(
     cmd: Command,
     now: datetime,
     settings: dict[str, Any],
-    cat: Catalog | None = None,
+    cat: Catalog,
 ) -> tuple[list[str], list[int]]:
-    """Apply a command; returns (replies to the worker, other outbound ids to send)."""
-    cat = cat or load_catalog("id")
+    """Apply a command with the runtime's `settings` and catalog; returns (replies to the
+    worker, other outbound ids to send)."""
     t = cat.t
     if cmd.name == "BANTUAN":
         return [t("kader.help")], []
@@ -57,7 +57,7 @@ def handle(
     if cmd.name == "CARI":
         return [_find(session, actor, cmd.who or "", now, settings, t)], []
     if cmd.name == "IMUN":
-        return [_imun(session, worker, actor, cmd, now, settings, t)], []
+        return [_imun(session, worker, actor, cmd, now, settings, cat)], []
     alert = session.execute(select(Alert).where(Alert.ref == cmd.ref)).scalar_one_or_none()
     if alert is None:
         return [t("kader.not_found", ref=cmd.ref)], []
@@ -138,8 +138,9 @@ def _find(session, actor, who: str, now, settings, t) -> str:
     return t("kader.find", lines="\n".join(lines + tail))
 
 
-def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
+def _imun(session, worker, actor, cmd: Command, now, settings, cat: Catalog) -> str:
     """IMUN <no|nama> <items...> [date]: through the one dose service (checks, re-plan)."""
+    t = cat.t
     if cmd.who is not None:  # by name: one resident of her areas, else the choices
         found = _named(session, actor, cmd.who)
         if len(found) != 1:
@@ -162,7 +163,7 @@ def _imun(session, worker, actor, cmd: Command, now, settings, t) -> str:
     try:
         doses.record(session, person, items, today, now, settings)
     except doses.DoseRefused as exc:
-        return exc.text(load_catalog("id"))
+        return exc.text(cat)
     return t("kader.imun_recorded", name=person.name, items=", ".join(codes))
 
 

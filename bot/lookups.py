@@ -8,14 +8,15 @@ when a step reads its name, so a greeting does not pay for the booking flow's sl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.deps import HandlerDeps
 from bot.models import Contact
 
-Provider = Callable[[Session, Contact, datetime], Any]
+# A provider reads in `deps.session` at `deps.now` (never writes).
+Provider = Callable[[HandlerDeps, Contact], Any]
 
 
 def mark_new(session: Session, contact: Contact) -> None:
@@ -33,9 +34,9 @@ class Lookups(Mapping[str, Any]):
     """The providers' results for one message, each computed the first time it is read."""
 
     def __init__(
-        self, session: Session, contact: Contact, now: datetime, providers: Mapping[str, Provider]
+        self, deps: HandlerDeps, contact: Contact, providers: Mapping[str, Provider]
     ) -> None:
-        self._args = (session, contact, now)
+        self._args = (deps, contact)
         self._providers = providers
         self._values: dict[str, Any] = {}
 
@@ -57,7 +58,6 @@ class Lookups(Mapping[str, Any]):
         return tuple(self._values)
 
 
-def collect(
-    session: Session, contact: Contact, now: datetime, providers: Mapping[str, Provider]
-) -> Lookups:
-    return Lookups(session, contact, now, providers)
+def collect(deps: HandlerDeps, contact: Contact, providers: Mapping[str, Provider]) -> Lookups:
+    """The lookups of one message: `providers` run with `deps` on first read."""
+    return Lookups(deps, contact, providers)

@@ -17,6 +17,7 @@ from bot import events as event_handlers
 from bot import kader, lookups, metrics, outbox
 from bot.clock import from_db, to_db
 from bot.db import is_transient, retry_transient, transaction
+from bot.deps import HandlerDeps
 from bot.district import area_infos
 from bot.handlers import HANDLERS, PROVIDERS
 from bot.models import Area, Contact, Conversation, InboundMessage, OutboundMessage, Person
@@ -169,7 +170,8 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         ).scalar_one_or_none()
         state = _state(conv, now)
         text = _storable(cmd.text)
-        ctx = _context(s, contact, now, rt)
+        deps = HandlerDeps.of(rt, s, now)
+        ctx = _context(deps, contact)
         msg = Message(text=text, keyword=keywords.match(text))
         parsed = None
         worker = kader.find_worker(s, phone)
@@ -214,7 +216,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         s.add(inbound)
         s.flush()
         contact.last_inbound_at = to_db(now)
-        extra_ids = event_handlers.apply(s, contact, step.events, now, inbound.id, HANDLERS)
+        extra_ids = event_handlers.apply(deps, contact, step.events, inbound.id, HANDLERS)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
         in_twiml = twiml and contact.channel == cmd.channel
         answers = _queue_answers(s, contact, inbound, step.replies, now, in_twiml)
@@ -337,10 +339,11 @@ def _contact(s: Session, phone: str, channel: str, now: datetime) -> Contact:
     return contact
 
 
-def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
+def _context(deps: HandlerDeps, contact: Contact) -> Context:
     """Everything a flow step may read, loaded before it runs (steps do no I/O)."""
+    s, now = deps.session, deps.now
     rows = list(s.execute(select(Area)).scalars())
-    areas = area_infos(s, rt.settings["timezone"], rows)
+    areas = area_infos(s, deps.default_tz, rows)
     by_id = {a.id: a.code for a in rows}
     persons = (
         ()
@@ -366,7 +369,7 @@ def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
         for p in persons
     )
     area_code = by_id.get(contact.area_id)
-    tz = next((a.timezone for a in areas if a.code == area_code), rt.settings["timezone"])
+    tz = next((a.timezone for a in areas if a.code == area_code), deps.default_tz)
     info = ContactInfo(
         id=contact.id,
         phone=contact.phone,
@@ -380,14 +383,14 @@ def _context(s: Session, contact: Contact, now: datetime, rt) -> Context:
     return Context(
         now=now,
         contact=info,
-        t=rt.catalog.t,
-        settings=rt.settings,
+        t=deps.catalog.t,
+        settings=deps.settings,
         household=household,
         areas=areas,
-        places=rt.district.places,
+        places=deps.places,
         tz=tz,
-        ref=rt.new_ref(),
-        lookups=lookups.collect(s, contact, now, PROVIDERS),
+        ref=deps.new_ref(),
+        lookups=lookups.collect(deps, contact, PROVIDERS),
     )
 
 

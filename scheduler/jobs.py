@@ -41,7 +41,7 @@ def job_dispatch(rt) -> int:
 
 def job_escalate(rt) -> int:
     with transaction(rt.session_factory) as s:
-        ids = escalate_due(s, rt.clock.now(), rt.settings)
+        ids = escalate_due(s, rt.clock.now(), rt.settings, rt.catalog)
     rt.outbox.deliver_many(ids)
     return len(ids)
 

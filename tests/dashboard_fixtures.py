@@ -273,6 +273,7 @@ def add_miscarriage(dash_app, *, escalated: bool = True, anc1: bool = True) -> E
     from datetime import timedelta
 
     from bot.alert_lifecycle import escalate
+    from bot.deps import HandlerDeps
     from bot.handlers.household import notify_workers
 
     rt = dash_app.extensions["jemput_bola"]
@@ -292,8 +293,8 @@ def add_miscarriage(dash_app, *, escalated: bool = True, anc1: bool = True) -> E
                 )
             )  # fmt: skip
         notify_workers(
-            s, s.get(Contact, wulan.contact_id), {"ref": "648910"}, wulan,
-            now - timedelta(hours=2), rt.settings, kind="miscarriage",
+            HandlerDeps.of(rt, s, now - timedelta(hours=2)), s.get(Contact, wulan.contact_id),
+            {"ref": "648910"}, wulan, kind="miscarriage",
             summary="Wulan Anggraini keguguran 02-11-2026, usia kehamilan 9 minggu",
             template="alert.miscarriage", roles=("bidan",),
         )  # fmt: skip
@@ -306,6 +307,7 @@ def add_miscarriage(dash_app, *, escalated: bool = True, anc1: bool = True) -> E
 def add_preterm_birth(dash_app) -> Ended:
     """Dewi in Kaler (SKM-KLR) gave birth at 35 weeks yesterday: a routine birth alert
     (ref 648920) that says PREMATUR, open, without a report."""
+    from bot.deps import HandlerDeps
     from bot.handlers.household import notify_workers
 
     rt = dash_app.extensions["jemput_bola"]
@@ -316,8 +318,8 @@ def add_preterm_birth(dash_app) -> Ended:
     with transaction(rt.session_factory) as s:
         dewi = s.get(Person, person_id)
         notify_workers(
-            s, s.get(Contact, dewi.contact_id), {"ref": "648920"}, dewi, rt.clock.now(),
-            rt.settings, kind="birth",
+            HandlerDeps.of(rt, s, rt.clock.now()), s.get(Contact, dewi.contact_id),
+            {"ref": "648920"}, dewi, kind="birth",
             summary="Dewi Lestari melahirkan 21-11-2026, bayi perempuan, PREMATUR (usia "
             "kehamilan 35 minggu)",
             template="alert.birth_preterm", roles=("kader", "bidan"),

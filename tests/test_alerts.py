@@ -14,6 +14,7 @@ from bot import events
 from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.db import transaction
+from bot.deps import HandlerDeps
 from bot.handlers import HANDLERS
 from bot.models import Alert, Area, Contact, OutboundMessage, Person, Report, Visit, Worker
 from tests.conftest import make_app, sent_to
@@ -38,7 +39,8 @@ def rt(app):
 
 
 def apply(app, rt, *evts: dict, area: str | None = "SKM-KDL", phone: str = RESIDENT) -> None:
-    with app.app_context(), transaction(rt.session_factory) as s:
+    """Apply `evts` as the pipeline does, with the runtime's dependencies (no app context)."""
+    with transaction(rt.session_factory) as s:
         contact = s.execute(select(Contact).where(Contact.phone == phone)).scalar_one_or_none()
         if contact is None:
             area_id = s.execute(select(Area.id).where(Area.code == area)).scalar() if area else None
@@ -47,7 +49,7 @@ def apply(app, rt, *evts: dict, area: str | None = "SKM-KDL", phone: str = RESID
             )
             s.add(contact)
             s.flush()
-        events.apply(s, contact, evts, rt.clock.now(), None, HANDLERS)
+        events.apply(HandlerDeps.of(rt, s, rt.clock.now()), contact, evts, None, HANDLERS)
 
 
 def all_worker_messages(rt) -> list[str]:

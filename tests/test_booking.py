@@ -501,9 +501,10 @@ def test_booking_through_the_pipeline_stores_the_visit_and_fills_the_counts(chat
     with rt.session_factory() as s:
         visit = s.execute(select(Visit)).scalar_one()
         contact = s.execute(select(Contact)).scalar_one()
+        from bot.deps import HandlerDeps
         from bot.handlers.visits import visits_lookup
 
-        lookup = visits_lookup(s, contact, rt.clock.now())
+        lookup = visits_lookup(HandlerDeps.of(rt, s, rt.clock.now()), contact)
     assert (visit.person_id, visit.status, visit.place) == (pid, "booked", "pustu-skm")
     assert visit.scheduled_at == datetime(2026, 11, 23, 2, 0)
     assert lookup["booked"] == {"pustu-skm|2026-11-23": 1}
@@ -596,11 +597,12 @@ def test_lookup_gives_doses_and_full_days(rt):
                 updated_at=to_db(now),
             )
         )
+    from bot.deps import HandlerDeps
     from bot.handlers.visits import visits_lookup
 
     with rt.session_factory() as s:
         contact = s.execute(select(Contact)).scalar_one()
-        lookup = visits_lookup(s, contact, now)
+        lookup = visits_lookup(HandlerDeps.of(rt, s, now), contact)
     assert lookup["booked"] == {"puskesmas|2026-11-23": 3}
     assert lookup["persons"][str(pid)]["given"] == [["HB0", "2026-09-20"]]
     assert [v["ref"] for v in lookup["upcoming"]] == ["90000", "90001", "90002"]

@@ -51,10 +51,10 @@ def test_a_new_contact_is_not_asked_for_its_household(chat, statements):
 def test_lookups_run_once_and_only_when_read(rt):
     calls: list[str] = []
     providers = {
-        "a": lambda s, c, n: calls.append("a") or 1,
-        "b": lambda s, c, n: calls.append("b") or 2,
+        "a": lambda deps, c: calls.append("a") or 1,
+        "b": lambda deps, c: calls.append("b") or 2,
     }
-    found = lookups.collect(None, None, None, providers)
+    found = lookups.collect(None, None, providers)
     assert calls == [] and len(found) == 2 and set(found) == {"a", "b"}
     assert found.get("a") == 1 and found["a"] == 1
     assert calls == ["a"] and found.loaded == ("a",)

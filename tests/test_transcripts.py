@@ -157,7 +157,7 @@ def html_text(html: str) -> str:
 def run_job(name: str, rt) -> None:
     if name == "escalate":
         with transaction(rt.session_factory) as s:
-            ids = escalate_due(s, rt.clock.now(), rt.settings)
+            ids = escalate_due(s, rt.clock.now(), rt.settings, rt.catalog)
         rt.outbox.deliver_many(ids)
     elif name == "remind":  # the reminder job: re-plan everyone, then send what is due now
         from scheduler.reminders import plan_all, send_due

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.catalog import load_catalog
 from bot.clock import to_db
+from bot.deps import HandlerDeps
 from bot.models import Area, Contact, Person
 from bot.phones import mask
 
 log = logging.getLogger(__name__)
 
 
-def phone_changed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def phone_changed(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
+    """GANTI NOMOR: the contact moves to the new number (welcomed there), unless it is taken."""
+    session, now, t = deps.session, deps.now, deps.catalog.t
     new = event["new_phone"]
-    t = load_catalog("id").t
     if session.execute(select(Contact.id).where(Contact.phone == new)).first():
         msg = outbox.queue(
             session,
@@ -49,7 +48,9 @@ def phone_changed(session: Session, contact: Contact, event: dict[str, Any], now
     return [msg.id]
 
 
-def moved(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def moved(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
+    """PINDAH: the contact and every member of the household are in the new area."""
+    session = deps.session
     area = session.execute(select(Area).where(Area.code == event["area_code"])).scalar_one()
     contact.area_id = area.id
     for person in session.execute(select(Person).where(Person.contact_id == contact.id)).scalars():
@@ -57,16 +58,16 @@ def moved(session: Session, contact: Contact, event: dict[str, Any], now: dateti
     return None
 
 
-def opted_out(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
+def opted_out(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     contact.opted_out = True
-    contact.opted_out_at = to_db(now)
+    contact.opted_out_at = to_db(deps.now)
 
 
-def opted_in(session: Session, contact: Contact, event: dict[str, Any], now: datetime) -> None:
+def opted_in(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     contact.opted_out = False
     contact.opted_out_at = None
     if contact.consent_at is None:
-        contact.consent_at = to_db(now)
+        contact.consent_at = to_db(deps.now)
 
 
 HANDLERS = {

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alerts, outbox
-from bot.catalog import load_catalog
+from bot.catalog import Catalog
 from bot.clock import to_db
+from bot.deps import HandlerDeps
 from bot.models import Alert, Area, Contact, DoseRecord, Person, Reminder
 from flows.pregnancy_outcomes import is_very_preterm
 
@@ -65,13 +66,14 @@ def _new_person(session: Session, contact: Contact, now: datetime, **fields: Any
     return person
 
 
-def consent_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def consent_given(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """The resident agreed to receive messages: record when."""
-    contact.consent_at = to_db(now)
+    contact.consent_at = to_db(deps.now)
 
 
-def contact_registered(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def contact_registered(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """The contact's name and area (the most precise level they could tell)."""
+    session = deps.session
     if event.get("name"):
         contact.name = event["name"][:120]
     area_id = _area_id(session, event.get("area_code"))
@@ -82,8 +84,9 @@ def contact_registered(session: Session, contact: Contact, event: dict[str, Any]
                 person.area_id = area_id
 
 
-def person_added(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def person_added(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """A new household member (pregnant woman, child, elderly or adult)."""
+    session, now = deps.session, deps.now
     mother = _by_name(session, contact, event.get("mother_name"))
     sex = event.get("sex") or ("P" if event.get("role") == "pregnant" else None)
     born = _date(event.get("birth_date"))
@@ -122,8 +125,9 @@ def _recent_delivery(mother: Person, born: date, now: datetime) -> None:
     mother.delivery_date, mother.pregnancy_outcome = born, "birth"  # as a birth report does
 
 
-def person_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def person_updated(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """A corrected field of a member (a date, usually)."""
+    session, now = deps.session, deps.now
     person = _person(session, contact, event.get("person_id"))
     field = event.get("field")
     if person is None or field not in UPDATABLE:
@@ -141,8 +145,9 @@ def person_updated(session: Session, contact: Contact, event: dict[str, Any], no
     person.updated_at = to_db(now)
 
 
-def person_removed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def person_removed(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """Moved away or died: the person leaves the household and their reminders stop now."""
+    session, now = deps.session, deps.now
     person = _person(session, contact, event.get("person_id"))
     if person is None:
         return
@@ -175,7 +180,7 @@ def _ended_pregnancy(
     return mother
 
 
-def _weeks_words(cat, event: dict[str, Any]) -> str:
+def _weeks_words(cat: Catalog, event: dict[str, Any]) -> str:
     weeks = event.get("gestation_weeks")
     if not isinstance(weeks, int):
         return cat.t("birth.weeks_unknown")
@@ -183,11 +188,10 @@ def _weeks_words(cat, event: dict[str, Any]) -> str:
     return cat.t(key, n=weeks)
 
 
-def birth_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def birth_reported(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
     """The pregnancy ends, the newborn joins the household, the area's bidan/kader are told
     (a preterm birth with its gestational age)."""
-    from flask import current_app
-
+    session, now = deps.session, deps.now
     born = date.fromisoformat(event["delivery_date"])
     mother = _ended_pregnancy(session, contact, event, born, now)
     mother.pregnancy_outcome = "birth"
@@ -203,8 +207,7 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
     )
     if mother.area_id is not None:
         baby.area_id = mother.area_id
-    settings = current_app.extensions["jemput_bola"].settings
-    cat = load_catalog("id")
+    cat = deps.catalog
     sex = cat.t(f"birth.sex_{baby.sex}") if baby.sex in ("L", "P") else cat.t("birth.sex_unknown")
     values = {"mother": mother.name, "date": born.strftime("%d-%m-%Y"), "sex": sex}
     urgency = "routine"
@@ -216,40 +219,36 @@ def birth_reported(session: Session, contact: Contact, event: dict[str, Any], no
     else:
         summary, template = cat.t("birth.summary", **values), "alert.birth"
     return notify_workers(
-        session, contact, event, mother, now, settings, kind="birth", summary=summary,
+        deps, contact, event, mother, kind="birth", summary=summary,
         template=template, roles=("kader", "bidan"), urgency=urgency,
     )  # fmt: skip
 
 
-def pregnancy_lost(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def pregnancy_lost(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
     """A miscarriage: the pregnancy ends (its reminders stop when the household is re-planned,
     no nifas visits are reminded) and the area's bidan is asked for a visit."""
-    from flask import current_app
-
+    session, now = deps.session, deps.now
     ended = date.fromisoformat(event["loss_date"])
     mother = _ended_pregnancy(session, contact, event, ended, now)
     mother.pregnancy_outcome = "loss"
-    cat = load_catalog("id")
+    cat = deps.catalog
     summary = cat.t(
         "birth.loss.summary",
         mother=mother.name,
         date=ended.strftime("%d-%m-%Y"),
         weeks=_weeks_words(cat, event),
     )
-    settings = current_app.extensions["jemput_bola"].settings
     return notify_workers(
-        session, contact, event, mother, now, settings,
+        deps, contact, event, mother,
         kind="miscarriage", summary=summary, template="alert.miscarriage", roles=("bidan",),
     )  # fmt: skip
 
 
 def notify_workers(
-    session: Session,
+    deps: HandlerDeps,
     contact: Contact,
     event: dict[str, Any],
     mother: Person,
-    now: datetime,
-    settings: dict[str, Any],
     *,
     kind: str,
     summary: str,
@@ -258,8 +257,9 @@ def notify_workers(
     urgency: str = "routine",
 ) -> list[int]:
     """An open alert (a worker can TERIMA it; escalated by its urgency) sent to the area's
-    first line in `roles` (bot.alerts.first_line), else to the puskesmas on duty."""
-    cat = load_catalog("id")
+    first line in `roles` (bot.alerts.first_line), else to the puskesmas on duty, at
+    `deps.now`."""
+    session, now, cat = deps.session, deps.now, deps.catalog
     alert = Alert(
         ref=event["ref"],
         kind=kind,
@@ -271,7 +271,7 @@ def notify_workers(
         level=1,
         summary=summary[:200],
         declined_by=[],
-        escalate_at=to_db(now + alerts.escalation_delay(settings, urgency)),
+        escalate_at=to_db(now + alerts.escalation_delay(deps.settings, urgency)),
         created_at=to_db(now),
         updated_at=to_db(now),
     )
@@ -282,7 +282,7 @@ def notify_workers(
     workers = alerts.first_line(session, alert.area_id, roles=roles)
     if not workers:  # no area known (or nobody covers it): the puskesmas on duty
         workers = alerts.responsible(session, alert.area_id, ("admin",))
-    text = cat.t(template, **alerts.describe(session, alert, now))
+    text = cat.t(template, **alerts.describe(session, alert, now, cat))
     return [
         outbox.queue(
             session,
@@ -297,20 +297,20 @@ def notify_workers(
     ]
 
 
-def kia_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def kia_history_reported(
+    deps: HandlerDeps, contact: Contact, event: dict[str, Any]
+) -> list[int] | None:
     """What the child's Buku KIA shows, as the parent told it at registration: the doses go
     through the one dose service (source kia_book, or kia_estimate for a scheduled date), and
     'tidak tahu' gives the area's kader a check-the-book task (a routine `kia_check` alert);
     while it is open the child's past doses are not reminded (scheduler/reminders.book_checks)."""
-    from flask import current_app
-
     from bot import doses
     from scheduler.reminders import BOOK_CHECK_KIND, Zones
 
+    session, now = deps.session, deps.now
     person = _by_name(session, contact, event.get("name"))
     if person is None:
         return None
-    rt = current_app.extensions["jemput_bola"]
     answer = event.get("answer")
     if answer in ("complete", "list"):
         recorded = set(
@@ -328,34 +328,32 @@ def kia_history_reported(session: Session, contact: Contact, event: dict[str, An
             if d.get("item") not in recorded
         ]
         if items:
-            tz = Zones(session, rt.settings["timezone"]).tz(person.area_id or contact.area_id)
+            tz = Zones(session, deps.default_tz).tz(person.area_id or contact.area_id)
             today = now.astimezone(ZoneInfo(tz)).date()
-            doses.record(session, person, items, today, now, rt.settings)
+            doses.record(session, person, items, today, now, deps.settings)
         return None
     if answer != "unknown":
         return None
-    return _person_task(
-        session, rt, contact, person, BOOK_CHECK_KIND, "registration.kia_check_summary", now
-    )
+    return _person_task(deps, contact, person, BOOK_CHECK_KIND, "registration.kia_check_summary")
 
 
-def anc_history_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def anc_history_reported(
+    deps: HandlerDeps, contact: Contact, event: dict[str, Any]
+) -> list[int] | None:
     """How many antenatal checks a woman registered after the first visit's window had: that
     many visits, of those whose window has begun, are recorded (source kia_estimate, dated the
     end of each window or today), so the next reminder is the visit she is really due. None
     yet: her kader and bidan get a routine `no_anc` alert (a first check is overdue)."""
-    from flask import current_app
-
     from bot import doses
     from scheduler.reminders import Zones
     from scheduler.rules import VisitRule, default_rules
 
+    session, now = deps.session, deps.now
     person = _by_name(session, contact, event.get("name"))
     count = event.get("count")
     if person is None or not isinstance(count, int) or person.hpht is None:
         return None
-    rt = current_app.extensions["jemput_bola"]
-    tz = Zones(session, rt.settings["timezone"]).tz(person.area_id or contact.area_id)
+    tz = Zones(session, deps.default_tz).tz(person.area_id or contact.area_id)
     today = now.astimezone(ZoneInfo(tz)).date()
     if count > 0:
         rules = default_rules()
@@ -375,30 +373,27 @@ def anc_history_reported(session: Session, contact: Contact, event: dict[str, An
             if item not in recorded
         ]
         if items:
-            doses.record(session, person, items, today, now, rt.settings)
+            doses.record(session, person, items, today, now, deps.settings)
         return None
     weeks = event.get("weeks") or "?"
-    return _person_task(
-        session, rt, contact, person, "no_anc", "registration.no_anc_summary", now, weeks=weeks
-    )
+    return _person_task(deps, contact, person, "no_anc", "registration.no_anc_summary", weeks=weeks)
 
 
 def _person_task(
-    session: Session,
-    rt: Any,
+    deps: HandlerDeps,
     contact: Contact,
     person: Person,
     kind: str,
     summary_key: str,
-    now: datetime,
     **values: object,
 ) -> list[int]:
     """A routine alert about one member for the kader and bidan of her area (check the Buku
     KIA, a first antenatal check): its summary is `summary_key` with name, id, ref, `values`."""
     from bot.handlers.reports import new_ref
 
-    ref = new_ref(session, rt)
-    summary = rt.catalog.t(summary_key, name=person.name, id=person.id, ref=ref, **values)
+    session, now = deps.session, deps.now
+    ref = new_ref(deps)
+    summary = deps.catalog.t(summary_key, name=person.name, id=person.id, ref=ref, **values)
     alert = Alert(
         ref=ref,
         kind=kind,
@@ -415,7 +410,7 @@ def _person_task(
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+    return alerts.raise_alert(session, alert, now, deps.settings, deps.catalog)
 
 
 HANDLERS = {

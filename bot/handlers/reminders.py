@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot import doses
 from bot.clock import to_db
+from bot.deps import HandlerDeps
 from bot.lookups import is_new
 from bot.models import Contact, DoseRecord, OutboundMessage, Person, Reminder
 
 ANSWER_WINDOW = timedelta(days=14)
 
 
-def _settings() -> dict[str, Any]:
-    from flask import current_app
-
-    return current_app.extensions["jemput_bola"].settings
-
-
-def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dict[str, Any]]:
+def last_reminder(deps: HandlerDeps, contact: Contact) -> list[dict[str, Any]]:
     """Items of the newest reminder message sent in the last 14 days that are still open, in
     the reminder's order: an answer is read against exactly these."""
+    session, now = deps.session, deps.now
     if is_new(session, contact):  # nothing was ever sent to a contact created just now
         return []
     latest = session.execute(
@@ -47,8 +42,9 @@ def last_reminder(session: Session, contact: Contact, now: datetime) -> list[dic
     return [{"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence} for r in rows]
 
 
-def doses_reported(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def doses_reported(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """The resident says it was done: record it as self-reported and stop those reminders."""
+    session, now = deps.session, deps.now
     given_on = date.fromisoformat(event["given_on"])
     new: dict[int, list[doses.Given]] = {}
     for item in event["items"]:
@@ -75,7 +71,7 @@ def doses_reported(session: Session, contact: Contact, event: dict[str, Any], no
     for person_id, items in new.items():  # the one dose service: recorded, then re-planned
         person = session.get(Person, person_id)
         if person is not None and person.status == "active":
-            doses.record(session, person, items, given_on, now, _settings())
+            doses.record(session, person, items, given_on, now, deps.settings)
 
 
 HANDLERS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from bot import alerts, labels
 from bot.alert_lifecycle import ACTIVE
 from bot.areas import AreaTree
 from bot.clock import to_db
+from bot.deps import HandlerDeps
 from bot.lookups import is_new
 from bot.models import Alert, Area, Contact, Person, Report, Visit, Worker
 
@@ -32,7 +33,8 @@ def _person_area(
     return contact.area_id
 
 
-def report_filed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def report_filed(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
+    session, now = deps.session, deps.now
     session.add(
         Report(
             ref=event["ref"],
@@ -50,13 +52,6 @@ def report_filed(session: Session, contact: Contact, event: dict[str, Any], now:
     session.flush()
 
 
-def _runtime():
-    """Settings, catalog and reference codes of the running app (handlers get no runtime)."""
-    from flask import current_app
-
-    return current_app.extensions["jemput_bola"]
-
-
 def _signs(event: dict[str, Any]) -> list[str]:
     """The optional `signs` of the event: Indonesian labels, as a list of non-empty texts."""
     raw = event.get("signs") or []
@@ -65,8 +60,8 @@ def _signs(event: dict[str, Any]) -> list[str]:
     return [str(s).strip()[:80] for s in raw if str(s).strip()][:10]
 
 
-def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
-    rt = _runtime()
+def alert_raised(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
+    session, now = deps.session, deps.now
     report = session.execute(select(Report).where(Report.ref == event["ref"])).scalar_one_or_none()
     text = event.get("text") or (report.text if report else "")
     symptoms = event.get("symptoms") or (report.symptoms if report else [])
@@ -82,7 +77,7 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
         area_id=_person_area(session, contact, event.get("person_id"), event.get("area_code")),
         status="open",
         level=1,
-        summary=alerts.summary(rt.catalog, symptoms, text, _signs(event)),
+        summary=alerts.summary(deps.catalog, symptoms, text, _signs(event)),
         about=(event.get("about") or "").strip()[:200] or None,
         signs=_signs(event) or None,
         declined_by=[],
@@ -91,14 +86,15 @@ def alert_raised(session: Session, contact: Contact, event: dict[str, Any], now:
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+    return alerts.raise_alert(session, alert, now, deps.settings, deps.catalog)
 
 
-def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[str, Any] | None:
+def open_emergency(deps: HandlerDeps, contact: Contact) -> dict[str, Any] | None:
     """The contact's emergency that is still open and recent: later messages go to it."""
+    session, now = deps.session, deps.now
     if contact.id is None or is_new(session, contact):
         return None
-    hours = _runtime().settings["alerts"]["followup_hours"]
+    hours = deps.settings["alerts"]["followup_hours"]
     alert = session.execute(
         select(Alert)
         .where(
@@ -121,11 +117,11 @@ def open_emergency(session: Session, contact: Contact, now: datetime) -> dict[st
     }
 
 
-def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def alert_updated(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int] | None:
     """More words (and maybe more signs) for an open emergency: kept with its report and sent
     to whoever has it (the accepting worker, else everyone it went to: bot.alerts.first_line_of,
     and the puskesmas once escalated)."""
-    rt = _runtime()
+    session, now = deps.session, deps.now
     alert = session.execute(select(Alert).where(Alert.ref == event.get("ref"))).scalar_one_or_none()
     if alert is None or alert.contact_id != contact.id:
         return None
@@ -138,7 +134,7 @@ def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now
     signs = list(dict.fromkeys([*(alert.signs or []), *_signs(event)]))
     if signs:
         alert.signs = signs
-        alert.summary = alerts.summary(rt.catalog, [], "", signs)
+        alert.summary = alerts.summary(deps.catalog, [], "", signs)
     alert.updated_at = to_db(now)
     session.flush()
     tree = AreaTree(session)
@@ -151,13 +147,14 @@ def alert_updated(session: Session, contact: Contact, event: dict[str, Any], now
         workers = list({w.id: w for w in workers}.values())  # once each
     tag = f"upd{event.get('n') or now.isoformat()}"
     return alerts.notify(
-        session, alert, workers, "alert.update", now, tag, rt.catalog, news=labels.clip(news, 300)
+        session, alert, workers, "alert.update", now, tag, deps.catalog, news=labels.clip(news, 300)
     )
 
 
-def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def alert_area_given(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
     """The resident told us their desa (maybe its dusun) after an alert: remember it, tell its
     first line (bot.alerts.first_line_of), as for a new alert there, of any urgency."""
+    session, now = deps.session, deps.now
     area = session.execute(select(Area).where(Area.code == event["area_code"])).scalar_one()
     if contact.area_id is None:
         contact.area_id = area.id
@@ -180,17 +177,19 @@ def alert_area_given(session: Session, contact: Contact, event: dict[str, Any], 
         alert.area_id = area.id
         # its first line, as raise_alert sends a new one (a desa: every dusun kader of it too)
         workers = alerts.first_line_of(session, alert, tree)
-        ids += alerts.notify(session, alert, workers, alerts.alert_key(alert), now, "area")
+        key = alerts.alert_key(alert)
+        ids += alerts.notify(session, alert, workers, key, now, "area", deps.catalog)
     return ids
 
 
-def _place_name(code: str | None) -> str:
+def _place_name(deps: HandlerDeps, code: str | None) -> str:
     """'pustu-skm' -> 'Pustu Sukamaju' (district.yml), as staff read it."""
-    places = {p["code"]: p["name"] for p in _runtime().district.places}
+    places = {p["code"]: p["name"] for p in deps.places}
     return places.get(code or "", code or "-")
 
 
-def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def complaint_filed(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
+    session, now = deps.session, deps.now
     session.add(
         Report(
             ref=event["ref"],
@@ -199,7 +198,7 @@ def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], n
             urgency="routine",
             category=event["category"],
             symptoms=[],
-            text=f"[{_place_name(event.get('facility'))}] {event.get('text', '')}",
+            text=f"[{_place_name(deps, event.get('facility'))}] {event.get('text', '')}",
             status="open",
             created_at=to_db(now),
             updated_at=to_db(now),
@@ -207,10 +206,10 @@ def complaint_filed(session: Session, contact: Contact, event: dict[str, Any], n
     )
 
 
-def question_forwarded(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def question_forwarded(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
     """A question the bot cannot answer goes to the kader/bidan as a routine alert."""
-    rt = _runtime()
-    text = rt.catalog.t("alert.question_summary", text=labels.clip(event.get("text", ""), 200))
+    session, now = deps.session, deps.now
+    text = deps.catalog.t("alert.question_summary", text=labels.clip(event.get("text", ""), 200))
     alert = Alert(
         ref=event["ref"],
         kind="question",
@@ -226,28 +225,28 @@ def question_forwarded(session: Session, contact: Contact, event: dict[str, Any]
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+    return alerts.raise_alert(session, alert, now, deps.settings, deps.catalog)
 
 
-def new_ref(session: Session, rt) -> str:
+def new_ref(deps: HandlerDeps) -> str:
     """A fresh 6-digit reference from the runtime (like a flow's ctx.ref), unused so far."""
     for _ in range(10):
-        ref = rt.new_ref()
+        ref = deps.new_ref()
         if not any(
-            session.execute(select(model.id).where(model.ref == ref)).first()
+            deps.session.execute(select(model.id).where(model.ref == ref)).first()
             for model in (Alert, Report, Visit)
         ):
             return ref
     return ref  # the database's unique constraint decides (the pipeline retries)
 
 
-def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def help_needed(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int] | None:
     """The bot gave up after asking three times: a kader takes over (routine alert)."""
-    rt = _runtime()
-    ref = str(event.get("ref") or "") or new_ref(session, rt)
+    session, now = deps.session, deps.now
+    ref = str(event.get("ref") or "") or new_ref(deps)
     if session.execute(select(Alert.id).where(Alert.ref == ref)).first():
         return None
-    flow = labels.word(rt.catalog, "flow", event.get("flow") or "other")
+    flow = labels.word(deps.catalog, "flow", event.get("flow") or "other")
     alert = Alert(
         ref=ref,
         kind="help",
@@ -256,14 +255,14 @@ def help_needed(session: Session, contact: Contact, event: dict[str, Any], now: 
         area_id=contact.area_id,
         status="open",
         level=1,
-        summary=rt.catalog.t("alert.help_summary", flow=flow),
+        summary=deps.catalog.t("alert.help_summary", flow=flow),
         declined_by=[],
         created_at=to_db(now),
         updated_at=to_db(now),
     )
     session.add(alert)
     session.flush()
-    return alerts.raise_alert(session, alert, now, rt.settings, rt.catalog)
+    return alerts.raise_alert(session, alert, now, deps.settings, deps.catalog)
 
 
 HANDLERS = {

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot import alert_lifecycle as lifecycle
 from bot import alerts, outbox
-from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
+from bot.deps import HandlerDeps
 from bot.models import Alert, Area, Contact, DoseRecord, EventLog, Person, Visit, Worker
 from flows.booking import fmt_date, fmt_time, purpose_name
 from flows.slots import HORIZON_DAYS, count_key
@@ -25,22 +25,13 @@ OPEN_ALERT = ("open", "accepted", "escalated")
 BOOKING_EVENTS = ("visit_booked", "visit_requested")
 
 
-def _default_tz() -> str:
-    """The deployment's default zone (config `timezone`)."""
-    try:
-        from flask import current_app
-
-        return current_app.extensions["jemput_bola"].settings["timezone"]
-    except (RuntimeError, KeyError):  # outside the app (a script): the national default
-        return "Asia/Jakarta"
-
-
-def visits_lookup(session: Session, contact: Contact, now: datetime) -> dict[str, Any]:
+def visits_lookup(deps: HandlerDeps, contact: Contact) -> dict[str, Any]:
     """The contact's upcoming visits, booked counts per (place, local date) for the next 60
     days, and per household member what the schedule planner needs (doses given...)."""
+    session, now = deps.session, deps.now
     if contact.id is None:
         return {"upcoming": [], "booked": {}, "persons": {}}
-    zones = Zones(session, _default_tz())
+    zones = Zones(session, deps.default_tz)
     zone = ZoneInfo(zones.tz(contact.area_id))
     today = now.astimezone(zone).date()
     day_start = datetime.combine(today, time(0), zone)
@@ -210,14 +201,15 @@ def visit_who(session: Session, contact: Contact, visit: Visit, t) -> str:
     return _who(session, contact, visit, None, t)
 
 
-def visit_booked(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def visit_booked(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
     """An appointment at a pustu, posyandu or puskesmas."""
+    session, now = deps.session, deps.now
     _new_visit(session, contact, event, now, "booked")
 
 
-def visit_requested(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def visit_requested(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int]:
     """A home visit: a Visit row, an alert the kader can TERIMA, and a message to the kader."""
-    t = load_catalog("id").t
+    session, now, t = deps.session, deps.now, deps.catalog.t
     visit = _new_visit(session, contact, event, now, "requested")
     person = _own_person(session, contact, visit.person_id)
     area_id = _area_id(session, contact, person, event.get("area_code"))
@@ -285,8 +277,9 @@ def _told(session: Session, alert: Alert) -> list[Worker]:
     return kaders_for(session, alert.area_id)
 
 
-def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def visit_cancelled(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> list[int] | None:
     """The resident cancels; a home visit's alert closes and its kader is told."""
+    session, now = deps.session, deps.now
     visit = _own_visit(session, contact, event["ref"])
     if visit is None or visit.status not in ACTIVE:
         return None
@@ -295,7 +288,7 @@ def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], n
     if alert is None:
         return None
     lifecycle.finish(session, alert, "cancelled", None, now)
-    t = load_catalog("id").t
+    t = deps.catalog.t
     body = t("booking.kader.cancelled", ref=visit.ref, who=_who(session, contact, visit, None, t))
     return [
         outbox.queue(
@@ -311,8 +304,11 @@ def visit_cancelled(session: Session, contact: Contact, event: dict[str, Any], n
     ]
 
 
-def visit_rescheduled(session: Session, contact: Contact, event: dict[str, Any], now: datetime):
+def visit_rescheduled(
+    deps: HandlerDeps, contact: Contact, event: dict[str, Any]
+) -> list[int] | None:
     """The resident moves a visit; a home visit's kader is told the new time."""
+    session, now = deps.session, deps.now
     visit = _own_visit(session, contact, event["ref"])
     if visit is None or visit.status not in ACTIVE:
         return None
@@ -322,7 +318,7 @@ def visit_rescheduled(session: Session, contact: Contact, event: dict[str, Any],
     alert = _home_alert(session, visit)
     if alert is None:
         return None
-    t = load_catalog("id").t
+    t = deps.catalog.t
     when = _local_when(event, now, t)
     body = t(
         "booking.kader.rescheduled",
