@@ -125,7 +125,13 @@ def check(
     if isinstance(rule, DoseRule) and known_birth:
         _not_too_young(rules, item, on, known_birth)
     elif isinstance(rule, DoseRule) and person.birth_date:  # MR1 for a "7 bulan" child
-        _not_too_young(rules, item, on, person.birth_date - timedelta(days=ESTIMATE_OLDER_DAYS))
+        _not_too_young(
+            rules,
+            item,
+            on,
+            person.birth_date - timedelta(days=ESTIMATE_OLDER_DAYS),
+            told=person.birth_date,
+        )
     from_birth = getattr(rule, "anchor", None) == "birth"
     tracked = getattr(rule, "track_until", None) if from_birth else None
     if tracked is not None and known_birth and on > tracked.last_day(known_birth):
@@ -145,6 +151,7 @@ def check(
     existing = recorded.get(item)
     if existing is not None and existing.occurrence == given.occurrence:
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
+    _in_order(rules, item, on, recorded)
     if isinstance(rule, DoseRule) and rule.until is not None and person.birth_date:
         last = rule.until.last_day(person.birth_date)
         grace = ESTIMATE_ROUNDING_DAYS if person.birth_date_estimated else 0
@@ -152,6 +159,14 @@ def check(
             raise DoseRefused("too_old", item=label, name=person.name, until=rule.until)
     previous = recorded.get(rule.after) if isinstance(rule, DoseRule) and rule.after else None
     grace = REGISTER_GRACE_DAYS if given.source == "import" else 0
+    if isinstance(rule, DoseRule) and rule.after:
+        # the interval runs from the latest earlier dose of the series on record, so a gap
+        # (OPV3 imported without OPV2) and a late OPV2 do not let OPV4 follow OPV2 the same day
+        series = _series_of(rules, item)
+        earlier = [recorded[i] for i in series[: series.index(item)] if i in recorded]
+        latest = max(earlier, key=lambda d: d.given_on, default=None)
+        if latest is not None and (previous is None or latest.given_on > previous.given_on):
+            _not_too_soon(rule, item, on, latest.given_on, person.birth_date, grace, latest.item)
     if previous is not None:
         _not_too_soon(rule, item, on, previous.given_on, person.birth_date, grace)
     elif (
@@ -221,21 +236,67 @@ def _is_mother(person: Person) -> bool:
     return bool(person.hpht or person.edd or person.delivery_date)
 
 
-def _not_too_young(rules: Any, item: str, on: date, birth: date) -> None:
-    """Refuse a dose given below its minimum age (the series' `min_age`, WHO)."""
+def _not_too_young(rules: Any, item: str, on: date, birth: date, told: date | None = None) -> None:
+    """Refuse a dose given below its minimum age (the series' `min_age`, WHO). `told`: the
+    birth date as the family gave it when `birth` allows for its doubt (an age, not a date):
+    the refusal states the child's age and the earliest day from what the family said."""
     limit = rules.earliest_by_age(item, birth)
     if limit is None or on >= limit[0]:
         return
-    earliest, first, age = limit
+    _earliest, first, age = limit
+    said = told or birth
+    earliest = rules.earliest_by_age(item, said)[0] if told else _earliest
     raise DoseRefused(
         "too_young" if first == item else "too_young_series",
         item=item,
         date=on.isoformat(),
-        age_days=(on - birth).days,
+        age_days=(on - said).days,
         min_age=age,
         first=first,
         earliest=earliest.isoformat(),
     )
+
+
+def _series_of(rules: Any, item: str) -> list[str]:
+    """The doses of the item's series, or the visits of its kind (ANC1-6, KN1-3, KF1-4), in
+    their order; just the item for a single dose."""
+    rule = rules.get(item)
+    if isinstance(rule, DoseRule) and rule.series:
+        return [i for i in ALL_DOSE_ITEMS if getattr(rules.get(i), "series", None) == rule.series]
+    if isinstance(rule, VisitRule):
+        kind = item.rstrip("0123456789")
+        return [i for i in VISIT_ITEMS if i.rstrip("0123456789") == kind]
+    return [item]
+
+
+# Records the family's word dated by the schedule ("udah 2x periksa", "lengkap"): their dates
+# are estimates, so a real visit on the same day or out of their order is not refused for them.
+ESTIMATED_SOURCES = ("kia_estimate",)
+
+
+def _in_order(rules: Any, item: str, on: date, recorded: dict[str, DoseRecord]) -> None:
+    """Refuse a second dose of one series (or a second antenatal, neonatal or postnatal visit)
+    on the same day, and a dose or visit dated against the order of those on record (OPV2
+    after OPV3, ANC3 after ANC5): each is a record of something that cannot have happened."""
+    series = _series_of(rules, item)
+    if len(series) < 2:
+        return
+    mine = series.index(item)
+    for other in series:
+        dose = recorded.get(other)
+        if other == item or dose is None or dose.source in ESTIMATED_SOURCES:
+            continue
+        if dose.given_on == on:
+            raise DoseRefused("same_day", item=item, other=other, date=on.isoformat())
+        later = series.index(other) > mine
+        if later and dose.given_on < on or not later and dose.given_on > on:
+            raise DoseRefused(
+                "out_of_order",
+                item=item,
+                date=on.isoformat(),
+                other=other,
+                other_date=dose.given_on.isoformat(),
+            )
 
 
 def _not_too_soon(
@@ -245,6 +306,7 @@ def _not_too_soon(
     previous_on: date,
     birth: date | None = None,
     grace_days: int = 0,
+    previous: str | None = None,
 ) -> None:
     """Refuse a dose given before its series' minimum interval after the previous dose: the
     planner's own interval (PCV2 after a PCV1 given late: 8 weeks, not 4), less `grace_days`
@@ -260,7 +322,7 @@ def _not_too_soon(
         raise DoseRefused(
             "too_soon",
             item=item,
-            previous=rule.after,
+            previous=previous or rule.after,
             previous_date=previous_on.isoformat(),
             interval=interval,
             earliest=earliest.isoformat(),

@@ -297,3 +297,72 @@ def test_je_only_where_it_is_endemic(rt):
     with transaction(rt.session_factory) as s:
         s.execute(select(Area).where(Area.code == "MKS")).scalar_one().je_endemic = True
     assert record(rt, child, ("JE", "2026-11-20")) == ["JE"]
+
+
+def refusal(rt, person_id: int, *items: tuple[str, str], source: str = "kader") -> str:
+    """The catalog text of the refusal of recording `items`."""
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, person_id, *items, source=source)
+    return exc.value.text(load_catalog("id"))
+
+
+def test_one_antenatal_visit_a_day_and_visits_in_their_order(rt):
+    """Fourth trial: ANC3, ANC6 and ANC4 on one day were all recorded (K6 at 100 % for a
+    woman with four checks), and ANC3 was recorded after ANC5."""
+    woman = add_woman(rt, "+6281234567320", hpht=date(2026, 4, 1))
+    assert record(rt, woman, ("ANC5", "2026-11-10"), source="dashboard") == ["ANC5"]
+    text = refusal(rt, woman, ("ANC6", "2026-11-10"), source="dashboard")
+    assert text.startswith("ANC6 tidak bisa dicatat tanggal 2026-11-10: ANC5 sudah tercatat")
+    text = refusal(rt, woman, ("ANC3", "2026-11-20"), source="dashboard")
+    assert "ANC3 tanggal 2026-11-20 tidak cocok dengan urutannya: ANC5 tercatat 2026-11-10" in text
+    assert record(rt, woman, ("ANC6", "2026-11-20"), source="dashboard") == ["ANC5", "ANC6"]
+
+
+def test_the_familys_estimated_visits_do_not_block_a_real_one(rt):
+    woman = add_woman(rt, "+6281234567321", hpht=date(2026, 4, 1))
+    assert record(rt, woman, ("ANC1", "2026-06-20"), source="kia_estimate") == ["ANC1"]
+    assert record(rt, woman, ("ANC2", "2026-06-20"), source="dashboard") == ["ANC1", "ANC2"]
+
+
+@pytest.mark.parametrize("source", ["kader", "dashboard", "import"])
+def test_a_series_dose_on_the_day_of_another_or_against_their_order_is_refused(rt, source):
+    """Fourth trial: OPV3 imported without OPV2; "imun polio 2" then "polio4" on the same day
+    recorded both, OPV4 checked only against OPV3."""
+    child = add_child(rt, BIRTH, phone=f"+62812345673{len(source):02d}")
+    record(rt, child, ("OPV1", "2026-03-10"), ("OPV3", "2026-06-10"), source="import")
+    text = refusal(rt, child, ("OPV2", "2026-07-20"), source=source)
+    assert "OPV2 tanggal 2026-07-20 tidak cocok dengan urutannya: OPV3 tercatat 2026-06-10" in text
+    assert record(rt, child, ("OPV2", "2026-05-01"), source=source) == ["OPV1", "OPV2", "OPV3"]
+    text = refusal(rt, child, ("OPV4", "2026-06-10"), source=source)
+    assert "OPV3 sudah tercatat pada hari yang sama" in text
+
+
+def test_opv4_waits_its_interval_after_the_latest_polio_dose_on_record(rt):
+    child = add_child(rt, BIRTH, phone="+6281234567330")
+    record(rt, child, ("OPV1", "2026-03-10"), ("OPV3", "2026-06-10"), source="import")
+    record(rt, child, ("OPV2", "2026-06-01"), source="import")
+    record(rt, child, ("OPV4", "2026-07-08"), source="import")  # 4 weeks after OPV3
+    child2 = add_child(rt, BIRTH, phone="+6281234567331")
+    record(rt, child2, ("OPV1", "2026-03-10"), ("OPV3", "2026-04-10"), source="import")
+    with transaction(rt.session_factory) as s:  # a late OPV2 recorded after OPV3 (old data)
+        s.add(
+            DoseRecord(
+                person_id=child2,
+                item="OPV2",
+                occurrence="1",
+                given_on=date(2026, 11, 1),
+                source="import",
+                created_at=to_db(NOW),
+            )
+        )
+    text = refusal(rt, child2, ("OPV4", "2026-11-15"), source="kader")
+    assert "OPV4 paling cepat 4 minggu setelah OPV2 (2026-11-01)" in text
+
+
+def test_a_refusal_for_an_age_told_in_months_states_the_age_the_family_gave(rt):
+    """Fourth trial: "umur anak saat itu baru 184 hari" for a child told "5 bulan" (153 days):
+    the month's doubt allowed for the age shifted the stated age and earliest date."""
+    child = add_child(rt, date(2026, 6, 22), estimated=True, phone="+6281234567332")
+    text = refusal(rt, child, ("MR1", "2026-11-20"))
+    assert "umur anak saat itu baru 151 hari" in text
+    assert "yaitu 2027-03-22" in text
