@@ -160,6 +160,11 @@ def _symbols(text: str, names: Mapping[str, int | None]) -> list[tuple[str, Any]
         words = _tokens(clause)
         i = 0
         while i < len(words):
+            word = words[i]
+            if names.get(word) is not None and lex.phrases.get((word,), ("",))[0] == "children":
+                out.append(("person", names[word]))  # a child named Dede, not "the little one"
+                i += 1
+                continue
             for n in range(min(lex.longest, len(words) - i), 0, -1):
                 chunk = words[i : i + n]
                 variants = [tuple(chunk), tuple(_squeeze(w) for w in chunk)]
@@ -182,7 +187,22 @@ def _symbols(text: str, names: Mapping[str, int | None]) -> list[tuple[str, Any]
                     return None
                 i += 1
         out.append(("separators", ""))
-    return out
+    return _dapat(out)
+
+
+def _dapat(symbols: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """'dpt' before another vaccine's word is the verb ("blm dpt vit A": not yet got vitamin
+    A), not the DPT vaccine."""
+    return [
+        sym
+        for n, sym in enumerate(symbols)
+        if not (
+            sym == ("kind", "dpt")
+            and n + 1 < len(symbols)
+            and symbols[n + 1][0] == "kind"
+            and symbols[n + 1][1] != "dpt"
+        )
+    ]
 
 
 def read(text: str, items: Sequence[Mapping[str, Any]], ctx: Context, default: str | None = None):
@@ -305,8 +325,12 @@ def _child_ids(items: Sequence[Mapping[str, Any]], ctx: Context) -> set[int]:
 def _select(g: Group, items: Sequence[Mapping[str, Any]], ctx: Context) -> set[int]:
     """Indexes of the items a group names; Unclear when a name matches nothing or too much."""
     persons = set(g.persons)
+    which_child = g.children  # "dede" with two children in the reminder: which one?
     if g.children:
         children = _child_ids(items, ctx)
+        unnamed = children - persons
+        if persons and len(unnamed) == 1:  # "dede sm raka": the child not named, and Raka
+            children, which_child = unnamed, False
         if len(children) != 1 and not g.kinds:
             raise Unclear("children")
         persons |= children
@@ -326,7 +350,7 @@ def _select(g: Group, items: Sequence[Mapping[str, Any]], ctx: Context) -> set[i
             raise Unclear(f"not asked: {kind}")
         if persons:
             mine = {n for n in of_kind if items[n]["person_id"] in persons}
-            if g.children and len({items[n]["person_id"] for n in mine}) > 1:
+            if which_child and len({items[n]["person_id"] for n in mine}) > 1:
                 raise Unclear("children")
             of_kind = mine or of_kind  # "periksa hamil sama imunisasi dede": each its own
         if kind in lex.one_of and _two_series_of_one(items, of_kind, lex.kinds[kind]):

@@ -963,6 +963,10 @@ def test_kia_book_answers(text, kind, problem):
             ["BCG", "OPV1", "OPV2", "OPV3", "OPV4", "DPT1", "DPT2", "DPT3", "MR1"],
         ),  # fmt: skip
         ("bcg, polio 1 2 3", ["BCG", "OPV1", "OPV2", "OPV3"]),
+        (  # fourth trial: 'Maaf, "sm" belum kami kenali'
+            "udh hb0 sm bcg, polio 1 2, dpt 1",
+            ["HB0", "BCG", "OPV1", "OPV2", "DPT1"],
+        ),
     ],
 )
 def test_kia_book_n_times_is_the_first_n_doses(text, doses):

@@ -236,3 +236,26 @@ def test_the_lexicon_is_validated(tmp_path, monkeypatch):
             rr.lexicon()
     finally:
         rr.lexicon.cache_clear()
+
+
+DEDE = PersonInfo(4, "Dede", "P", date(2026, 7, 7))
+RAKA = PersonInfo(5, "Raka", "L", date(2023, 12, 7))
+VITAMIN_A = [
+    {"person_id": 4, "item": "VITA", "occurrence": "2026-08"},
+    {"person_id": 5, "item": "VITA", "occurrence": "2026-08"},
+    {"person_id": 4, "item": "WEIGH", "occurrence": "2026-12"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("blm bu, dede sm raka blm dpt vit A", ([], None)),  # fourth trial: it asked which
+        ("blm dpt vit A", ([], None)),  # 'dpt' before another vaccine: the verb (dapat)
+        ("dede sm raka udh dpt vit A", (["VITA", "VITA"], None)),
+        ("udah vit A dede", (["VITA"], None)),  # Dede by name; Raka and the weighing stay open
+    ],
+)
+def test_a_child_called_dede_and_dpt_the_verb(text, expected):
+    c = ctx(VITAMIN_A, (MOTHER, DEDE, RAKA))
+    assert answered(text, c) == expected
