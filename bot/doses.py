@@ -117,8 +117,8 @@ def check(
         raise DoseRefused("not_for_person", item=label, name=person.name)
     _visit_fits(person, item, rule, on, label)
     je_only = isinstance(rule, DoseRule) and rule.only_if == "je_endemic" and session is not None
-    if je_only and not _je_area(session, person):  # JE only where it is endemic
-        raise DoseRefused("not_for_person", item=label, name=person.name)
+    if je_only and not je_area(session, person):  # JE only where it is endemic
+        raise DoseRefused("not_je_area", item=label, name=person.name)
     school_dose = isinstance(rule, DoseRule) and rule.campaign and person.birth_date
     if school_dose and (on - person.birth_date).days < 365 * SCHOOL_AGE_YEARS:  # HPV for a baby
         raise DoseRefused("not_for_person", item=label, name=person.name)
@@ -220,7 +220,7 @@ def _visit_fits(person: Person, item: str, rule: Any, on: date, label: str) -> N
         )
 
 
-def _je_area(session: Session, person: Person) -> bool:
+def je_area(session: Session, person: Person) -> bool:
     """Whether the person's area (or the household's) lies in a JE-endemic area."""
     from scheduler.reminders import Zones
 

@@ -14,6 +14,7 @@ from bot.dashboard.export import _cell
 from bot.db import transaction
 from bot.models import (
     Alert,
+    Area,
     AuditLog,
     DoseRecord,
     OutboundMessage,
@@ -857,6 +858,12 @@ def test_the_dose_form_offers_only_what_fits_the_person(dash_app, dash_client, s
     boy = _offered(dash_client.get(f"/dashboard/warga/{boy_id}").get_data(as_text=True))
     assert boy and not boy & {"ANC1", "ANC6", "KF1", "KN1", "HPV"}
     assert {"DPT4", "MR2"} <= boy
+    assert "JE" not in boy  # fourth trial: offered in Sukamaju, not a JE area
+    with transaction(rt.session_factory) as s:
+        area = s.get(Area, s.get(Person, boy_id).area_id)
+        area.je_endemic = True
+    boy = _offered(dash_client.get(f"/dashboard/warga/{boy_id}").get_data(as_text=True))
+    assert "JE" in boy
     woman = _offered(dash_client.get(f"/dashboard/warga/{seed.siti}").get_data(as_text=True))
     assert not woman & {"HB0", "BCG", "OPV1", "DPT1", "KN1", "HPV"}
     assert "ANC3" in woman

@@ -293,7 +293,8 @@ def test_je_only_where_it_is_endemic(rt):
         s.get(Person, child).area_id = area.id
     with pytest.raises(doses.DoseRefused) as exc:
         record(rt, child, ("JE", "2026-11-20"))
-    assert exc.value.reason == "not_for_person"
+    assert exc.value.reason == "not_je_area"  # fourth trial: it said "jenis kelamin atau umur"
+    assert "hanya diberikan di daerah endemis JE" in exc.value.text(load_catalog("id"))
     with transaction(rt.session_factory) as s:
         s.execute(select(Area).where(Area.code == "MKS")).scalar_one().je_endemic = True
     assert record(rt, child, ("JE", "2026-11-20")) == ["JE"]

@@ -67,14 +67,18 @@ def add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
-def fits_person(person: Person, item: str, today: date) -> bool:
+def fits_person(person: Person, item: str, today: date, je_area: bool = True) -> bool:
     """Whether the dose form offers `item` for this person: the dose service's own rule
     (bot/doses.check does not refuse it as not for this person on some date from birth to
     today: sex, HPV for girls, ANC/KF for girls and women of 10 and older, KN in the first
     weeks of life), and an item timed from birth only while the planner still follows it at
     the person's age (its rule's `track_until`: the infant vaccines to 59 months, KN to 3
     months, the school doses and HPV to 15 years), so an adult is not offered HB0 or BCG;
-    the school (BIAS) doses from school age on (the life stage school_age)."""
+    the school (BIAS) doses from school age on (the life stage school_age); JE only when
+    `je_area` (the person's area is JE-endemic, bot.doses.je_area)."""
+    rule = default_rules().get(item)
+    if isinstance(rule, DoseRule) and rule.only_if == "je_endemic" and not je_area:
+        return False
     probe = Person(
         name=person.name,
         sex=person.sex,
@@ -93,7 +97,6 @@ def fits_person(person: Person, item: str, today: date) -> bool:
         break
     else:
         return False
-    rule = default_rules().get(item)
     birth = person.birth_date
     if getattr(rule, "anchor", None) != "birth" or birth is None:
         return True

@@ -23,6 +23,7 @@ from bot.dashboard.queries import (
     visits_query,
 )
 from bot.dashboard.services import RECORDABLE, ChangeError, fits_person, record_dose
+from bot.doses import je_area
 from bot.models import (
     Alert,
     Contact,
@@ -186,11 +187,12 @@ def resident(person_id: int):
     messages = _messages(s, contact.id)
     recorded = {d.item for d in records}
     open_items = [i["item"] for i in items if i["item"] in RECORDABLE and i["status_kode"] != DONE]
+    je = je_area(s, person)
     other_items = [
         c
         for c in RECORDABLE
-        if c not in recorded and c not in open_items and fits_person(person, c, core.today())
-    ]  # only what can apply to this person (sex, age, life stage)
+        if c not in recorded and c not in open_items and fits_person(person, c, core.today(), je)
+    ]  # only what can apply to this person (sex, age, life stage, a JE area)
     record(s, "view_person", person_id=person.id, target=f"person:{person.id}")
     s.commit()
     stage = stage_of(person)
