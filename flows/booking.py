@@ -764,26 +764,33 @@ def _schedule_lines(ctx: Context) -> list[str]:
     if items:
         lines.append(ctx.t("booking.check.items"))
         persons = _lookup(ctx).get("persons") or {}
+        listed: dict[int, list[str]] = {}  # per person, the items listed before (ANC ke-n)
         for person, item in items:
             given = [g[0] for g in (persons.get(str(person.id)) or {}).get("given") or ()]
+            before = listed.setdefault(person.id, [])
             lines.append(
                 ctx.t(
                     f"booking.check.item_{item.status}",
                     name=person.name,
-                    item=item_name(first_anc(item.item, given), ctx.t),
+                    item=item_name(anc_in_order(item.item, given + before), ctx.t),
                     date=fmt_date(item.due_from, ctx.t, today),
                 )
             )
+            before.append(item.item)
     return lines
 
 
-def first_anc(code: str, given: Sequence[str]) -> str:
-    """The antenatal visit due for a woman with no check recorded is her first (K1: a doctor,
-    ultrasound and lab), whatever its window's number ("ke-5" at 30 weeks misled): the text
-    `items.ANC_first`; any other item as it is."""
-    if code.startswith("ANC") and not any(g.startswith("ANC") for g in given):
-        return "ANC_first"
-    return code
+def anc_in_order(code: str, given: Sequence[str]) -> str:
+    """An antenatal check named as the woman and her bidan count them, not by its window:
+    her first (K1: a doctor, ultrasound and lab; the text `items.ANC_first`) when none is on
+    record, else the next number after those she had ("ke-3" after two checks, though the
+    window at 30 weeks is the fifth). `given`: her item codes on record, and those listed
+    before this one in the same schedule (the check after the next is one further). Any
+    other item as it is."""
+    if not code.startswith("ANC") or not code[3:].isdigit():
+        return code
+    had = sum(1 for g in given if g.startswith("ANC") and g != code)
+    return "ANC_first" if had == 0 else f"ANC{min(had + 1, 6)}"
 
 
 def pages(lines: Sequence[str], per_page: int, max_chars: int = PAGE_CHARS) -> list[list[str]]:

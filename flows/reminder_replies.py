@@ -418,13 +418,18 @@ def _open_items(ctx: Context) -> list[dict[str, Any]]:
         if key not in seen:
             seen.add(key)
             out.append(
-                {"person_id": i["person_id"], "item": i["item"], "occurrence": i["occurrence"]}
+                {
+                    "person_id": i["person_id"],
+                    "item": i["item"],
+                    "occurrence": i["occurrence"],
+                    "name": i.get("name") or i["item"],  # ANC named by her count of checks
+                }
             )
     return out
 
 
 def _label(item: Mapping[str, Any], ctx: Context) -> str:
-    key = f"items.{item['item']}"
+    key = f"items.{item.get('name') or item['item']}"
     try:
         name = ctx.t(key)
     except Exception:  # an item without a catalog text: its code rather than a failure

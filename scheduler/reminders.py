@@ -21,7 +21,7 @@ from bot.catalog import load_catalog
 from bot.clock import to_db
 from bot.db import in_memory, make_engine, make_session_factory
 from bot.models import Alert, Contact, DoseRecord, Person, Reminder
-from flows.booking import first_anc
+from flows.booking import anc_in_order
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
 from scheduler.sendtime import deferred, send_at
 
@@ -424,21 +424,21 @@ def send_due(session: Session, now: datetime, settings: dict[str, Any]) -> list[
         ).first():
             continue  # one reminder message per contact per day: the rest waits for tomorrow
         persons = {p.id: p for p in contact.persons}
-        anc_done = {
-            pid: [item]
-            for pid, item in session.execute(
-                select(DoseRecord.person_id, DoseRecord.item).where(
-                    DoseRecord.person_id.in_(list(persons)), DoseRecord.item.like("ANC%")
-                )
-            ).all()
-        }
+        anc_done: dict[int, list[str]] = {}
+        for pid, item in session.execute(
+            select(DoseRecord.person_id, DoseRecord.item).where(
+                DoseRecord.person_id.in_(list(persons)), DoseRecord.item.like("ANC%")
+            )
+        ).all():
+            anc_done.setdefault(pid, []).append(item)
         lines, names = [], []
         for r in reminders:
             person = persons.get(r.person_id)
             pname = person.name if person else "-"
             if pname not in names:
                 names.append(pname)
-            code = first_anc(r.item, anc_done.get(r.person_id, ()))
+            code = anc_in_order(r.item, anc_done.get(r.person_id, []))
+            anc_done.setdefault(r.person_id, []).append(r.item)  # the next line's check: +1
             item = cat.t(f"items.{code}") if f"items.{code}" in cat.texts else r.item
             if r.stage == "overdue":
                 lines.append(cat.t("reminder.line_overdue", item=item, person=pname))

@@ -34,8 +34,9 @@ from bot.models import (
     Report,
     Visit,
 )
+from flows.booking import anc_in_order
 from flows.pregnancy_outcomes import is_preterm
-from scheduler.planner import DONE, Given, plan
+from scheduler.planner import DONE, DUE, OVERDUE, UPCOMING, Given, plan
 from scheduler.reminders import Zones, book_checks, facts
 
 RESIDENT_COLUMNS = ("id", "nama", "jk", "tgl_lahir", "umur", "tahap", "telepon", "wilayah")
@@ -115,15 +116,18 @@ def schedule(s, person: Person, contact) -> tuple[list[dict], list[DoseRecord]]:
     items = []
     asked = book_checks(s, [person.id]).get(person.id)
     person_facts = facts(person, zones, check_asked=asked)
+    names = record_names(records)
+    listed = [d.item for d in records]  # and the planned items listed so far (ANC ke-n)
     for it in plan(person_facts, given, day, horizon_days=horizon):
         status = "awaits_check" if it.awaits_check else it.status
         rec = by_item.get((it.item, it.occurrence)) or (
             by_item.get((it.item, "1")) if it.status == DONE else None
         )
+        name = names.get(rec.id) if rec is not None else None
         items.append(
             {
                 "item": it.item,
-                "nama": core.item_label(it.item),
+                "nama": name or core.item_label(anc_in_order(it.item, listed)),
                 "kesempatan": it.occurrence,
                 "status": core.label("plan_status", status),
                 "status_kode": status,
@@ -134,7 +138,22 @@ def schedule(s, person: Person, contact) -> tuple[list[dict], list[DoseRecord]]:
                 "sumber": core.label("source", rec.source) if rec else "",
             }
         )
+        if rec is None and it.status in (UPCOMING, DUE, OVERDUE):
+            listed.append(it.item)
     return items, records
+
+
+def record_names(records: list[DoseRecord]) -> dict[int, str]:
+    """Record id -> its name; antenatal checks by their place among hers in date order
+    ("Periksa hamil ke-3" for her third check, whatever window it was recorded in)."""
+    names, anc = {}, 0
+    for d in sorted(records, key=lambda d: (d.given_on, d.id)):
+        if d.item.startswith("ANC") and d.item[3:].isdigit():
+            anc += 1
+            names[d.id] = core.item_label(f"ANC{min(anc, 6)}")
+        else:
+            names[d.id] = core.item_label(d.item)
+    return names
 
 
 @bp.get("/warga/<int:person_id>")
@@ -206,6 +225,7 @@ def resident(person_id: int):
         household=household,
         items=items,
         records=records,
+        record_names=record_names(records),
         reports=reports,
         visits=visits,
         alerts=alerts,
@@ -261,7 +281,7 @@ def resident_dose(person_id: int):
         flash("Tanggal tidak valid.", "error")
         return redirect(url_for("dashboard.resident", person_id=person.id))
     try:
-        record_dose(
+        added = record_dose(
             s, person, item, given_on, g.staff, core.today(), core.now(), core.rt().settings
         )
     except ChangeError as exc:
@@ -277,5 +297,10 @@ def resident_dose(person_id: int):
         tanggal=given_on.isoformat(),
     )
     s.commit()
-    flash(f"Tercatat untuk {person.name}: {core.item_label(item)} ({given_on:%d-%m-%Y}).", "ok")
+    mine = s.execute(select(DoseRecord).where(DoseRecord.person_id == person.id)).scalars()
+    label = record_names(list(mine)).get(added.id)
+    flash(
+        f"Tercatat untuk {person.name}: {label or core.item_label(item)} ({given_on:%d-%m-%Y}).",
+        "ok",
+    )
     return redirect(url_for("dashboard.resident", person_id=person.id))

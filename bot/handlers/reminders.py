@@ -12,6 +12,7 @@ from bot.clock import to_db
 from bot.deps import HandlerDeps
 from bot.lookups import is_new
 from bot.models import Contact, DoseRecord, OutboundMessage, Person, Reminder
+from flows.booking import anc_in_order
 
 ANSWER_WINDOW = timedelta(days=14)
 
@@ -34,12 +35,31 @@ def last_reminder(deps: HandlerDeps, contact: Contact) -> list[dict[str, Any]]:
     ).scalar()
     if latest is None:
         return []
-    rows = session.execute(
-        select(Reminder)
-        .where(Reminder.outbound_id == latest, Reminder.status == "sent")
-        .order_by(Reminder.due_on, Reminder.id)  # as the reminder listed them
-    ).scalars()
-    return [{"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence} for r in rows]
+    rows = list(
+        session.execute(
+            select(Reminder)
+            .where(Reminder.outbound_id == latest, Reminder.status == "sent")
+            .order_by(Reminder.due_on, Reminder.id)  # as the reminder listed them
+        ).scalars()
+    )
+    anc = {r.person_id for r in rows if r.item.startswith("ANC")}
+    had: dict[int, list[str]] = {}
+    if anc:  # an antenatal check is named by how many she had (flows.booking.anc_in_order)
+        for pid, item in session.execute(
+            select(DoseRecord.person_id, DoseRecord.item).where(
+                DoseRecord.person_id.in_(sorted(anc)), DoseRecord.item.like("ANC%")
+            )
+        ):
+            had.setdefault(pid, []).append(item)
+    out = []
+    for r in rows:
+        before = had.setdefault(r.person_id, [])
+        name = anc_in_order(r.item, list(before))
+        before.append(r.item)
+        out.append(
+            {"person_id": r.person_id, "item": r.item, "occurrence": r.occurrence, "name": name}
+        )
+    return out
 
 
 def doses_reported(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> None:
