@@ -1,10 +1,10 @@
 """Logins, sessions and request guards: hashed passwords, login rate limit, idle timeout,
-roles, CSRF tokens on every POST. Flask-Login keeps the staff session (login_user, logout_user,
-current_user, the user loader). Times come from the app clock."""
+roles. Flask-Login keeps the staff session (login_user, logout_user, current_user, the user
+loader); Flask-WTF's CSRFProtect (set up app-wide in create_app) checks the token of every POST
+before these guards run. Times come from the app clock."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from functools import lru_cache, wraps
 
@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,20 +47,6 @@ def hash_password(password: str) -> str:
 def _dummy_hash() -> str:
     """Checked for unknown usernames so they take as long as known ones."""
     return generate_password_hash(secrets.token_hex(16))
-
-
-def csrf_token() -> str:
-    """This session's CSRF token (created on first use)."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def _csrf_ok() -> bool:
-    sent = request.form.get("csrf_token", "")
-    token = session.get("csrf", "")
-    return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
 
 
 @login_manager.user_loader
@@ -110,14 +97,13 @@ def _unusable_input():
 
 @bp.before_request
 def guard():
-    """Unusable input, CSRF on POST, then login, idle timeout and the staff member's scope."""
+    """Unusable input, then login, idle timeout and the staff member's scope (CSRF was checked
+    before, app-wide)."""
     if request.endpoint == "dashboard.static":
         return None
     bad = _unusable_input()
     if bad is not None:
         return bad
-    if request.method == "POST" and not _csrf_ok():
-        return render_template("dashboard/error.html", code=400, message="csrf"), 400
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
@@ -212,8 +198,8 @@ def _teardown(exc):
 
 @bp.app_context_processor
 def _template_globals():
+    """`csrf_token()` comes from Flask-WTF."""
     return {
-        "csrf_token": csrf_token,
         "label": core.label,
         "item_label": core.item_label,
         "staff": g.get("staff"),
@@ -233,6 +219,12 @@ def roles(*allowed: str):
         return inner
 
     return wrap
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_err):
+    """CSRFProtect refused the POST (token missing, wrong or of another session)."""
+    return render_template("dashboard/error.html", code=400, message="csrf"), 400
 
 
 @bp.errorhandler(403)
@@ -278,7 +270,6 @@ def login():
     login_user(user)
     session["login_id"] = row.id
     session["since"] = session["seen"] = current.timestamp()
-    csrf_token()
     return redirect(_safe_next(next_url))
 
 
