@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, redirect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # the session cookie only travels over HTTPS when the app is served over HTTPS
     https = settings["channels"]["public_base_url"].startswith("https://")
     app.config.update(SESSION_COOKIE_SECURE=https, SESSION_COOKIE_HTTPONLY=True)
+    # a form's CSRF token lasts as long as its session (logout, timeout and login end it)
+    app.config.update(WTF_CSRF_TIME_LIMIT=None)
     app.config.update(flask_keys)
     if simulator_mode(settings) == "open" and https:
         app.logger.warning("the simulator is open to anyone (SENDER_BACKEND=log): development only")
@@ -54,6 +57,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from bot import cli, dashboard, ops, simulator, twilio_webhook
 
+    # Every POST/PUT/PATCH/DELETE needs the session's CSRF token, except these two, deliberately:
+    csrf = CSRFProtect(app)
+    csrf.exempt(twilio_webhook.bp)  # Twilio's server posts, no cookie; X-Twilio-Signature checked
+    # JSON only (a cross-site form cannot send it, fetch with it needs a CORS preflight we never
+    # answer) and the staff cookie is SameSite=Lax: not sent on another site's POST
+    csrf.exempt(simulator.send)
     app.register_blueprint(twilio_webhook.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(ops.bp)
@@ -75,6 +84,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             page = render_template("dashboard/error.html", code=404, message="not_found")
             return page, 404
         return jsonify({"error": "not found"}), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(_err):
+        """A POST without the session's CSRF token outside the dashboard (which has its page)."""
+        return jsonify({"error": "CSRF token missing or invalid"}), 400
 
     @app.errorhandler(413)
     def too_large(_err):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -304,8 +305,9 @@ class Alert(Base):
     updated_at = Column(DateTime, nullable=False)
 
 
-class StaffUser(Base):
-    """A dashboard login: admin sees everything, bidan/kader the areas of their linked worker."""
+class StaffUser(Base, UserMixin):
+    """A dashboard login: admin sees everything, bidan/kader the areas of their linked worker.
+    The Flask-Login user of the dashboard's sessions (UserMixin: `get_id` is the id)."""
 
     __tablename__ = "staff_user"
     id = Column(Integer, primary_key=True)
@@ -318,6 +320,11 @@ class StaffUser(Base):
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
     worker = relationship("Worker")
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login: a deactivated login cannot sign in."""
+        return bool(self.active)
 
 
 class AuditLog(Base):

@@ -50,8 +50,7 @@ def _gate():
     if mode == "staff":
         from bot.dashboard.auth import signed_in_staff
 
-        with rt.session_factory() as s:
-            g.simulator_staff = signed_in_staff(s)
+        g.simulator_staff = signed_in_staff()
         if g.simulator_staff is None:
             if request.endpoint == "simulator.page":
                 return redirect(url_for("dashboard.login", next="/simulator"))

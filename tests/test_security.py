@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import threading
 import urllib.request
@@ -22,7 +23,7 @@ from bot.db import transaction
 from bot.models import AuditLog, Contact, OutboundMessage, StaffUser
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_app
 from tests.dashboard_fixtures import *  # noqa: F403
-from tests.dashboard_fixtures import PASSWORDS, csrf_of, login
+from tests.dashboard_fixtures import CSRF, PASSWORDS, csrf_of, login
 
 TEST_PHONE = "+6281299990001"
 KADER_PHONE = "+6281100000001"  # Kader Ani in district.yml
@@ -152,6 +153,23 @@ def test_logged_in_staff_use_the_simulator_with_test_numbers(staff_app, clock):
     assert resp.status_code == 401
 
 
+def test_the_simulator_api_takes_only_json_so_a_cross_site_form_cannot_use_it(staff_app):
+    """/simulator/send needs no CSRF token (app.py): a form post, all that another site can send
+    without a CORS preflight, is refused before anything is stored or audited."""
+    client = staff_app.test_client()
+    login(client, "admin")
+    resp = client.post("/simulator/send", data={"from": TEST_PHONE, "text": "halo"})
+    assert resp.status_code == 400
+    resp = client.post(
+        "/simulator/send",
+        data=json.dumps({"from": TEST_PHONE, "text": "halo"}),
+        content_type="text/plain",
+    )
+    assert resp.status_code == 400
+    with transaction(staff_app.extensions["jemput_bola"].session_factory) as s:
+        assert s.execute(select(AuditLog).where(AuditLog.action == "simulator")).first() is None
+
+
 def test_staff_cannot_post_as_a_health_worker_or_a_real_resident(staff_app, clock):
     rt = staff_app.extensions["jemput_bola"]
     resident = "+6281234567001"
@@ -191,6 +209,23 @@ def test_session_cookie_is_secure_behind_https(db_url, clock, base_url, secure):
     cookie = app.test_client().get("/dashboard/masuk").headers["Set-Cookie"]
     assert ("; Secure" in cookie) is secure
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_over_https_a_form_must_come_from_this_host(dash_app, seed):
+    """Flask-WTF's strict check: over HTTPS the Referer must be this host (the dashboard sends
+    `Referrer-Policy: same-origin`, so its own forms always carry it)."""
+    client = dash_app.test_client()
+    base = "https://jemput.example.org"
+    page = client.get("/dashboard/masuk", base_url=base).get_data(as_text=True)
+    token = CSRF.search(page).group(1)
+    form = {"username": "admin", "password": PASSWORDS["admin"], "csrf_token": token}
+    for referrer in (None, "https://evil.example/dashboard/masuk"):
+        headers = {"Referer": referrer} if referrer else {}
+        resp = client.post("/dashboard/masuk", data=form, base_url=base, headers=headers)
+        assert resp.status_code == 400 and "Formulir kedaluwarsa" in resp.get_data(as_text=True)
+    headers = {"Referer": f"{base}/dashboard/masuk"}
+    resp = client.post("/dashboard/masuk", data=form, base_url=base, headers=headers)
+    assert resp.status_code == 302
 
 
 def failed_login_ip(app, headers, remote="10.9.8.7") -> str | None:

@@ -35,12 +35,14 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Register the dashboard blueprint and the `staff` CLI group on `app` (once)."""
+    """Register the dashboard blueprint, its Flask-Login manager and the `staff` CLI group on
+    `app` (once). CSRFProtect is app-wide: create_app sets it up."""
     from bot.dashboard.cli import staff_group
 
     if bp.name in app.blueprints:
         return
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    auth.login_manager.init_app(app)
     app.register_blueprint(bp)
     app.cli.add_command(staff_group)

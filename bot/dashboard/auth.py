@@ -1,9 +1,10 @@
-"""Logins, sessions and request guards: hashed passwords, CSRF tokens on every POST, login
-rate limit, idle timeout, roles. Times come from the app clock."""
+"""Logins, sessions and request guards: hashed passwords, login rate limit, idle timeout,
+roles. Flask-Login keeps the staff session (login_user, logout_user, current_user, the user
+loader); Flask-WTF's CSRFProtect (set up app-wide in create_app) checks the token of every POST
+before these guards run. Times come from the app clock."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from functools import lru_cache, wraps
 
@@ -18,6 +19,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +32,11 @@ from bot.models import AuditLog, StaffUser
 
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
 MIN_PASSWORD = 8
+ENDED = "Sesi Anda berakhir. Silakan masuk lagi."
+
+# Session protection stays "basic" (the default): a changed IP address or browser only marks the
+# session non-fresh; mobile networks change addresses, and no view asks for a fresh login.
+login_manager = LoginManager()
 
 
 def hash_password(password: str) -> str:
@@ -41,18 +49,21 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def csrf_token() -> str:
-    """This session's CSRF token (created on first use)."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
+@login_manager.user_loader
+def _load_staff(user_id: str) -> StaffUser | None:
+    """The session's staff member, in this request's DB session, while the login still counts
+    (`_session_valid`); otherwise the request is anonymous. The idle clock is the guard's."""
+    if not user_id.isdigit():
+        return None
+    session_db = core.db()
+    staff = session_db.get(StaffUser, int(user_id))
+    return staff if _session_valid(session_db, staff) else None
 
 
-def _csrf_ok() -> bool:
-    sent = request.form.get("csrf_token", "")
-    token = session.get("csrf", "")
-    return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
+@login_manager.unauthorized_handler
+def _to_login():
+    """Not logged in: to the login form, and back here afterwards."""
+    return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
 
 
 def _safe_next(target: str | None) -> str:
@@ -86,30 +97,22 @@ def _unusable_input():
 
 @bp.before_request
 def guard():
-    """Unusable input, CSRF on POST, then login, idle timeout and the staff member's scope."""
+    """Unusable input, then login, idle timeout and the staff member's scope (CSRF was checked
+    before, app-wide)."""
     if request.endpoint == "dashboard.static":
         return None
     bad = _unusable_input()
     if bad is not None:
         return bad
-    if request.method == "POST" and not _csrf_ok():
-        return render_template("dashboard/error.html", code=400, message="csrf"), 400
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    staff_id = session.get("staff_id")
-    login_url = url_for("dashboard.login", next=request.full_path.rstrip("?"))
-    if not staff_id:
-        return redirect(login_url)
+    if not current_user.is_authenticated:
+        if session.get("login_id"):  # a login ended by logout, password change, deactivation
+            _end_session()
+        return login_manager.unauthorized()
+    staff = current_user._get_current_object()
     session_db = core.db()
-    staff = session_db.get(StaffUser, staff_id)
-    current = core.now().timestamp()
-    idle = int(core.settings()["session_idle_minutes"]) * 60
-    seen = session.get("seen")
-    if not _session_valid(session_db, staff):
-        session.clear()
-        flash("Sesi Anda berakhir. Silakan masuk lagi.", "info")
-        return redirect(login_url)
-    if seen is None or current - float(seen) > idle:
+    if _idle():
         record(
             session_db,
             "timeout",
@@ -118,32 +121,36 @@ def guard():
             staff_id=staff.id,
         )
         session_db.commit()
-        session.clear()
-        flash("Sesi Anda berakhir. Silakan masuk lagi.", "info")
-        return redirect(login_url)
-    session["seen"] = current
+        _end_session()
+        return login_manager.unauthorized()
+    session["seen"] = core.now().timestamp()
     g.staff = staff
     g.areas = core.AreaTree(session_db)
     g.scope = core.Scope.for_staff(session_db, staff, g.areas)
     return None
 
 
-def signed_in_staff(session_db) -> StaffUser | None:
+def signed_in_staff() -> StaffUser | None:
     """The staff member of this request's dashboard session, for pages outside the dashboard
     (the simulator): the same checks as the guard (active login, not ended by logout, password
     change or deactivation, not idle); a valid session's idle clock restarts."""
-    staff_id = session.get("staff_id")
-    if not staff_id:
+    if not current_user.is_authenticated or _idle():
         return None
-    staff = session_db.get(StaffUser, staff_id)
-    if not _session_valid(session_db, staff):
-        return None
-    current = core.now().timestamp()
+    session["seen"] = core.now().timestamp()
+    return current_user._get_current_object()
+
+
+def _idle() -> bool:
+    """No request for longer than `session_idle_minutes` (by the app clock)."""
     seen = session.get("seen")
-    if seen is None or current - float(seen) > int(core.settings()["session_idle_minutes"]) * 60:
-        return None
-    session["seen"] = current
-    return staff
+    idle = int(core.settings()["session_idle_minutes"]) * 60
+    return seen is None or core.now().timestamp() - float(seen) > idle
+
+
+def _end_session() -> None:
+    logout_user()
+    session.clear()
+    flash(ENDED, "info")
 
 
 def _session_target() -> str:
@@ -183,15 +190,16 @@ def headers(resp):
     return resp
 
 
-@bp.teardown_request
+@bp.teardown_app_request
 def _teardown(exc):
+    """Every request's: the user loader opens the DB session for the simulator's requests too."""
     core.close_db(exc)
 
 
 @bp.app_context_processor
 def _template_globals():
+    """`csrf_token()` comes from Flask-WTF."""
     return {
-        "csrf_token": csrf_token,
         "label": core.label,
         "item_label": core.item_label,
         "staff": g.get("staff"),
@@ -213,6 +221,12 @@ def roles(*allowed: str):
     return wrap
 
 
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_err):
+    """CSRFProtect refused the POST (token missing, wrong or of another session)."""
+    return render_template("dashboard/error.html", code=400, message="csrf"), 400
+
+
 @bp.errorhandler(403)
 def _forbidden(_err):
     return render_template("dashboard/error.html", code=403, message="forbidden"), 403
@@ -228,7 +242,7 @@ def login():
     """The login form; failures are audited and counted for the rate limit."""
     next_url = request.values.get("next")
     if request.method == "GET":
-        if session.get("staff_id"):
+        if current_user.is_authenticated:
             return redirect(_safe_next(next_url))
         return render_template("dashboard/login.html", next=next_url, error=None)
     username = request.form.get("username", "").strip().lower()[:40] or "-"
@@ -252,11 +266,10 @@ def login():
     user.last_login_at = to_db(current)
     row = record(s, "login", username=user.username, staff_id=user.id)
     s.commit()
-    session.clear()
-    session["staff_id"] = user.id
+    session.clear()  # nothing of the session before the login (its CSRF token included) stays
+    login_user(user)
     session["login_id"] = row.id
     session["since"] = session["seen"] = current.timestamp()
-    csrf_token()
     return redirect(_safe_next(next_url))
 
 
@@ -265,6 +278,7 @@ def logout():
     s = core.db()
     record(s, "logout", target=_session_target())
     s.commit()
+    logout_user()
     session.clear()
     flash("Anda sudah keluar.", "info")
     return redirect(url_for("dashboard.login"))
