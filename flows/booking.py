@@ -24,7 +24,8 @@ from flows.choices import NUMBER_WORDS, numbered, pick
 from flows.lifestage import life_stage
 from flows.reports import PERSON_MATCH
 from nlu.dates import When, resolve
-from scheduler.planner import DUE, OVERDUE, UPCOMING, Given, PersonFacts, plan
+from scheduler.planner import DUE, EXPIRED, OVERDUE, UPCOMING, Given, PersonFacts, plan
+from scheduler.rules import DOSE_ITEMS
 
 FLOW = "booking"
 PAGE_LINES = 10  # JADWAL lines per page (headings included), readable on a phone
@@ -717,10 +718,28 @@ def due_items(ctx: Context) -> list[tuple[PersonInfo, Any]]:
                     out.append((p, replace(item, status="awaits_check")))
                 continue
             soon = item.status == UPCOMING and item.due_from <= horizon
-            if (item.status in (DUE, OVERDUE) or soon) and item.item not in seen:
+            if (item.status in (DUE, OVERDUE) or soon or _ended(item, today)) and (
+                item.item not in seen
+            ):
                 seen.add(item.item)
                 out.append((p, item))
     return sorted(out, key=lambda pair: _urgency(pair[1], today))
+
+
+ENDED_DAYS = 30  # a vaccine no longer given is named in JADWAL for this long after its limit
+
+
+def _ended(item: Any, today: date) -> bool:
+    """A vaccine of a series that can no longer be given (RV3 when RV2 came too late for it,
+    past its upper age): said once in the schedule rather than silently dropped, for a month
+    after its limit. A gap in the record (OPV2 missing, OPV3 given) is the bidan's to check."""
+    return (
+        item.status == EXPIRED
+        and item.item in DOSE_ITEMS
+        and item.gap_after is None
+        and item.expires_on is not None
+        and item.expires_on >= today - timedelta(days=ENDED_DAYS)
+    )
 
 
 URGENT_DAYS = 30  # a due item whose window closes within this many days is listed first
@@ -736,6 +755,8 @@ def _urgency(item: Any, today: date) -> tuple[int, date, date]:
         return (0 if closes <= today + timedelta(days=URGENT_DAYS) else 1, closes, item.due_from)
     if item.status == "awaits_check":
         return (2, date.max, item.due_from)
+    if item.status == EXPIRED:
+        return (4, item.due_from, item.due_from)
     return (3, item.due_from, item.due_from)
 
 
@@ -773,7 +794,9 @@ def _schedule_lines(ctx: Context) -> list[str]:
                     f"booking.check.item_{item.status}",
                     name=person.name,
                     item=item_name(anc_in_order(item.item, given + before), ctx.t),
-                    date=fmt_date(item.due_from, ctx.t, today),
+                    date=fmt_date(
+                        item.expires_on if item.status == EXPIRED else item.due_from, ctx.t, today
+                    ),
                 )
             )
             before.append(item.item)

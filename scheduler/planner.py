@@ -132,6 +132,9 @@ class PlanItem:
     # Due or overdue before the kader's check of the Buku KIA (PersonFacts.book_check_from):
     # shown, never reminded, until the check is done.
     awaits_check: bool = False
+    # Not recorded although a later dose of its series is (OPV2 missing, OPV3 given): the
+    # series goes on from that later dose; the bidan checks the Buku KIA for this one.
+    gap_after: str | None = None
 
 
 # --------------------------------------------------------------------------- date helpers
@@ -523,7 +526,11 @@ def _series(
                     f"{code} not recorded, but {later.item} was given {later.on.isoformat()}: "
                     f"the series goes on from {later.item}; check the Buku KIA"
                 )
-                out.append(PlanItem(code, "1", EXPIRED, age_due, None, expires, reason))
+                out.append(
+                    PlanItem(
+                        code, "1", EXPIRED, age_due, None, expires, reason, gap_after=later.item
+                    )
+                )
             previous = code  # the state stays: the next dose counts from the last one given
             continue
         if not tracked:

@@ -1,6 +1,7 @@
 """Visits: pure booking, schedule, cancel and reschedule steps, then the lookup and the event
 handlers on the real pipeline (persons added through `rt` before chatting)."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -606,3 +607,27 @@ def test_lookup_gives_doses_and_full_days(rt):
     assert lookup["booked"] == {"puskesmas|2026-11-23": 3}
     assert lookup["persons"][str(pid)]["given"] == [["HB0", "2026-09-20"]]
     assert [v["ref"] for v in lookup["upcoming"]] == ["90000", "90001", "90002"]
+
+
+def test_a_vaccine_that_can_no_longer_be_given_is_said_once_in_the_schedule():
+    """Fourth trial: after RV2 at 6 months RV3 vanished from JADWAL without a word (right not
+    to give it past 6 months 29 days, but the mother was never told)."""
+    dede = PersonInfo(7, "Dede", "P", date(2026, 5, 10), area_code="SKM-KLR")
+    given = [["HB0", "2026-05-10"], ["BCG", "2026-06-10"], ["RV1", "2026-07-15"],
+             ["RV2", "2026-11-20"]]  # fmt: skip
+    c = ctx(household=(dede,), persons={"7": {"given": given, "je_endemic": False}})
+    text = "\n".join(booking_lines(c))
+    assert "Dede: Rotavirus 3 tidak diberikan lagi (batasnya" in text
+    assert "tidak perlu dikejar" in text
+    # a month after its limit, it is no longer named
+    later = ctx(household=(dede,), persons={"7": {"given": given, "je_endemic": False}})
+    later = replace(later, now=datetime(2027, 1, 20, 3, 0, tzinfo=timezone.utc))
+    assert "Rotavirus 3" not in "\n".join(booking_lines(later))
+
+
+def booking_lines(c) -> list[str]:
+    step = say(State(), "jadwal", c, "check_schedule")
+    lines = list(step.replies)
+    if step.state.step == "more":
+        lines += say(step.state, "lagi", c).replies
+    return lines

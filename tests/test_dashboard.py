@@ -1043,3 +1043,28 @@ def test_an_alert_at_another_desa_stays_hidden_from_a_kader_login(dash_app, dash
     assert post(dash_client, f"/dashboard/peringatan/{other_id}/terima").status_code == 404
     rows = read_csv(dash_client.get("/dashboard/peringatan?status=semua&format=csv"))
     assert "200051" not in {r["ref"] for r in rows}
+
+
+def test_a_gap_in_a_series_asks_the_bidan_to_check_the_book(dash_app, dash_client, seed):
+    from datetime import timedelta
+
+    login(dash_client, "admin")
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        bayu = s.get(Person, seed.bayu)  # OPV1 on record (the seed)
+        born = bayu.birth_date
+        for item, days in (("OPV3", 95),):
+            s.add(
+                DoseRecord(
+                    person_id=bayu.id,
+                    item=item,
+                    occurrence="1",
+                    source="import",
+                    given_on=born + timedelta(days=days),
+                    created_at=to_db(rt.clock.now()),
+                )
+            )
+    html = dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True)
+    table = html[html.index('id="jadwal"') :]
+    row = table[table.index("Polio tetes 2") : table.index("</tr>", table.index("Polio tetes 2"))]
+    assert "dosis sesudahnya sudah; periksa Buku KIA" in row

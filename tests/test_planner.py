@@ -964,3 +964,10 @@ def test_later_doses_of_a_held_series_wait_for_the_book_check_too():
     assert later and all(i.awaits_check for i in later)
     fresh = doses("2026-01-20", "2026-11-22")  # without a pending check: dated as before
     assert not fresh["OPV2"].awaits_check and fresh["OPV2"].waits_for == "OPV1"
+
+
+def test_a_dose_missing_before_a_later_one_on_record_is_a_gap_for_the_book_check():
+    """Fourth trial: OPV2 missing with OPV3 recorded showed "Lewat batas" with no reason."""
+    items = doses("2026-01-10", "2026-11-22", [("OPV1", "2026-02-10"), ("OPV3", "2026-04-10")])
+    assert items["OPV2"].status == EXPIRED and items["OPV2"].gap_after == "OPV3"
+    assert items["OPV1"].gap_after is None and items["OPV3"].status == DONE

@@ -119,7 +119,7 @@ def schedule(s, person: Person, contact) -> tuple[list[dict], list[DoseRecord]]:
     names = record_names(records)
     listed = [d.item for d in records]  # and the planned items listed so far (ANC ke-n)
     for it in plan(person_facts, given, day, horizon_days=horizon):
-        status = "awaits_check" if it.awaits_check else it.status
+        status = "awaits_check" if it.awaits_check else "gap" if it.gap_after else it.status
         rec = by_item.get((it.item, it.occurrence)) or (
             by_item.get((it.item, "1")) if it.status == DONE else None
         )
