@@ -22,7 +22,8 @@ from bot.handlers.visits import visit_who
 from bot.models import Alert, Contact, Person, Visit, Worker
 from flows.booking import pages, purpose_name
 from flows.kader_commands import USAGE, Command, outcome_of
-from scheduler.reminders import places
+from scheduler.daily import care_due_lines
+from scheduler.reminders import Zones, places
 
 CLOSED = lifecycle.CLOSED
 SCHEDULE_PAGE = 15  # JADWAL lines per message
@@ -171,8 +172,9 @@ def _schedule(
     session, actor: lifecycle.Actor, now, settings, cat: Catalog, page: int = 1
 ) -> list[str]:
     """JADWAL: the active alerts she may act on (her areas', and for a kader those placed only
-    at her desa) and today's visits of her own areas, in pages of SCHEDULE_PAGE lines (JADWAL 2
-    for the second), never cut."""
+    at her desa), today's visits of her own areas, and who there is late for an immunization
+    or due for an antenatal check (scheduler.daily.care_due_lines), in pages of SCHEDULE_PAGE
+    lines (JADWAL 2 for the second), never cut."""
     t = cat.t
     tz = ZoneInfo(settings["timezone"])
     today = now.astimezone(tz).date()
@@ -213,6 +215,9 @@ def _schedule(
                 ref=visit.ref,
             )
         )
+    care = care_due_lines(session, actor.scope, today, Zones(session, settings["timezone"]), t)
+    if care:  # the children with overdue immunizations and the women due for a check
+        lines += [t("kader.schedule_care"), *care]
     if not lines:
         return [t("kader.schedule_empty")]
     chunks = pages(lines, SCHEDULE_PAGE)

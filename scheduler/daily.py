@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.areas import AreaTree, resident_area_id, worker_scope
+from bot.areas import AreaTree, in_scope, resident_area_id, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
+from flows.booking import anc_in_order
 from scheduler.planner import Given, plan
 from scheduler.reminders import Zones, book_checks, facts, places
 from scheduler.rules import DOSE_ITEMS
@@ -137,11 +138,25 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
     ).scalars():
         if alert.area_id in area_ids:
             lines.append(t("daily.line_report", ref=alert.ref, what=alert.summary[:40]))
+    return lines + care_due_lines(session, area_ids, today, zones, t, top)
+
+
+def care_due_lines(
+    session: Session,
+    area_ids: frozenset[int] | None,
+    today: date,
+    zones: Zones,
+    t: Any,
+    top: int | None = None,
+) -> list[str]:
+    """The residents of these areas (None: every area) with an overdue immunization (one line
+    each, every item named), then the pregnant women due for a check; `top` lines of each at
+    most. The kader's digest and her JADWAL."""
     overdue, anc = [], []
     persons = session.execute(
         select(Person).where(Person.status == "active").order_by(Person.id)
     ).scalars()
-    persons = [p for p in persons if (p.area_id or p.contact.area_id) in area_ids]
+    persons = [p for p in persons if in_scope(area_ids, p.area_id or p.contact.area_id)]
     checks = book_checks(session, [p.id for p in persons])
     for person in persons:
         given = [
@@ -151,14 +166,17 @@ def _digest_lines(session, area_ids, today, tz, zones, top, t) -> list[str]:
             ).scalars()
         ]
         person_facts = facts(person, zones, today, check_asked=checks.get(person.id))
+        late: list[str] = []
         for item in plan(person_facts, given, today):
             if item.awaits_check:
-                continue  # the open Buku KIA check is listed with the reports above
+                continue  # the open Buku KIA check is listed with the reports
             if item.status == "overdue" and item.item in IMMUNIZATION:
-                overdue.append(
-                    t("daily.line_overdue", name=person.name, id=person.id, item=item.item)
-                )
+                late.append(item.item)
             elif item.item.startswith("ANC") and item.status in ("due", "overdue"):
-                anc.append(t("daily.line_anc", name=person.name, item=item.item))
-    lines += overdue[:top] + anc[:top]
-    return lines
+                code = anc_in_order(item.item, [g.item for g in given])
+                anc.append(t("daily.line_anc", name=person.name, item=t(f"items.{code}")))
+        if late:
+            overdue.append(
+                t("daily.line_overdue", name=person.name, id=person.id, item=", ".join(late))
+            )
+    return overdue[:top] + anc[:top]

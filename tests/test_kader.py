@@ -266,6 +266,17 @@ def test_jadwal(client, rt):
     assert "Tidak ada" in say(client, BUDI, "JADWAL")[0]  # another dusun
 
 
+def test_jadwal_names_the_children_late_for_an_immunization_in_her_area(client, rt):
+    """Fourth trial: a child with five overdue vaccines, and the kader's JADWAL said "Tidak ada
+    kunjungan atau jadwal untuk wilayah Anda hari ini"."""
+    cid = add_child(rt)
+    reply = say(client, ANI, "JADWAL")[0]
+    assert "Perlu ditindaklanjuti (imunisasi terlambat, periksa hamil):" in reply
+    line = next(x for x in reply.splitlines() if "Budi Kecil" in x)
+    assert f"(no {cid})" in line and "BCG" in line and "terlambat" in line
+    assert "Budi Kecil" not in say(client, BUDI, "JADWAL")[0]  # another dusun
+
+
 def test_resident_typing_a_command_gets_the_normal_flows(client, rt):
     make_alert(rt)
     replies = say(client, RESIDENT, "TERIMA 555001")
