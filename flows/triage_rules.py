@@ -12,20 +12,12 @@ from typing import Any
 
 import yaml
 
+from flows.lifestage import STAGES
 from flows.triage_patterns import compile_patterns
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules" / "danger_signs.yml"
 
-LIFE_STAGES: tuple[str, ...] = (
-    "pregnant",
-    "postpartum",
-    "newborn",
-    "infant",
-    "child",
-    "school_age",
-    "adult",
-    "elderly",
-)
+LIFE_STAGES: tuple[str, ...] = STAGES  # the stages of flows.lifestage, in its order
 
 SYMPTOM_CODES: frozenset[str] = frozenset(
     {
