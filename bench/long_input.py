@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.triage import TriageInput, load_rules, triage  # noqa: E402
+from flows.triage import TriageInput, triage  # noqa: E402
+from flows.triage_rules import load_rules  # noqa: E402
 from nlu.dates import MAX_TEXT_LEN, parse_date, resolve  # noqa: E402
 
 TARGET_S = 0.5

@@ -20,7 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.triage import TriageInput, load_rules, triage  # noqa: E402
+from flows.triage import TriageInput, triage  # noqa: E402
+from flows.triage_rules import load_rules  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "data" / "danger_heldout.yml"
 RECALL_TARGET = 1.0

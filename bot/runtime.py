@@ -87,7 +87,7 @@ class Runtime:
         """The NLU, built (and for Rasa in process, loaded) on first use."""
         with self._nlu_lock:
             if self._nlu is None:
-                from flows.triage import load_rules
+                from flows.triage_rules import load_rules
                 from nlu.factory import build_nlu
 
                 nlu = build_nlu(self.settings)

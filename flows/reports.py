@@ -11,13 +11,8 @@ from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
 from flows.lifestage import age_days as age_days_of
 from flows.lifestage import life_stage, weeks_pregnant
-from flows.triage import (
-    TriageInput,
-    TriageResult,
-    present_symptoms,
-    read_age_days,
-    triage,
-)
+from flows.triage import TriageInput, TriageResult, present_symptoms, triage
+from flows.triage_text import read_age_days
 
 SYMPTOM_FLOW = "symptom"
 COMPLAINT_FLOW = "complaint"

@@ -1,4 +1,4 @@
-"""Danger-sign triage (flows/triage.py + flows/rules/danger_signs.yml): no app fixtures needed.
+"""Danger-sign triage (flows/triage*.py + flows/rules/danger_signs.yml): no app fixtures needed.
 
 .venv/bin/python -m pytest --noconftest -p no:cacheprovider tests/test_triage.py -q
 """
@@ -13,26 +13,23 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.triage import (
+from flows import triage as triage_module
+from flows import triage_rules, triage_text
+from flows.triage import EMERGENCY, ROUTINE, TriageInput, example_input, triage
+from flows.triage_rules import (
     ADVICE_HOSPITAL_TEXT,
     ADVICE_KEYS,
     ADVICE_MAX_CHARS,
     ADVICE_REQUIRED_TEXT,
     DEFAULT_RULES_PATH,
-    EMERGENCY,
     LIFE_STAGES,
-    ROUTINE,
     SYMPTOM_CODES,
     RulesError,
-    TriageInput,
     compile_rules,
-    example_input,
     iter_rule_examples,
     load_rules,
-    normalise_text,
-    read_age_days,
-    triage,
 )
+from flows.triage_text import normalise_text, read_age_days
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "tests" / "data" / "danger_heldout.yml"
@@ -83,6 +80,16 @@ def test_rules_load_and_are_cached():
     assert load_rules() is load_rules() is load_rules(DEFAULT_RULES_PATH)
     assert len(RULES.rules) >= 30
     assert len({r.id for r in RULES.rules}) == len(RULES.rules)
+
+
+def test_the_split_modules_names_stay_importable_from_flows_triage():
+    """flows.triage still exports what it exported before the rule compiler and the text
+    normaliser moved to their own modules, as the very same objects."""
+    homes = {**vars(triage_rules), **vars(triage_text)}
+    assert len(triage_module.__all__) == 28
+    for name in triage_module.__all__:
+        value = getattr(triage_module, name)
+        assert name not in homes or value is homes[name], name
 
 
 def test_every_rule_is_documented_and_usable():
