@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bot.areas import AreaTree, alert_scope, in_scope, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
-from bot.models import Area, StaffUser
+from bot.models import Area, Person, StaffUser
+from flows.base import PersonInfo
 
 DEFAULTS = {
     "session_idle_minutes": 30,  # log out after this long without a request
@@ -76,6 +77,11 @@ def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("dash_db", None)
     if session is not None:
         session.close()
+
+
+def person_info(p: Person) -> PersonInfo:
+    """A resident as the flows and the planner see them (life stage, weeks pregnant)."""
+    return PersonInfo(p.id, p.name, p.sex, p.birth_date, p.hpht, p.edd, p.delivery_date)
 
 
 def label(group: str, value: object) -> str:

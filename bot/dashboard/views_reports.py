@@ -102,7 +102,7 @@ def report(report_id: int):
         report=r,
         statuses=REPORT_STATUSES,
         history=[{"waktu": core.local(h.at), "oleh": h.username, **h.detail} for h in history],
-        alerts=[alert_row(a, ac, ap, areas) for a, ac, ap in linked],
+        alerts=[alert_row(s, a, ac, ap, areas) for a, ac, ap in linked],
     )
 
 
@@ -167,7 +167,7 @@ def alerts():
     if statuses is not None:
         q = q.where(Alert.status.in_(statuses))
     found = s.execute(q.order_by(Alert.created_at.desc()).limit(_limit())).all()
-    rows = [alert_row(a, c, p, areas) for a, c, p in found]
+    rows = [alert_row(s, a, c, p, areas) for a, c, p in found]
     active = [r for r in rows if r["aktif"]]
     active.sort(key=lambda r: (not r["darurat"], ALERT_RANK.get(r["status_kode"], 9), r["waktu"]))
     rows = active + [r for r in rows if not r["aktif"]]
@@ -210,7 +210,7 @@ def alert(alert_id: int):
         cat = load_catalog("id")
         rebuilt = cat.t(_alert_text_key(a), **describe(s, a, core.now(), cat))
     return render_template(
-        "dashboard/alert.html", a=alert_row(a, c, p, g.areas), sent=sent, rebuilt=rebuilt
+        "dashboard/alert.html", a=alert_row(s, a, c, p, g.areas), sent=sent, rebuilt=rebuilt
     )
 
 

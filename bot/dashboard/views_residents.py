@@ -195,7 +195,7 @@ def resident(person_id: int):
         ).all()
     ]
     alerts = [
-        alert_row(a, c, p, areas)
+        alert_row(s, a, c, p, areas)
         for a, c, p in s.execute(
             alerts_query(scope)
             .where(or_(Alert.person_id == person.id, Alert.contact_id == contact.id))

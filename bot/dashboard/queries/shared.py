@@ -1,4 +1,8 @@
-"""Scoped queries and row builders shared by the dashboard views."""
+"""The base queries every page area builds on (each limited to a staff member's Scope) and
+the row builders that turn their results into the dicts the templates and CSV exports read.
+
+No flask request or `g` here: the views read the request and pass the session, the scope
+(`g.scope`), the area tree (`g.areas`) and the filters."""
 
 from __future__ import annotations
 
@@ -13,19 +17,14 @@ from bot.catalog import load_catalog
 from bot.dashboard import core
 from bot.models import Alert, Contact, OutboundMessage, Person, Report, Visit, Worker
 from bot.phones import mask
-from flows.base import PersonInfo
 from flows.booking import purpose_name
 from flows.lifestage import life_stage
-
-
-def person_info(p: Person) -> PersonInfo:
-    return PersonInfo(p.id, p.name, p.sex, p.birth_date, p.hpht, p.edd, p.delivery_date)
 
 
 def stage_of(p: Person) -> str | None:
     """The life stage today; the weeks that `life_stage` calls postpartum after a miscarriage
     are "pregnancy_loss" (Pasca keguguran): no baby, no KF visits, a post-miscarriage visit."""
-    stage = life_stage(person_info(p), core.today())
+    stage = life_stage(core.person_info(p), core.today())
     if stage == "postpartum" and p.pregnancy_outcome == "loss":
         return "pregnancy_loss"
     return stage
@@ -138,7 +137,9 @@ def alert_kind(kind: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaTree) -> dict[str, Any]:
+def alert_row(
+    session: Session, a: Alert, c: Contact, p: Person | None, areas: core.AreaTree
+) -> dict[str, Any]:
     active = a.status in core.ACTIVE_ALERT
     return {
         "id": a.id,
@@ -162,13 +163,15 @@ def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaTree) -> d
         "wilayah": areas.name(a.area_id),
         "laporan_id": a.report_id,
         "catatan": a.note or "",
-        "ditangani": _handled(a.accepted_by, a.accepted_at),
-        "ditutup": _handled(a.closed_by, a.closed_at) if a.status in core.CLOSED_ALERT else "",
+        "ditangani": _handled(session, a.accepted_by, a.accepted_at),
+        "ditutup": _handled(session, a.closed_by, a.closed_at)
+        if a.status in core.CLOSED_ALERT
+        else "",
         "hasil": core.label("outcome", a.outcome) if a.outcome else "",
     }
 
 
-def _handled(worker_id: int | None, at) -> str:
+def _handled(session: Session, worker_id: int | None, at) -> str:
     """'Kader Ani, 22-11-2026 10:05': who took or closed an alert and when ('' when nobody);
     a puskesmas login without a worker shows as the puskesmas."""
     if worker_id is None and at is None:
@@ -176,7 +179,7 @@ def _handled(worker_id: int | None, at) -> str:
     if worker_id is None:
         name = load_catalog("id").t("alert.staff_name")
     else:
-        worker = core.db().get(Worker, worker_id)
+        worker = session.get(Worker, worker_id)
         name = worker.name if worker is not None else "-"
     when = core.local(at)
     return f"{name}, {when:%d-%m-%Y %H:%M}" if when else name
