@@ -8,6 +8,7 @@ The shared names are re-exported here for `from bot.dashboard.queries import ...
 from __future__ import annotations
 
 from bot.dashboard.core import person_info
+from bot.dashboard.queries.reports import worker_messages
 from bot.dashboard.queries.shared import (
     age_text,
     alert_kind,
@@ -21,7 +22,6 @@ from bot.dashboard.queries.shared import (
     stage_of,
     visit_row,
     visits_query,
-    worker_messages,
 )
 
 __all__ = [

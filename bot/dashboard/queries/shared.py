@@ -6,17 +6,15 @@ No flask request or `g` here: the views read the request and pass the session, t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import labels
 from bot.catalog import load_catalog
 from bot.dashboard import core
-from bot.models import Alert, Contact, OutboundMessage, Person, Report, Visit, Worker
-from bot.phones import mask
+from bot.models import Alert, Contact, Person, Report, Visit, Worker
 from flows.booking import purpose_name
 from flows.lifestage import life_stage
 
@@ -183,56 +181,3 @@ def _handled(session: Session, worker_id: int | None, at) -> str:
         name = worker.name if worker is not None else "-"
     when = core.local(at)
     return f"{name}, {when:%d-%m-%Y %H:%M}" if when else name
-
-
-def worker_messages(session: Session, a: Alert) -> list[dict[str, Any]]:
-    """What the workers were actually sent about an alert, oldest first: the outbox rows of
-    kind "alert" to a worker (no resident contact) whose key carries the ref (`alert:<ref>:...`
-    from bot/alerts.notify, `<kind>:<ref>:<worker>` from notify_workers, `visit:<ref>:...`) or
-    whose text names it. One entry per distinct text, with its recipients (worker name, masked
-    phone, channel, delivery status)."""
-    prefixes = tuple(f"{prefix}:{a.ref}:" for prefix in dict.fromkeys(("alert", a.kind)))
-    named = re.compile(rf"\bref {re.escape(a.ref)}\b", re.IGNORECASE)
-    msgs = [
-        m
-        for m in session.execute(
-            select(OutboundMessage)
-            .where(
-                OutboundMessage.kind == "alert",
-                OutboundMessage.contact_id.is_(None),
-                or_(
-                    *(
-                        OutboundMessage.idempotency_key.startswith(p, autoescape=True)
-                        for p in prefixes
-                    ),
-                    OutboundMessage.body.ilike(f"%ref {a.ref}%"),
-                ),
-            )
-            .order_by(OutboundMessage.created_at, OutboundMessage.id)
-        ).scalars()
-        if m.idempotency_key.startswith(prefixes) or named.search(m.body)
-    ]
-    phones = {m.to_phone for m in msgs}
-    workers = (
-        {
-            w.phone: w
-            for w in session.execute(select(Worker).where(Worker.phone.in_(phones))).scalars()
-        }
-        if phones
-        else {}
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for m in msgs:
-        entry = out.setdefault(m.body, {"isi": m.body, "waktu": core.local(m.created_at), "ke": []})
-        w = workers.get(m.to_phone)
-        entry["ke"].append(
-            {
-                "nama": w.name if w else "",
-                "telepon": mask(m.to_phone),
-                "saluran": core.label("channel", m.channel),
-                "status": core.label("outbound_status", m.status),
-                "status_kode": m.status,
-                "waktu": core.local(m.created_at),
-            }
-        )
-    return list(out.values())
