@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from bot.alerts import alert_key, describe
-from bot.catalog import load_catalog
 from bot.dashboard import core, export
 from bot.dashboard.audit import record
 from bot.dashboard.blueprint import bp
@@ -111,7 +110,7 @@ def report_status(report_id: int):
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
         previous, ids = set_report_status(
-            s, r, status, note, g.staff, core.now(), core.rt().settings
+            s, r, status, note, g.staff, core.now(), core.rt().settings, catalog=core.rt().catalog
         )
     except ChangeError as exc:
         flash(str(exc), "error")
@@ -204,7 +203,7 @@ def alert(alert_id: int):
     sent = worker_messages(s, a)
     rebuilt = ""
     if not sent:
-        cat = load_catalog("id")
+        cat = core.rt().catalog
         rebuilt = cat.t(_alert_text_key(a), **describe(s, a, core.now(), cat))
     return render_template(
         "dashboard/alert.html", a=alert_row(s, a, c, p, g.areas), sent=sent, rebuilt=rebuilt
@@ -216,7 +215,7 @@ def alert_accept(alert_id: int):
     s = core.db()
     alert = _scoped_alert(alert_id)
     try:
-        ids = accept_alert(s, alert, g.staff, core.now())
+        ids = accept_alert(s, alert, g.staff, core.now(), catalog=core.rt().catalog)
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(_back())
@@ -234,7 +233,16 @@ def alert_close(alert_id: int):
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        close_alert(s, alert, outcome, note, g.staff, core.now(), core.rt().settings)
+        close_alert(
+            s,
+            alert,
+            outcome,
+            note,
+            g.staff,
+            core.now(),
+            core.rt().settings,
+            catalog=core.rt().catalog,
+        )
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(_back())

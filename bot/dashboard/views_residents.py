@@ -109,7 +109,15 @@ def resident_dose(person_id: int):
         return redirect(url_for("dashboard.resident", person_id=person.id))
     try:
         added = record_dose(
-            s, person, item, given_on, g.staff, core.today(), core.now(), core.rt().settings
+            s,
+            person,
+            item,
+            given_on,
+            g.staff,
+            core.today(),
+            core.now(),
+            core.rt().settings,
+            catalog=core.rt().catalog,
         )
     except ChangeError as exc:
         s.rollback()

@@ -68,7 +68,16 @@ def visit_result(visit_id: int):
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous = visit_outcome(s, visit, outcome, note, g.staff, core.now(), core.rt().settings)
+        previous = visit_outcome(
+            s,
+            visit,
+            outcome,
+            note,
+            g.staff,
+            core.now(),
+            core.rt().settings,
+            catalog=core.rt().catalog,
+        )
     except ChangeError as exc:
         flash(str(exc), "error")
     else:

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import labels
-from bot.catalog import load_catalog
 from bot.dashboard import core
 from bot.models import Alert, Contact, Person, Report, Visit, Worker
 from flows.booking import purpose_name
@@ -85,7 +84,7 @@ def persons_query(scope: core.Scope):
 
 
 def report_text(r: Report) -> str:
-    words = labels.symptoms(load_catalog("id"), r.symptoms or [])
+    words = labels.symptoms(core.catalog(), r.symptoms or [])
     parts = [", ".join(words)] if words else []
     if r.text:
         parts.append(r.text)
@@ -118,7 +117,7 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaTree) -> d
         "ref": v.ref,
         "tanggal": when.date().isoformat() if when else "",
         "jam": when.strftime("%H:%M") if when else "",
-        "tujuan": purpose_name(v.purpose, load_catalog("id").t),
+        "tujuan": purpose_name(v.purpose, core.catalog().t),
         "tempat": core.place_name(v.place),
         "status": core.label("visit_status", v.status),
         "status_kode": v.status,
@@ -131,7 +130,7 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaTree) -> d
 
 def alert_kind(kind: str) -> str:
     """'miscarriage' -> 'Keguguran': the kader's word for the kind (labels.yml), capitalised."""
-    word = labels.word(load_catalog("id"), "alert_kind", kind)
+    word = labels.word(core.catalog(), "alert_kind", kind)
     return word[:1].upper() + word[1:]
 
 
@@ -143,7 +142,7 @@ def alert_row(
         "id": a.id,
         "ref": a.ref,
         "waktu": core.local(a.created_at),
-        "lama": labels.elapsed(load_catalog("id"), core.now() - core.local(a.created_at))
+        "lama": labels.elapsed(core.catalog(), core.now() - core.local(a.created_at))
         if active
         else "",
         "jenis": alert_kind(a.kind),
@@ -175,7 +174,7 @@ def _handled(session: Session, worker_id: int | None, at) -> str:
     if worker_id is None and at is None:
         return ""
     if worker_id is None:
-        name = load_catalog("id").t("alert.staff_name")
+        name = core.catalog().t("alert.staff_name")
     else:
         worker = session.get(Worker, worker_id)
         name = worker.name if worker is not None else "-"
