@@ -13,9 +13,10 @@ from sqlalchemy import false, true
 from sqlalchemy.orm import Session
 
 from bot.areas import AreaTree, alert_scope, in_scope, worker_scope
-from bot.catalog import load_catalog
+from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db, to_db
-from bot.models import Area, StaffUser
+from bot.models import Area, Person, StaffUser
+from flows.base import PersonInfo
 
 DEFAULTS = {
     "session_idle_minutes": 30,  # log out after this long without a request
@@ -78,17 +79,30 @@ def close_db(_exc: BaseException | None = None) -> None:
         session.close()
 
 
+def person_info(p: Person) -> PersonInfo:
+    """A resident as the flows and the planner see them (life stage, weeks pregnant)."""
+    return PersonInfo(p.id, p.name, p.sex, p.birth_date, p.hpht, p.edd, p.delivery_date)
+
+
+def catalog() -> Catalog:
+    """The catalog of the dashboard's own words (labels, item names, Twilio errors, the row
+    builders' texts): Indonesian, the dashboard's language. Used where no runtime is to hand
+    (template globals, an app context without Jemput Bola); a view that changes something
+    passes the runtime's catalog (core.rt().catalog) to the services instead."""
+    return load_catalog("id")
+
+
 def label(group: str, value: object) -> str:
     """The Indonesian label of a status, role, kind...; the raw value when there is none."""
     if value is None or value == "":
         return "-"
-    texts = load_catalog("id").texts
+    texts = catalog().texts
     return texts.get(f"dashboard.{group}.{value}", str(value)).strip()
 
 
 def item_label(code: str) -> str:
     """'DPT1' -> 'DPT-HB-Hib 1' (the reminder catalog's item names)."""
-    return load_catalog("id").texts.get(f"items.{code}", code).strip()
+    return catalog().texts.get(f"items.{code}", code).strip()
 
 
 def place_name(code: str | None) -> str:
@@ -103,7 +117,7 @@ def place_name(code: str | None) -> str:
 
 def twilio_error(code: str | None) -> str:
     """The Twilio error code explained for puskesmas staff."""
-    cat = load_catalog("id")
+    cat = catalog()
     if not code:
         return cat.t("dashboard.twilio_error.none")
     key = f"dashboard.twilio_error.{code}"

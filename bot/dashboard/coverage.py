@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.areas import AreaTree
-from bot.dashboard.core import Scope
+from bot.dashboard.core import Scope, person_info
 from bot.models import DoseRecord, Person
 from flows.lifestage import PREGNANCY_DAYS, weeks_pregnant
 from scheduler.planner import EXPIRED, OVERDUE, Given, edd_from_hpht, plan
@@ -160,8 +160,6 @@ def anc(
     past the window of the n-th visit (ANC<n>), or when K<n> was reached anyway: a loss at
     9 weeks counts for K1 if ANC1 was recorded, never for K4/K6 (their windows start at 25
     and 35 weeks). Women pregnant today have no loss (the pregnancy is ongoing)."""
-    from bot.dashboard.queries import person_info
-
     grouper = Grouper(areas, scope)
     for sub in subjects:
         p = sub.person

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot import alert_lifecycle as lifecycle
 from bot import doses
 from bot.areas import AreaTree
-from bot.catalog import load_catalog
+from bot.catalog import Catalog
 from bot.clock import to_db
 from bot.models import (
     Alert,
@@ -43,9 +43,12 @@ def record_dose(
     today: date,
     now: datetime,
     settings: dict[str, Any],
+    *,
+    catalog: Catalog,
 ) -> DoseRecord:
     """Record a dose or ANC/KN/KF visit (source "dashboard"): its pending reminders are done
-    and the person's reminders re-planned (e.g. the next dose's interval starts now)."""
+    and the person's reminders re-planned (e.g. the next dose's interval starts now).
+    `catalog` words a refusal (the runtime's)."""
     try:
         (dose,) = doses.record(
             session,
@@ -56,7 +59,7 @@ def record_dose(
             settings,
         )
     except doses.DoseRefused as exc:
-        raise ChangeError(exc.text(load_catalog("id"))) from exc
+        raise ChangeError(exc.text(catalog)) from exc
     return dose
 
 
@@ -109,17 +112,19 @@ def _actor(session: Session, staff: StaffUser) -> lifecycle.Actor:
     return lifecycle.staff_actor(AreaTree(session), staff)
 
 
-def _refused(exc: lifecycle.Refused) -> ChangeError:
-    return ChangeError(exc.text(load_catalog("id"), "dashboard.refused"))
+def _refused(exc: lifecycle.Refused, catalog: Catalog) -> ChangeError:
+    return ChangeError(exc.text(catalog, "dashboard.refused"))
 
 
-def accept_alert(session: Session, alert: Alert, staff: StaffUser, now: datetime) -> list[int]:
+def accept_alert(
+    session: Session, alert: Alert, staff: StaffUser, now: datetime, *, catalog: Catalog
+) -> list[int]:
     """Tangani = TERIMA: the alert is taken (no escalation), its report in progress, and the
     resident is told who took it."""
     try:
         return lifecycle.accept(session, alert, _actor(session, staff), now)
     except lifecycle.Refused as exc:
-        raise _refused(exc) from exc
+        raise _refused(exc, catalog) from exc
 
 
 def close_alert(
@@ -130,17 +135,19 @@ def close_alert(
     staff: StaffUser,
     now: datetime,
     settings: dict[str, Any] | None = None,
+    *,
+    catalog: Catalog,
 ) -> None:
     """Selesai = SELESAI/RUJUK: the outcome and note; the linked report and visit follow.
     On the dashboard both are required (a closed emergency needs a record of what was done)."""
     if alert.status in lifecycle.ACTIVE and not (note or "").strip():
-        raise ChangeError(load_catalog("id").t("dashboard.refused.need_note"))
+        raise ChangeError(catalog.t("dashboard.refused.need_note"))
     try:
         lifecycle.close(
             session, alert, _actor(session, staff), outcome, note, now, settings=settings
         )
     except lifecycle.Refused as exc:
-        raise _refused(exc) from exc
+        raise _refused(exc, catalog) from exc
 
 
 def _active_alert(session: Session, **link: int) -> Alert | None:
@@ -164,6 +171,8 @@ def set_report_status(
     staff: StaffUser,
     now: datetime,
     settings: dict[str, Any] | None = None,
+    *,
+    catalog: Catalog,
 ) -> tuple[str, list[int]]:
     """open -> in_progress -> resolved (a note is required to resolve). A linked alert is
     taken when work starts (like Tangani) and closed on resolution (the outcome read from the
@@ -204,7 +213,7 @@ def set_report_status(
                 settings=settings,
             )
     except lifecycle.Refused as exc:
-        raise _refused(exc) from exc
+        raise _refused(exc, catalog) from exc
     if status != "resolved" or alert is None:
         report.status = status
     report.updated_at = to_db(now)
@@ -219,6 +228,8 @@ def visit_outcome(
     staff: StaffUser,
     now: datetime,
     settings: dict[str, Any] | None = None,
+    *,
+    catalog: Catalog,
 ) -> str:
     """The result of a visit: done (visited or referred), no_show or cancelled; a linked open
     alert is closed with the same outcome (like SELESAI). Returns the previous status."""
@@ -236,5 +247,5 @@ def visit_outcome(
                 session, alert, _actor(session, staff), outcome, note, now, settings=settings
             )
         except lifecycle.Refused as exc:
-            raise _refused(exc) from exc
+            raise _refused(exc, catalog) from exc
     return previous

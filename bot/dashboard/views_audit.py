@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from sqlalchemy import select
 
 from bot.dashboard import core, export
 from bot.dashboard.auth import roles
 from bot.dashboard.blueprint import bp
-from bot.models import AuditLog, Person
+from bot.dashboard.queries.audit import audit_rows
 
 AUDIT_COLUMNS = ("waktu", "pengguna", "aksi", "warga_id", "warga", "sasaran", "rincian", "ip")
 ACTIONS = {
@@ -40,27 +39,14 @@ def audit():
     user = request.args.get("pengguna", "").strip().lower()[:40]
     action = request.args.get("aksi", "")
     person = request.args.get("warga", "")
-    q = select(AuditLog, Person).outerjoin(Person, AuditLog.person_id == Person.id)
-    if user:
-        q = q.where(AuditLog.username == user)
-    if action in ACTIONS:
-        q = q.where(AuditLog.action == action)
-    if person.isdigit():
-        q = q.where(AuditLog.person_id == int(person))
-    rows = [
-        {
-            "waktu": core.local(a.at),
-            "pengguna": a.username,
-            "aksi": ACTIONS.get(a.action, a.action),
-            "aksi_kode": a.action,
-            "warga_id": a.person_id,
-            "warga": p.name if p else "",
-            "sasaran": a.target or "",
-            "rincian": ", ".join(f"{k}={v}" for k, v in (a.detail or {}).items() if v != ""),
-            "ip": a.ip or "",
-        }
-        for a, p in s.execute(q.order_by(AuditLog.id.desc()).limit(_limit())).all()
-    ]
+    rows = audit_rows(
+        s,
+        username=user or None,
+        action=action if action in ACTIONS else None,
+        person_id=int(person) if person.isdigit() else None,
+        limit=_limit(),
+        action_names=ACTIONS,
+    )
     if export.wants_csv():
         return export.csv_response("audit", AUDIT_COLUMNS, rows)
     return render_template(

@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import g, render_template, request
-from sqlalchemy import select
 
 from bot.dashboard import core, export
 from bot.dashboard.blueprint import bp
 from bot.dashboard.coverage import (
-    ANC_ITEMS,
     ANC_LEVELS,
     IDL_ITEMS,
-    Subject,
     Tally,
     anc,
     antigens,
     immunization,
 )
-from bot.dashboard.queries import age_text, persons_query, stage_of
-from bot.models import DoseRecord, Person
-from scheduler.planner import OVERDUE, Given, plan
-from scheduler.reminders import Zones, book_checks, facts
-from scheduler.rules import DOSE_ITEMS, default_rules
+from bot.dashboard.queries.coverage import (
+    GROUPS,
+    birth_cohort_subjects,
+    overdue_rows,
+    pregnancy_subjects,
+)
+from scheduler.reminders import Zones
+from scheduler.rules import default_rules
 
 YEARS_BACK = 5
-CHUNK = 500
 COVERAGE_COLUMNS = (
     "tahun_lahir", "desa", "dusun", "indikator", "sasaran", "capaian", "cakupan_persen",
     "target_persen",
@@ -41,24 +38,6 @@ OVERDUE_COLUMNS = (
     "warga_id", "nama", "umur", "tahap", "telepon", "wilayah", "item", "nama_item",
     "terlambat_sejak", "batas",
 )  # fmt: skip
-GROUPS = {
-    "imunisasi": set(DOSE_ITEMS),
-    "anc": set(ANC_ITEMS),
-    "nifas": {"KN1", "KN2", "KN3", "KF1", "KF2", "KF3", "KF4"},
-}
-
-
-def _subjects(s, query) -> list[Subject]:
-    """Persons of a query with their area and dose records (loaded in chunks)."""
-    pairs = s.execute(query).all()
-    records: dict[int, list[DoseRecord]] = {}
-    ids = [p.id for p, _c in pairs]
-    for i in range(0, len(ids), CHUNK):
-        for d in s.execute(
-            select(DoseRecord).where(DoseRecord.person_id.in_(ids[i : i + CHUNK]))
-        ).scalars():
-            records.setdefault(d.person_id, []).append(d)
-    return [Subject(p, p.area_id or c.area_id, tuple(records.get(p.id, ()))) for p, c in pairs]
 
 
 def _year_arg(default: int) -> int:
@@ -91,14 +70,7 @@ def coverage():
     year = _year_arg(today.year)
     target = float(core.settings()["coverage_target_percent"])
     zones = Zones(s, core.rt().settings["timezone"])
-    subjects = _subjects(
-        s,
-        persons_query(scope).where(
-            Person.status == "active",
-            Person.birth_date >= date(year, 1, 1),
-            Person.birth_date <= date(year, 12, 31),
-        ),
-    )
+    subjects = birth_cohort_subjects(s, scope, year)
     tallies = immunization(subjects, today, areas, zones, scope)
     by_key = {t.key: t for t in tallies}
     total = tallies[-1]
@@ -178,12 +150,7 @@ def anc_coverage():
     year = int(group) if group.isdigit() and 1900 < int(group) < 2200 else None
     group = str(year) if year else "hamil"
     target = float(core.settings()["coverage_target_percent"])
-    subjects = _subjects(
-        s,
-        persons_query(scope).where(
-            Person.status == "active", (Person.hpht.isnot(None)) | (Person.edd.isnot(None))
-        ),
-    )
+    subjects = pregnancy_subjects(s, scope)
     tallies = anc(subjects, today, areas, scope, year)
     by_key = {t.key: t for t in tallies}
     if export.wants_csv():
@@ -235,45 +202,9 @@ def overdue():
     """Everyone with an overdue dose or visit (planner status "overdue"), oldest first."""
     s, scope, areas = core.db(), g.scope, g.areas
     group = request.args.get("jenis", "")
-    zones = Zones(s, core.rt().settings["timezone"])
-    now = core.now()
-    subjects = _subjects(
-        s, persons_query(scope).where(Person.status == "active").order_by(Person.name)
-    )
-    rows = []
-    checks = book_checks(s, [sub.person.id for sub in subjects])
-    for sub in subjects:
-        p = sub.person
-        day = now.astimezone(ZoneInfo(zones.tz(sub.area_id))).date()
-        given = [Given(d.item, d.given_on, d.source) for d in sub.records]
-        for it in plan(facts(p, zones, check_asked=checks.get(p.id)), given, day):
-            if it.status != OVERDUE or it.awaits_check:
-                continue  # a dose waiting for the kader's check of the Buku KIA is not known late
-            kind = next((k for k, codes in GROUPS.items() if it.item in codes), "lainnya")
-            if group and kind != group:
-                continue
-            stage = stage_of(p)
-            rows.append(
-                {
-                    "warga_id": p.id,
-                    "nama": p.name,
-                    "umur": age_text(p),
-                    "tahap": core.label("stage", stage) if stage else "-",
-                    "telepon": _phone(s, p),
-                    "wilayah": areas.name(sub.area_id),
-                    "item": it.item,
-                    "nama_item": core.item_label(it.item),
-                    "terlambat_sejak": it.overdue_from,
-                    "batas": it.expires_on,
-                }
-            )
-    rows.sort(key=lambda r: (r["terlambat_sejak"] or date.min, r["nama"]))
+    rows = overdue_rows(s, scope, areas, core.now(), core.rt().settings["timezone"], group)
     if export.wants_csv():
         return export.csv_response("terlambat", OVERDUE_COLUMNS, rows)
     return render_template(
         "dashboard/overdue.html", rows=rows, group=group, groups=GROUPS, csv_url=export.csv_url()
     )
-
-
-def _phone(s, p: Person) -> str:
-    return p.contact.phone if p.contact else "-"

@@ -6,20 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g, render_template
-from sqlalchemy import case, func, or_, select
 
 from bot.clock import to_db
 from bot.dashboard import core, export
 from bot.dashboard.blueprint import bp
-from bot.dashboard.queries import (
-    alert_row,
-    alerts_query,
-    report_row,
-    reports_query,
-    visit_row,
-    visits_query,
+from bot.dashboard.queries.overview import (
+    active_alert_counts,
+    day_visit_rows,
+    emergency_rows,
+    failed_message_count,
+    open_report_rows,
 )
-from bot.models import Alert, Contact, OutboundMessage, Report, Visit
 
 EMERGENCY_COLUMNS = (
     "ref",
@@ -33,64 +30,18 @@ EMERGENCY_COLUMNS = (
 )
 
 
-def emergencies(session, scope, areas) -> list[dict]:
-    """Emergency alerts still active, or raised today; active ones first, newest first."""
-    start, _end = core.day_bounds(core.today())
-    active_first = case((Alert.status.in_(core.ACTIVE_ALERT), 0), else_=1)
-    rows = session.execute(
-        alerts_query(scope)
-        .where(
-            Alert.urgency == "emergency",
-            or_(Alert.status.in_(core.ACTIVE_ALERT), Alert.created_at >= start),
-        )
-        .order_by(active_first, Alert.created_at.desc())
-        .limit(100)
-    ).all()
-    return [alert_row(a, c, p, areas) for a, c, p in rows]
-
-
 @bp.get("/")
 def overview():
     s, scope, areas = core.db(), g.scope, g.areas
-    urgent = emergencies(s, scope, areas)
+    start, end = core.day_bounds(core.today())
+    urgent = emergency_rows(s, scope, areas, start)
     if export.wants_csv():
         return export.csv_response("darurat", EMERGENCY_COLUMNS, urgent)
-    start, end = core.day_bounds(core.today())
-
-    def reports(kind: str):
-        return s.execute(
-            reports_query(scope)
-            .where(Report.kind == kind, Report.status.in_(core.OPEN_REPORT))
-            .order_by(Report.created_at.desc())
-        ).all()
-
-    symptom = [report_row(r, c, p, areas) for r, c, p in reports("symptom")]
-    complaints = [report_row(r, c, p, areas) for r, c, p in reports("complaint")]
-    visits = [
-        visit_row(v, c, p, areas)
-        for v, c, p in s.execute(
-            visits_query(scope)
-            .where(Visit.scheduled_at >= start, Visit.scheduled_at < end)
-            .where(Visit.status != "cancelled")
-            .order_by(Visit.scheduled_at)
-        ).all()
-    ]
-    week_ago = to_db(core.now() - timedelta(days=7))
-    failed = s.execute(
-        select(func.count(OutboundMessage.id))
-        .outerjoin(Contact, OutboundMessage.contact_id == Contact.id)
-        .where(OutboundMessage.status.in_(("failed", "undelivered")))
-        .where(OutboundMessage.created_at >= week_ago)
-        .where(scope.clause(Contact.area_id))
-    ).scalar_one()
-    active_alerts = dict(
-        s.execute(
-            alerts_query(scope)
-            .with_only_columns(Alert.status, func.count(Alert.id))
-            .where(Alert.status.in_(core.ACTIVE_ALERT))
-            .group_by(Alert.status)
-        ).all()
-    )
+    symptom = open_report_rows(s, scope, areas, "symptom")
+    complaints = open_report_rows(s, scope, areas, "complaint")
+    visits = day_visit_rows(s, scope, areas, start, end)
+    failed = failed_message_count(s, scope, to_db(core.now() - timedelta(days=7)))
+    active_alerts = active_alert_counts(s, scope)
     counts = {
         "darurat": sum(1 for a in urgent if a["aktif"]),
         "peringatan": sum(active_alerts.values()),  # every kind, with a report or not

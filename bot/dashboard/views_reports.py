@@ -4,21 +4,21 @@ closing alerts."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from bot.alerts import alert_key, describe
-from bot.catalog import load_catalog
 from bot.dashboard import core, export
 from bot.dashboard.audit import record
 from bot.dashboard.blueprint import bp
-from bot.dashboard.queries import (
-    alert_kind,
-    alert_row,
-    alerts_query,
-    report_row,
-    reports_query,
+from bot.dashboard.queries.reports import (
+    alert_rows,
+    report_alert_rows,
+    report_history,
+    report_rows,
+    scoped_alert,
+    scoped_report,
     worker_messages,
 )
+from bot.dashboard.queries.shared import alert_kind, alert_row, report_row
 from bot.dashboard.services import (
     REPORT_STATUSES,
     ChangeError,
@@ -26,7 +26,7 @@ from bot.dashboard.services import (
     close_alert,
     set_report_status,
 )
-from bot.models import ALERT_KINDS, Alert, AuditLog, Report
+from bot.models import ALERT_KINDS, Alert
 
 REPORT_COLUMNS = (
     "ref", "waktu", "jenis", "urgensi", "kategori", "warga", "telepon", "wilayah", "isi", "status",
@@ -64,16 +64,14 @@ def reports():
     s, scope, areas = core.db(), g.scope, g.areas
     kind = request.args.get("jenis", "")
     status = request.args.get("status", "aktif")
-    q = reports_query(scope)
-    if kind in ("symptom", "complaint"):
-        q = q.where(Report.kind == kind)
-    statuses = STATUS_FILTERS.get(status, core.OPEN_REPORT)
-    if statuses is not None:
-        q = q.where(Report.status.in_(statuses))
-    rows = [
-        report_row(r, c, p, areas)
-        for r, c, p in s.execute(q.order_by(Report.created_at.desc()).limit(_limit())).all()
-    ]
+    rows = report_rows(
+        s,
+        scope,
+        areas,
+        kind=kind if kind in ("symptom", "complaint") else None,
+        statuses=STATUS_FILTERS.get(status, core.OPEN_REPORT),
+        limit=_limit(),
+    )
     if export.wants_csv():
         return export.csv_response("laporan", REPORT_COLUMNS, rows)
     return render_template(
@@ -82,7 +80,7 @@ def reports():
 
 
 def _scoped_report(report_id: int):
-    row = core.db().execute(reports_query(g.scope).where(Report.id == report_id)).one_or_none()
+    row = scoped_report(core.db(), g.scope, report_id)
     if row is None:
         abort(404)
     return row
@@ -92,17 +90,15 @@ def _scoped_report(report_id: int):
 def report(report_id: int):
     s, areas = core.db(), g.areas
     r, c, p = _scoped_report(report_id)
-    history = s.execute(
-        select(AuditLog).where(AuditLog.target == f"report:{r.ref}").order_by(AuditLog.at.desc())
-    ).scalars()
-    linked = s.execute(alerts_query(g.scope).where(Alert.report_id == r.id)).all()
+    history = report_history(s, r)
+    linked = report_alert_rows(s, g.scope, areas, r)
     return render_template(
         "dashboard/report.html",
         row=report_row(r, c, p, areas),
         report=r,
         statuses=REPORT_STATUSES,
-        history=[{"waktu": core.local(h.at), "oleh": h.username, **h.detail} for h in history],
-        alerts=[alert_row(a, ac, ap, areas) for a, ac, ap in linked],
+        history=history,
+        alerts=linked,
     )
 
 
@@ -114,7 +110,7 @@ def report_status(report_id: int):
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
         previous, ids = set_report_status(
-            s, r, status, note, g.staff, core.now(), core.rt().settings
+            s, r, status, note, g.staff, core.now(), core.rt().settings, catalog=core.rt().catalog
         )
     except ChangeError as exc:
         flash(str(exc), "error")
@@ -135,7 +131,7 @@ def report_status(report_id: int):
 
 
 def _scoped_alert(alert_id: int):
-    row = core.db().execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    row = scoped_alert(core.db(), g.scope, alert_id)
     if row is None:
         abort(404)
     return row[0]
@@ -160,14 +156,14 @@ def alerts():
     status = request.args.get("status", "aktif")
     if status not in ALERT_FILTERS:
         status = "aktif"
-    q = alerts_query(scope)
-    if kind in ALERT_KINDS:
-        q = q.where(Alert.kind == kind)
-    statuses = ALERT_FILTERS[status]
-    if statuses is not None:
-        q = q.where(Alert.status.in_(statuses))
-    found = s.execute(q.order_by(Alert.created_at.desc()).limit(_limit())).all()
-    rows = [alert_row(a, c, p, areas) for a, c, p in found]
+    rows = alert_rows(
+        s,
+        scope,
+        areas,
+        kind=kind if kind in ALERT_KINDS else None,
+        statuses=ALERT_FILTERS[status],
+        limit=_limit(),
+    )
     active = [r for r in rows if r["aktif"]]
     active.sort(key=lambda r: (not r["darurat"], ALERT_RANK.get(r["status_kode"], 9), r["waktu"]))
     rows = active + [r for r in rows if not r["aktif"]]
@@ -200,17 +196,17 @@ def alert(alert_id: int):
     when, actions. An alert whose messages are not in the outbox (older data) shows its text
     rebuilt from the catalog, marked as such."""
     s = core.db()
-    row = s.execute(alerts_query(g.scope).where(Alert.id == alert_id)).one_or_none()
+    row = scoped_alert(s, g.scope, alert_id)
     if row is None:
         abort(404)
     a, c, p = row
     sent = worker_messages(s, a)
     rebuilt = ""
     if not sent:
-        cat = load_catalog("id")
+        cat = core.rt().catalog
         rebuilt = cat.t(_alert_text_key(a), **describe(s, a, core.now(), cat))
     return render_template(
-        "dashboard/alert.html", a=alert_row(a, c, p, g.areas), sent=sent, rebuilt=rebuilt
+        "dashboard/alert.html", a=alert_row(s, a, c, p, g.areas), sent=sent, rebuilt=rebuilt
     )
 
 
@@ -219,7 +215,7 @@ def alert_accept(alert_id: int):
     s = core.db()
     alert = _scoped_alert(alert_id)
     try:
-        ids = accept_alert(s, alert, g.staff, core.now())
+        ids = accept_alert(s, alert, g.staff, core.now(), catalog=core.rt().catalog)
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(_back())
@@ -237,7 +233,16 @@ def alert_close(alert_id: int):
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        close_alert(s, alert, outcome, note, g.staff, core.now(), core.rt().settings)
+        close_alert(
+            s,
+            alert,
+            outcome,
+            note,
+            g.staff,
+            core.now(),
+            core.rt().settings,
+            catalog=core.rt().catalog,
+        )
     except ChangeError as exc:
         flash(str(exc), "error")
         return redirect(_back())

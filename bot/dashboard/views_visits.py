@@ -9,9 +9,12 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from bot.dashboard import core, export
 from bot.dashboard.audit import record
 from bot.dashboard.blueprint import bp
-from bot.dashboard.queries import visit_row, visits_query
+from bot.dashboard.queries.visits import (
+    scoped_visit,
+    unscheduled_visit_rows,
+    visit_rows_between,
+)
 from bot.dashboard.services import VISIT_OUTCOMES, ChangeError, visit_outcome
-from bot.models import Visit
 
 DAYS = 7
 VISIT_COLUMNS = (
@@ -35,22 +38,8 @@ def visits():
     first = core.parse_date(request.args.get("tanggal")) or core.today()
     start, _ = core.day_bounds(first)
     _, end = core.day_bounds(first + timedelta(days=DAYS - 1))
-    rows = [
-        visit_row(v, c, p, areas)
-        for v, c, p in s.execute(
-            visits_query(scope)
-            .where(Visit.scheduled_at >= start, Visit.scheduled_at < end)
-            .order_by(Visit.scheduled_at)
-        ).all()
-    ]
-    unscheduled = [
-        visit_row(v, c, p, areas)
-        for v, c, p in s.execute(
-            visits_query(scope)
-            .where(Visit.scheduled_at.is_(None), Visit.status == "requested")
-            .order_by(Visit.created_at)
-        ).all()
-    ]
+    rows = visit_rows_between(s, scope, areas, start, end)
+    unscheduled = unscheduled_visit_rows(s, scope, areas)
     if export.wants_csv():
         return export.csv_response("kunjungan", VISIT_COLUMNS, unscheduled + rows)
     days = []
@@ -73,14 +62,22 @@ def visits():
 @bp.post("/kunjungan/<int:visit_id>/hasil")
 def visit_result(visit_id: int):
     s = core.db()
-    row = s.execute(visits_query(g.scope).where(Visit.id == visit_id)).one_or_none()
-    if row is None:
+    visit = scoped_visit(s, g.scope, visit_id)
+    if visit is None:
         abort(404)
-    visit = row[0]
     outcome = request.form.get("hasil", "")
     note = " ".join(request.form.get("catatan", "").split())[:500]
     try:
-        previous = visit_outcome(s, visit, outcome, note, g.staff, core.now(), core.rt().settings)
+        previous = visit_outcome(
+            s,
+            visit,
+            outcome,
+            note,
+            g.staff,
+            core.now(),
+            core.rt().settings,
+            catalog=core.rt().catalog,
+        )
     except ChangeError as exc:
         flash(str(exc), "error")
     else:

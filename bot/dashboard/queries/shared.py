@@ -1,31 +1,27 @@
-"""Scoped queries and row builders shared by the dashboard views."""
+"""The base queries every page area builds on (each limited to a staff member's Scope) and
+the row builders that turn their results into the dicts the templates and CSV exports read.
+
+No flask request or `g` here: the views read the request and pass the session, the scope
+(`g.scope`), the area tree (`g.areas`) and the filters."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import labels
-from bot.catalog import load_catalog
 from bot.dashboard import core
-from bot.models import Alert, Contact, OutboundMessage, Person, Report, Visit, Worker
-from bot.phones import mask
-from flows.base import PersonInfo
+from bot.models import Alert, Contact, Person, Report, Visit, Worker
 from flows.booking import purpose_name
 from flows.lifestage import life_stage
-
-
-def person_info(p: Person) -> PersonInfo:
-    return PersonInfo(p.id, p.name, p.sex, p.birth_date, p.hpht, p.edd, p.delivery_date)
 
 
 def stage_of(p: Person) -> str | None:
     """The life stage today; the weeks that `life_stage` calls postpartum after a miscarriage
     are "pregnancy_loss" (Pasca keguguran): no baby, no KF visits, a post-miscarriage visit."""
-    stage = life_stage(person_info(p), core.today())
+    stage = life_stage(core.person_info(p), core.today())
     if stage == "postpartum" and p.pregnancy_outcome == "loss":
         return "pregnancy_loss"
     return stage
@@ -88,7 +84,7 @@ def persons_query(scope: core.Scope):
 
 
 def report_text(r: Report) -> str:
-    words = labels.symptoms(load_catalog("id"), r.symptoms or [])
+    words = labels.symptoms(core.catalog(), r.symptoms or [])
     parts = [", ".join(words)] if words else []
     if r.text:
         parts.append(r.text)
@@ -121,7 +117,7 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaTree) -> d
         "ref": v.ref,
         "tanggal": when.date().isoformat() if when else "",
         "jam": when.strftime("%H:%M") if when else "",
-        "tujuan": purpose_name(v.purpose, load_catalog("id").t),
+        "tujuan": purpose_name(v.purpose, core.catalog().t),
         "tempat": core.place_name(v.place),
         "status": core.label("visit_status", v.status),
         "status_kode": v.status,
@@ -134,17 +130,19 @@ def visit_row(v: Visit, c: Contact, p: Person | None, areas: core.AreaTree) -> d
 
 def alert_kind(kind: str) -> str:
     """'miscarriage' -> 'Keguguran': the kader's word for the kind (labels.yml), capitalised."""
-    word = labels.word(load_catalog("id"), "alert_kind", kind)
+    word = labels.word(core.catalog(), "alert_kind", kind)
     return word[:1].upper() + word[1:]
 
 
-def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaTree) -> dict[str, Any]:
+def alert_row(
+    session: Session, a: Alert, c: Contact, p: Person | None, areas: core.AreaTree
+) -> dict[str, Any]:
     active = a.status in core.ACTIVE_ALERT
     return {
         "id": a.id,
         "ref": a.ref,
         "waktu": core.local(a.created_at),
-        "lama": labels.elapsed(load_catalog("id"), core.now() - core.local(a.created_at))
+        "lama": labels.elapsed(core.catalog(), core.now() - core.local(a.created_at))
         if active
         else "",
         "jenis": alert_kind(a.kind),
@@ -162,74 +160,23 @@ def alert_row(a: Alert, c: Contact, p: Person | None, areas: core.AreaTree) -> d
         "wilayah": areas.name(a.area_id),
         "laporan_id": a.report_id,
         "catatan": a.note or "",
-        "ditangani": _handled(a.accepted_by, a.accepted_at),
-        "ditutup": _handled(a.closed_by, a.closed_at) if a.status in core.CLOSED_ALERT else "",
+        "ditangani": _handled(session, a.accepted_by, a.accepted_at),
+        "ditutup": _handled(session, a.closed_by, a.closed_at)
+        if a.status in core.CLOSED_ALERT
+        else "",
         "hasil": core.label("outcome", a.outcome) if a.outcome else "",
     }
 
 
-def _handled(worker_id: int | None, at) -> str:
+def _handled(session: Session, worker_id: int | None, at) -> str:
     """'Kader Ani, 22-11-2026 10:05': who took or closed an alert and when ('' when nobody);
     a puskesmas login without a worker shows as the puskesmas."""
     if worker_id is None and at is None:
         return ""
     if worker_id is None:
-        name = load_catalog("id").t("alert.staff_name")
+        name = core.catalog().t("alert.staff_name")
     else:
-        worker = core.db().get(Worker, worker_id)
+        worker = session.get(Worker, worker_id)
         name = worker.name if worker is not None else "-"
     when = core.local(at)
     return f"{name}, {when:%d-%m-%Y %H:%M}" if when else name
-
-
-def worker_messages(session: Session, a: Alert) -> list[dict[str, Any]]:
-    """What the workers were actually sent about an alert, oldest first: the outbox rows of
-    kind "alert" to a worker (no resident contact) whose key carries the ref (`alert:<ref>:...`
-    from bot/alerts.notify, `<kind>:<ref>:<worker>` from notify_workers, `visit:<ref>:...`) or
-    whose text names it. One entry per distinct text, with its recipients (worker name, masked
-    phone, channel, delivery status)."""
-    prefixes = tuple(f"{prefix}:{a.ref}:" for prefix in dict.fromkeys(("alert", a.kind)))
-    named = re.compile(rf"\bref {re.escape(a.ref)}\b", re.IGNORECASE)
-    msgs = [
-        m
-        for m in session.execute(
-            select(OutboundMessage)
-            .where(
-                OutboundMessage.kind == "alert",
-                OutboundMessage.contact_id.is_(None),
-                or_(
-                    *(
-                        OutboundMessage.idempotency_key.startswith(p, autoescape=True)
-                        for p in prefixes
-                    ),
-                    OutboundMessage.body.ilike(f"%ref {a.ref}%"),
-                ),
-            )
-            .order_by(OutboundMessage.created_at, OutboundMessage.id)
-        ).scalars()
-        if m.idempotency_key.startswith(prefixes) or named.search(m.body)
-    ]
-    phones = {m.to_phone for m in msgs}
-    workers = (
-        {
-            w.phone: w
-            for w in session.execute(select(Worker).where(Worker.phone.in_(phones))).scalars()
-        }
-        if phones
-        else {}
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for m in msgs:
-        entry = out.setdefault(m.body, {"isi": m.body, "waktu": core.local(m.created_at), "ke": []})
-        w = workers.get(m.to_phone)
-        entry["ke"].append(
-            {
-                "nama": w.name if w else "",
-                "telepon": mask(m.to_phone),
-                "saluran": core.label("channel", m.channel),
-                "status": core.label("outbound_status", m.status),
-                "status_kode": m.status,
-                "waktu": core.local(m.created_at),
-            }
-        )
-    return list(out.values())
