@@ -17,6 +17,8 @@ its age and the previous dose's actual date + the minimum interval. The doses af
 missing in the records while a later dose of its series is recorded is ``expired`` (the series
 goes on from the later dose; the reason asks to check the Buku KIA). School doses (BIAS) are
 planned by grade in their campaign month, whether or not the earlier doses are recorded.
+Td for a pregnant woman (T1-T5) comes after her T-status screening (TSCREEN, due from HPHT,
+never overdue, once per pregnancy): before it no Td dose is planned (see :func:`_screened`).
 
 Doses and visits are always listed while the person is in the rule's tracking age; recurring
 items (WEIGH, VITA, CKG) only when their window overlaps ``on`` +/- ``horizon_days``.
@@ -33,6 +35,7 @@ from functools import lru_cache
 from scheduler.rules import (
     ALL_DOSE_ITEMS,
     ITEM_ORDER,
+    SCREENING_ITEMS,
     CheckupRule,
     DoseRule,
     Offset,
@@ -315,6 +318,7 @@ def plan(
 
     first: dict[str, Given] = {}  # earliest record per item code
     periodic: dict[str, dict[object, Given]] = {"WEIGH": {}, "VITA": {}, "CKG": {}}
+    screens: dict[str, list[Given]] = {}
     for record in given:
         when = record.on
         if when > on:
@@ -323,6 +327,8 @@ def plan(
         known = first.get(code)
         if known is None or when < known.on:
             first[code] = record
+        if code in SCREENING_ITEMS:  # once per pregnancy: every record is kept
+            screens.setdefault(code, []).append(record)
         bucket = periodic.get(code)
         if bucket is not None:
             key = when.year if code == "CKG" else (when.year, when.month)
@@ -367,7 +373,10 @@ def plan(
                 _visit(visit, start, cap, person, first, on, horizon_end, out)
         out[begin:] = _superseded(out[begin:], on)
         for series, screening, doses in compiled.screened:
-            _screened(series, screening, doses, start, cap, first, on, horizon_end, out)
+            checks = screens.get(screening.item, []) if screening is not None else []
+            # a screening counts for the pregnancy it was done in
+            check = max((r for r in checks if r.on >= start), key=_on, default=None)
+            _screened(series, screening, check, doses, start, cap, first, on, horizon_end, out)
 
     delivered = person.delivery_date
     if female and delivered is not None and delivered <= on and not person.pregnancy_lost:
@@ -604,6 +613,7 @@ def _series(
 def _screened(
     series: Series,
     screening: ScreeningRule | None,
+    checked: Given | None,
     doses: tuple[DoseRule, ...],
     start: date,
     cap: date | None,
@@ -653,12 +663,11 @@ def _screened(
             )
             out.append(PlanItem(rule.item, "1", EXPIRED, start, None, ends, reason))
     status_now = max(counted, top)
-    screened = top > 0 or (screening is not None and screening.item in first)
+    screened = top > 0 or checked is not None
     if screening is not None:
-        record = first.get(screening.item)
         due = screening.at.apply(start)
-        if record is not None:
-            reason = f"{screening.item} done {record.on.isoformat()} ({record.source})"
+        if checked is not None:
+            reason = f"{screening.item} done {checked.on.isoformat()} ({checked.source})"
             out.append(PlanItem(screening.item, "1", DONE, due, None, ends, reason))
         elif not screened and status_now < len(doses) and still:
             reason = f"{screening.item} due at the first antenatal check (before any Td dose)"
@@ -679,7 +688,6 @@ def _screened(
     when = "in this pregnancy"
     if earliest is not None and earliest >= age_due and base is not None:
         when = f"{rule.min_interval.words} after T{status_now} ({base.isoformat()})"  # type: ignore[union-attr]
-    checked = first.get(screening.item) if screening is not None else None
     if checked is not None and checked.on > due:  # not due before she was screened
         due, when = checked.on, f"after the T-status screening ({checked.on.isoformat()})"
     if ends is not None and due > ends:
@@ -713,6 +721,10 @@ def _screened(
             overdue = None
         out.append(PlanItem(later.item, "1", UPCOMING, due, overdue, ends, reason, before.item))
         waiting, before = due, later
+
+
+def _on(record: Given) -> date:
+    return record.on
 
 
 def _applies(rule: DoseRule, person: PersonFacts, birth: date) -> bool:

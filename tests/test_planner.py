@@ -1055,3 +1055,9 @@ def test_td_ends_with_the_pregnancy():
         "TSCREEN": td("2026-08-02", given, delivery_date=D("2026-08-01"))["TSCREEN"]
     }
     assert "T1" not in td("2026-08-02", given, delivery_date=D("2026-08-01"))
+
+
+def test_a_screening_counts_for_its_own_pregnancy_only():
+    earlier = [("TSCREEN", "2024-02-01")]  # the last pregnancy's screening, no dose recorded
+    got = td("2026-03-01", earlier)
+    assert (got["TSCREEN"].status, set(got)) == (DUE, {"TSCREEN"})
