@@ -7,6 +7,7 @@ A refusal is a `DoseRefused` whose `reason` names the catalog text `dose.<reason
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -211,15 +212,32 @@ def _counted(
     return status, latest, which
 
 
+WOMAN_TD_YEARS = 15  # WUS from 15 years (reference 1.5): "Td 1" means her own T1, not BIAS
+
+
+def _womans_td(person: Person, code: str, today: date) -> str:
+    """ "IMUN 12 td1" / "td" for a woman (15 or older, or pregnant with no birth date): her own
+    Td series (T1, or the next T dose), not the school Td of kelas 2 (TD1)."""
+    match = re.fullmatch(r"TD([1-5]?)", code)
+    if match is None or person.sex == "L":
+        return code
+    born = person.birth_date
+    adult = born is not None and (today - born).days >= 365 * WOMAN_TD_YEARS
+    if not (adult or (born is None and _is_mother(person))):
+        return code
+    return f"T{match.group(1)}"
+
+
 def _pregnancy_start(person: Person) -> date | None:
     if person.hpht is not None:
         return person.hpht
     return person.edd - timedelta(days=280) if person.edd is not None else None
 
 
-def next_of_series(session: Session, person: Person, code: str) -> str:
+def next_of_series(session: Session, person: Person, code: str, today: date | None = None) -> str:
     """A series named without its number ("IMUN 3 campak" -> MR): its first dose not yet
     recorded for the person (MR1, else MR2); any other code as it is."""
+    code = _womans_td(person, code, today) if today is not None else code
     if code in RECORDABLE:
         return code
     doses_of = [i for i in ALL_DOSE_ITEMS if i.rstrip("0123456789") == code and i != code]
