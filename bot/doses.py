@@ -7,6 +7,7 @@ A refusal is a `DoseRefused` whose `reason` names the catalog text `dose.<reason
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,14 +21,19 @@ from bot.models import Contact, DoseRecord, Person, Reminder
 from scheduler.reminders import Zones, plan_person
 from scheduler.rules import (
     ALL_DOSE_ITEMS,
+    SCREENING_ITEMS,
     VISIT_ITEMS,
+    WUS_DOSE_ITEMS,
     DoseRule,
     Offset,
     VisitRule,
     default_rules,
 )
 
-RECORDABLE = ALL_DOSE_ITEMS + VISIT_ITEMS
+RECORDABLE = ALL_DOSE_ITEMS + SCREENING_ITEMS + VISIT_ITEMS
+# Items for women (and girls of MOTHER_ITEMS_MIN_YEARS and older) only: the antenatal and
+# postnatal visits, the T-status screening and Td for women (T1-T5).
+WOMEN_ITEMS = ("ANC", "KF", *WUS_DOSE_ITEMS, *SCREENING_ITEMS)
 # The parent's word (SUDAH to a reminder; the Buku KIA read out at registration, with the date
 # in the book or, when not said, the scheduled date as an estimate): recorded as such, never
 # refused; the bidan checks the book.
@@ -106,7 +112,7 @@ def check(
     rule = rules.get(item)
     if isinstance(rule, DoseRule) and rule.sex and person.sex and person.sex != rule.sex:
         raise DoseRefused("not_for_person", item=label, name=person.name)
-    if item.startswith(("ANC", "KF")):
+    if item.startswith(WOMEN_ITEMS):
         too_young = person.birth_date and (on - person.birth_date).days < 365 * (
             MOTHER_ITEMS_MIN_YEARS
         )
@@ -149,10 +155,19 @@ def check(
         else {}
     )
     existing = recorded.get(item)
+    if item in SCREENING_ITEMS and person.id is not None:  # once per pregnancy
+        started = _pregnancy_start(person)
+        for done in session.execute(
+            select(DoseRecord).where(DoseRecord.person_id == person.id, DoseRecord.item == item)
+        ).scalars():  # a screening of an earlier pregnancy is kept and does not count
+            if started is None or done.given_on >= started:
+                raise DoseRefused("exists", item=label, date=done.given_on.isoformat())
+        existing = None
     if existing is not None and existing.occurrence == given.occurrence:
         raise DoseRefused("exists", item=label, date=existing.given_on.isoformat())
     _in_order(rules, item, on, recorded)
-    if isinstance(rule, DoseRule) and rule.until is not None and person.birth_date:
+    from_birth_until = isinstance(rule, DoseRule) and rule.anchor == "birth"
+    if from_birth_until and rule.until is not None and person.birth_date:  # type: ignore[union-attr]
         last = rule.until.last_day(person.birth_date)
         grace = ESTIMATE_ROUNDING_DAYS if person.birth_date_estimated else 0
         if (on - last).days > grace:  # RV after 6 months 29 days: not to be given
@@ -167,7 +182,10 @@ def check(
         latest = max(earlier, key=lambda d: d.given_on, default=None)
         if latest is not None and (previous is None or latest.given_on > previous.given_on):
             _not_too_soon(rule, item, on, latest.given_on, person.birth_date, grace, latest.item)
-    if previous is not None:
+    counted = _counted(rules, item, recorded) if previous is None else None
+    if counted is not None:  # T4 after the DPT-HB-Hib booster: her childhood doses gave T3
+        _not_too_soon(rule, item, on, counted[1], person.birth_date, grace, counted[2])
+    elif previous is not None:
         _not_too_soon(rule, item, on, previous.given_on, person.birth_date, grace)
     elif (
         isinstance(rule, DoseRule)
@@ -179,9 +197,47 @@ def check(
         raise DoseRefused("previous_missing", item=label, previous=rule.after, name=person.name)
 
 
-def next_of_series(session: Session, person: Person, code: str) -> str:
+def _counted(
+    rules: Any, item: str, recorded: dict[str, DoseRecord]
+) -> tuple[int, date, str] | None:
+    """When the previous dose of `item`'s series is reached by the other doses on record that
+    count towards it (her childhood DPT-HB-Hib, DT, Td for Td-WUS): (status, the date of the
+    latest counted dose, that dose); else None."""
+    series = rules.series_of(item)
+    if series is None or not series.counted:
+        return None
+    status, latest, which = series.counted_status({k: d.given_on for k, d in recorded.items()})
+    if latest is None or series.doses.index(item) > status:
+        return None
+    return status, latest, which
+
+
+WOMAN_TD_YEARS = 15  # WUS from 15 years (reference 1.5): "Td 1" means her own T1, not BIAS
+
+
+def _womans_td(person: Person, code: str, today: date) -> str:
+    """ "IMUN 12 td1" / "td" for a woman (15 or older, or pregnant with no birth date): her own
+    Td series (T1, or the next T dose), not the school Td of kelas 2 (TD1)."""
+    match = re.fullmatch(r"TD([1-5]?)", code)
+    if match is None or person.sex == "L":
+        return code
+    born = person.birth_date
+    adult = born is not None and (today - born).days >= 365 * WOMAN_TD_YEARS
+    if not (adult or (born is None and _is_mother(person))):
+        return code
+    return f"T{match.group(1)}"
+
+
+def _pregnancy_start(person: Person) -> date | None:
+    if person.hpht is not None:
+        return person.hpht
+    return person.edd - timedelta(days=280) if person.edd is not None else None
+
+
+def next_of_series(session: Session, person: Person, code: str, today: date | None = None) -> str:
     """A series named without its number ("IMUN 3 campak" -> MR): its first dose not yet
     recorded for the person (MR1, else MR2); any other code as it is."""
+    code = _womans_td(person, code, today) if today is not None else code
     if code in RECORDABLE:
         return code
     doses_of = [i for i in ALL_DOSE_ITEMS if i.rstrip("0123456789") == code and i != code]
@@ -366,10 +422,14 @@ def record(
     validate(session, person, items, today)
     added = []
     for given in items:
+        occurrence = given.occurrence
+        started = _pregnancy_start(person) if given.item in SCREENING_ITEMS else None
+        if started is not None:  # one screening per pregnancy, keyed by its HPHT
+            occurrence = started.isoformat()
         dose = DoseRecord(
             person_id=person.id,
             item=given.item,
-            occurrence=given.occurrence,
+            occurrence=occurrence,
             given_on=given.given_on,
             source=given.source,
             worker_id=given.worker_id,

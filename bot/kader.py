@@ -159,7 +159,7 @@ def _imun(session, worker, actor, cmd: Command, now, settings, cat: Catalog) -> 
             given_on = date.fromisoformat(cmd.date)
         except ValueError:
             return t("kader.imun_bad_date", date=cmd.date)
-    codes = [doses.next_of_series(session, person, item) for item in cmd.items]
+    codes = [doses.next_of_series(session, person, item, today) for item in cmd.items]
     items = [doses.Given(item, given_on, "kader", worker.id) for item in codes]
     try:
         doses.record(session, person, items, today, now, settings)

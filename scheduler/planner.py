@@ -17,6 +17,8 @@ its age and the previous dose's actual date + the minimum interval. The doses af
 missing in the records while a later dose of its series is recorded is ``expired`` (the series
 goes on from the later dose; the reason asks to check the Buku KIA). School doses (BIAS) are
 planned by grade in their campaign month, whether or not the earlier doses are recorded.
+Td for a pregnant woman (T1-T5) comes after her T-status screening (TSCREEN, due from HPHT,
+never overdue, once per pregnancy): before it no Td dose is planned (see :func:`_screened`).
 
 Doses and visits are always listed while the person is in the rule's tracking age; recurring
 items (WEIGH, VITA, CKG) only when their window overlaps ``on`` +/- ``horizon_days``.
@@ -33,11 +35,14 @@ from functools import lru_cache
 from scheduler.rules import (
     ALL_DOSE_ITEMS,
     ITEM_ORDER,
+    SCREENING_ITEMS,
     CheckupRule,
     DoseRule,
     Offset,
     Rules,
     SchoolCalendar,
+    ScreeningRule,
+    Series,
     VisitRule,
     VitaminARule,
     WeighingRule,
@@ -229,6 +234,8 @@ class _Compiled:
     doses as units (a series in order, or a single dose) with the longest tracking age."""
 
     doses: tuple[tuple[Offset, tuple[DoseRule, ...]], ...]
+    # series timed from the pregnancy (Td for pregnant women), with the screening before them
+    screened: tuple[tuple[Series, ScreeningRule | None, tuple[DoseRule, ...]], ...]
     school: SchoolCalendar | None
     birth: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
     pregnancy: tuple[tuple[Offset, tuple[VisitRule, ...]], ...]
@@ -241,6 +248,7 @@ class _Compiled:
 @lru_cache(maxsize=16)
 def _compile(rules: Rules) -> _Compiled:
     units: list[tuple[DoseRule, ...]] = []
+    screened: list[tuple[Series, ScreeningRule | None, tuple[DoseRule, ...]]] = []
     placed: set[str] = set()
     for dose in rules.doses:
         if dose.item in placed:
@@ -248,7 +256,11 @@ def _compile(rules: Rules) -> _Compiled:
         series = rules.series_of(dose.item)
         unit = (dose,) if series is None else tuple(rules.by_item[i] for i in series.doses)
         placed.update(d.item for d in unit)
-        units.append(unit)  # type: ignore[arg-type]
+        if dose.anchor == "pregnancy" and series is not None:
+            screening = rules.get(series.screening) if series.screening else None
+            screened.append((series, screening, unit))  # type: ignore[arg-type]
+        elif dose.anchor == "birth":
+            units.append(unit)  # type: ignore[arg-type]
     birth: dict[Offset, list[VisitRule]] = {}
     pregnancy: dict[Offset, list[VisitRule]] = {}
     delivery: dict[Offset, list[VisitRule]] = {}
@@ -262,6 +274,7 @@ def _compile(rules: Rules) -> _Compiled:
         doses=tuple(
             (max((d.track_until for d in unit), key=Offset.approx_days), unit) for unit in units
         ),
+        screened=tuple(screened),
         school=rules.school,
         birth=tuple((k, tuple(v)) for k, v in birth.items()),
         pregnancy=tuple((k, tuple(v)) for k, v in pregnancy.items()),
@@ -308,6 +321,7 @@ def plan(
 
     first: dict[str, Given] = {}  # earliest record per item code
     periodic: dict[str, dict[object, Given]] = {"WEIGH": {}, "VITA": {}, "CKG": {}}
+    screens: dict[str, list[Given]] = {}
     for record in given:
         when = record.on
         if when > on:
@@ -316,6 +330,8 @@ def plan(
         known = first.get(code)
         if known is None or when < known.on:
             first[code] = record
+        if code in SCREENING_ITEMS:  # once per pregnancy: every record is kept
+            screens.setdefault(code, []).append(record)
         bucket = periodic.get(code)
         if bucket is not None:
             key = when.year if code == "CKG" else (when.year, when.month)
@@ -359,6 +375,11 @@ def plan(
             for visit in visits:
                 _visit(visit, start, cap, person, first, on, horizon_end, out)
         out[begin:] = _superseded(out[begin:], on)
+        for series, screening, doses in compiled.screened:
+            checks = screens.get(screening.item, []) if screening is not None else []
+            # a screening counts for the pregnancy it was done in
+            check = max((r for r in checks if r.on >= start), key=_on, default=None)
+            _screened(series, screening, check, doses, start, cap, first, on, horizon_end, out)
 
     delivered = person.delivery_date
     if female and delivered is not None and delivered <= on and not person.pregnancy_lost:
@@ -594,6 +615,123 @@ def _series(
         if rule.only_if == "je_endemic":
             reason += "; JE-endemic area"
         out.append(PlanItem(code, "1", status, due, overdue, expires, reason))
+
+
+def _screened(
+    series: Series,
+    screening: ScreeningRule | None,
+    checked: Given | None,
+    doses: tuple[DoseRule, ...],
+    start: date,
+    cap: date | None,
+    first: dict[str, Given],
+    on: date,
+    horizon_end: date,
+    out: list[PlanItem],
+) -> None:
+    """A series given during a pregnancy after a screening (Td for pregnant women, see
+    scheduler/rules/td_women.yml): the screening is due first and never overdue; the doses
+    are planned only once she is screened (the screening or a dose of the series recorded),
+    only the next one due, and none after the pregnancy. Other doses recorded (her own
+    childhood DPT-HB-Hib, DT, Td at school) count towards the status (`Series.counted`)."""
+    head = doses[0]
+    if on > head.track_until.last_day(start):
+        return
+    ends = head.until.last_day(start) if head.until is not None else None
+    if cap is not None and (ends is None or cap < ends):
+        ends = cap
+    still = ends is None or on <= ends  # still pregnant: open items are planned
+    childhood = {
+        code: first[code].on for level in series.counted for code in level.doses if code in first
+    }
+    counted, counted_on, counted_item = series.counted_status(childhood)
+    top = max((n for n, d in enumerate(doses, 1) if d.item in first), default=0)
+    latest: Given | None = None  # the latest dose of the series recorded so far
+    for n, rule in enumerate(doses, 1):
+        record = first.get(rule.item)
+        if record is not None:
+            reason = f"{rule.item} given {record.on.isoformat()} ({record.source})"
+            early = latest is not None and rule.min_interval is not None
+            if early and record.on < rule.min_interval.apply(latest.on):  # type: ignore[union-attr]
+                reason += f"; earlier than {rule.min_interval.words} after {latest.item}"
+            out.append(PlanItem(rule.item, "1", DONE, record.on, None, ends, reason))
+            if latest is None or record.on > latest.on:
+                latest = record
+        elif n <= counted:
+            reason = (
+                f"{rule.item} counted from the childhood doses on record (status T{counted}, "
+                f"last {counted_item} {counted_on.isoformat()})"  # type: ignore[union-attr]
+            )
+            out.append(PlanItem(rule.item, "1", DONE, counted_on, None, ends, reason))  # type: ignore[arg-type]
+        elif n < top and still:
+            reason = (
+                f"{rule.item} not recorded, but {doses[top - 1].item} was: the series goes on "
+                f"from {doses[top - 1].item}; check the Buku KIA"
+            )
+            out.append(PlanItem(rule.item, "1", EXPIRED, start, None, ends, reason))
+    status_now = max(counted, top)
+    screened = top > 0 or checked is not None
+    if screening is not None:
+        due = screening.at.apply(start)
+        if checked is not None:
+            reason = f"{screening.item} done {checked.on.isoformat()} ({checked.source})"
+            out.append(PlanItem(screening.item, "1", DONE, due, None, ends, reason))
+        elif not screened and status_now < len(doses) and still:
+            reason = f"{screening.item} due at the first antenatal check (before any Td dose)"
+            if counted:
+                reason += f"; childhood doses on record give T{counted}"
+            status = UPCOMING if on < due else DUE
+            if status == DUE or due <= horizon_end:
+                out.append(PlanItem(screening.item, "1", status, due, None, ends, reason))
+    if not screened or not still or status_now >= len(doses):
+        return
+    rule = doses[status_now]
+    base = latest.on if latest is not None else None
+    if counted_on is not None and (base is None or counted_on > base):
+        base = counted_on
+    age_due = rule.at.apply(start)
+    earliest = rule.min_interval.apply(base) if rule.min_interval and base else None
+    due = earliest if earliest is not None and earliest > age_due else age_due
+    when = "in this pregnancy"
+    if earliest is not None and earliest >= age_due and base is not None:
+        when = f"{rule.min_interval.words} after T{status_now} ({base.isoformat()})"  # type: ignore[union-attr]
+    if checked is not None and checked.on > due:  # not due before she was screened
+        due, when = checked.on, f"after the T-status screening ({checked.on.isoformat()})"
+    if ends is not None and due > ends:
+        return  # falls after this pregnancy: not planned here (td_women.yml)
+    overdue: date | None = rule.overdue_after.apply(due)
+    if ends is not None and overdue > ends:  # type: ignore[operator]
+        overdue = None
+    if on < due:
+        status = UPCOMING
+    elif overdue is not None and on >= overdue:
+        status = OVERDUE
+    else:
+        status = DUE
+    if status == UPCOMING and due > horizon_end:
+        return
+    reason = f"{rule.item} due {when}"
+    if status == OVERDUE:
+        reason = f"{rule.item} overdue since {overdue.isoformat()} (due {when})"  # type: ignore[union-attr]
+    out.append(PlanItem(rule.item, "1", status, due, overdue, ends, reason))
+    waiting, before = max(due, on), rule
+    for later in doses[status_now + 1 :]:
+        due = later.min_interval.apply(waiting)  # type: ignore[union-attr]
+        if due > horizon_end or (ends is not None and due > ends):
+            break
+        reason = (
+            f"{later.item} after {before.item} (at least {later.min_interval.words} later): "  # type: ignore[union-attr]
+            f"earliest {due.isoformat()}, once {before.item} is recorded"
+        )
+        overdue = later.overdue_after.apply(due)
+        if ends is not None and overdue > ends:
+            overdue = None
+        out.append(PlanItem(later.item, "1", UPCOMING, due, overdue, ends, reason, before.item))
+        waiting, before = due, later
+
+
+def _on(record: Given) -> date:
+    return record.on
 
 
 def _applies(rule: DoseRule, person: PersonFacts, birth: date) -> bool:

@@ -23,6 +23,7 @@ from bot.db import in_memory, make_engine, make_session_factory
 from bot.models import Alert, Contact, DoseRecord, Person, Reminder
 from flows.booking import anc_in_order
 from scheduler.planner import Given, PersonFacts, expand_posyandu, plan, plan_memo
+from scheduler.rules import SCREENING_ITEMS
 from scheduler.sendtime import deferred, send_at
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,8 @@ def plan_person(
                 continue  # a later dose of a series is reminded once the one before is recorded
             if item.awaits_check:
                 continue  # past doses wait for the kader's check of the Buku KIA
+            if item.item in SCREENING_ITEMS:
+                continue  # the T-status check is the bidan's, at the antenatal check reminded
             if item.status == "overdue" and item.overdue_from:
                 wanted[(item.item, item.occurrence, "overdue")] = item.overdue_from
             else:

@@ -45,7 +45,11 @@ DOSE_ITEMS = (
 # School-age doses (BIAS, Bulan Imunisasi Anak Sekolah): MR3 = MR in kelas 1, DT in kelas 1,
 # TD1 = Td in kelas 2, TD2 = Td in kelas 5, HPV for girls in kelas 5 (single dose).
 SCHOOL_DOSE_ITEMS = ("MR3", "DT", "TD1", "TD2", "HPV")
-ALL_DOSE_ITEMS = DOSE_ITEMS + SCHOOL_DOSE_ITEMS
+# Td for women of reproductive age (td_women.yml): T1-T5 = the dose that brings her T-status to
+# T1-T5, planned during a pregnancy after the T-status screening (TSCREEN).
+WUS_DOSE_ITEMS = ("T1", "T2", "T3", "T4", "T5")
+SCREENING_ITEMS = ("TSCREEN",)
+ALL_DOSE_ITEMS = DOSE_ITEMS + SCHOOL_DOSE_ITEMS + WUS_DOSE_ITEMS
 VISIT_ITEMS = (
     "ANC1", "ANC2", "ANC3", "ANC4", "ANC5", "ANC6",
     "KN1", "KN2", "KN3",
@@ -53,7 +57,9 @@ VISIT_ITEMS = (
 )  # fmt: skip
 ITEM_KINDS: Mapping[str, str] = MappingProxyType(
     {
-        **{code: "dose" for code in ALL_DOSE_ITEMS},
+        **{code: "dose" for code in DOSE_ITEMS + SCHOOL_DOSE_ITEMS},
+        **{code: "screening" for code in SCREENING_ITEMS},
+        **{code: "dose" for code in WUS_DOSE_ITEMS},
         **{code: "visit" for code in VISIT_ITEMS},
         "VITA": "vitamin_a",
         "WEIGH": "weighing",
@@ -201,7 +207,9 @@ class BaseRule:
 
 @dataclass(frozen=True, kw_only=True)
 class DoseRule(BaseRule):
-    """One vaccine dose, timed from birth and optionally from the previous dose given."""
+    """One vaccine dose, timed from birth (or, for Td of pregnant women, from HPHT: `anchor`
+    "pregnancy", `at`/`until` in gestational age) and optionally from the previous dose
+    given."""
 
     anchor: str
     at: Offset  # recommended age (school doses: the usual age of the grade)
@@ -304,7 +312,20 @@ class CheckupRule(BaseRule):
         return None
 
 
-AnyRule = DoseRule | VisitRule | VitaminARule | WeighingRule | CheckupRule
+@dataclass(frozen=True, kw_only=True)
+class ScreeningRule(BaseRule):
+    """A check that decides which doses of a series a person needs (the T-status screening
+    before Td), due from `at` after the anchor; never overdue."""
+
+    anchor: str
+    at: Offset
+    until: Offset | None
+    track_until: Offset
+    # From the series it screens for: the source of the childhood doses counted (see Series).
+    counts_source: Source | None = None
+
+
+AnyRule = DoseRule | VisitRule | VitaminARule | WeighingRule | CheckupRule | ScreeningRule
 
 
 @dataclass(frozen=True)
@@ -330,6 +351,16 @@ class MinAge:
 
 
 @dataclass(frozen=True)
+class CountedLevel:
+    """Childhood doses that count towards a series' status (T-status): `status` is reached
+    when the level below it is and these doses are recorded (`all_of`, or one of `any_of`)."""
+
+    status: int
+    doses: tuple[str, ...]
+    need_all: bool
+
+
+@dataclass(frozen=True)
 class Series:
     """The doses of one antigen in order: a dose is offered once the previous one is recorded
     (school doses: by grade), no earlier than the previous dose's date + its interval."""
@@ -341,6 +372,25 @@ class Series:
     file: str
     note: str = ""
     min_ages: Mapping[str, MinAge] = MappingProxyType({})
+    screening: str | None = None  # a screening item that must come before the first dose
+    counted: tuple[CountedLevel, ...] = ()  # other doses that count towards the series
+    counted_source: Source | None = None
+    counted_note: str = ""
+
+    def counted_status(self, given: Mapping[str, date]) -> tuple[int, date | None, str | None]:
+        """The status reached by the other doses recorded (`given`: item -> date), the date of
+        the latest dose counted and that dose: (0, None, None) when none counts. Levels are
+        cumulative: a gap stops the count (the screening may find more)."""
+        status, latest, which = 0, None, None
+        for level in self.counted:
+            found = [(given[i], i) for i in level.doses if i in given]
+            if not found or (level.need_all and len(found) < len(level.doses)):
+                break
+            when, item = max(found) if level.need_all else min(found)
+            status = level.status
+            if latest is None or when > latest:
+                latest, which = when, item
+        return status, latest, which
 
 
 @dataclass(frozen=True)
@@ -443,6 +493,7 @@ _KIND_KEYS = {
     "vitamin_a": {"required": {"months", "bands"}, "optional": set()},
     "weighing": {"required": {"from_age", "until"}, "optional": set()},
     "checkup": {"required": {"starts_on", "overdue_after", "bands"}, "optional": set()},
+    "screening": {"required": {"anchor", "at"}, "optional": {"until", "track_until"}},
 }  # fmt: skip
 _DEFAULT_KEYS = {"anchor", "overdue_after", "until", "track_until"}
 _TOP_KEYS = {
@@ -533,11 +584,13 @@ def _check_order(ctx: _Ctx, first: Offset, second: Offset, what: str) -> None:
 
 def _build_dose(ctx: _Ctx, r: dict, common: dict, school: SchoolCalendar | None = None) -> DoseRule:
     anchor = r.get("anchor", "birth")
-    if anchor != "birth":
-        raise ctx.error(f"anchor: doses are timed from 'birth', got {anchor!r}")
+    if anchor not in ("birth", "pregnancy"):
+        raise ctx.error(f"anchor: doses are timed from 'birth' or 'pregnancy', got {anchor!r}")
     fields: dict[str, Any] = {}
     if ("at" in r) == ("school" in r):
         raise ctx.error("a dose needs either 'at' (an age) or 'school' (BIAS grade and month)")
+    if anchor == "pregnancy" and "at" not in r:
+        raise ctx.error("a dose timed from the pregnancy needs 'at' (gestational age)")
     if "school" in r:
         spec = _mapping(ctx, r["school"], "school")
         if set(spec) != {"grade", "month"}:
@@ -755,7 +808,28 @@ def _build_rule(
         return _build_vitamin_a(ctx, merged, common)
     if kind == "weighing":
         return _build_weighing(ctx, merged, common)
+    if kind == "screening":
+        return _build_screening(ctx, merged, common)
     return _build_checkup(ctx, merged, common)
+
+
+def _build_screening(ctx: _Ctx, r: dict, common: dict) -> ScreeningRule:
+    anchor = r["anchor"]
+    if anchor not in ANCHORS:
+        raise ctx.error(f"anchor must be one of {list(ANCHORS)}, got {anchor!r}")
+    if "track_until" not in r:
+        raise ctx.error("missing track_until (in the rule or the file defaults)")
+    at = _offset(ctx, r["at"], "at")
+    until = _opt_offset(ctx, r.get("until"), "until")
+    if until is not None:
+        _check_order(ctx, at, until, "until")
+    return ScreeningRule(
+        **common,
+        anchor=anchor,
+        at=at,
+        until=until,
+        track_until=_offset(ctx, r["track_until"], "track_until"),
+    )
 
 
 @dataclass
@@ -836,7 +910,9 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
     name = raw.get("name") if isinstance(raw, dict) else None
     ctx = _Ctx(file, name if isinstance(name, str) else f"#{index}", "series")
     spec = _mapping(ctx, raw, "series")
-    unknown = set(spec) - {"name", "label", "doses", "intervals", "min_age", "note"}
+    unknown = set(spec) - {
+        "name", "label", "doses", "intervals", "min_age", "note", "screening", "counted_from",
+    }  # fmt: skip
     if unknown:
         raise ctx.error(f"unknown key(s) {sorted(unknown)}")
     doses = spec.get("doses")
@@ -911,6 +987,10 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
             raise ctx.error(f"{key}: unknown source {ref!r} (known: {sorted(sources)})")
         note = " ".join(str(mspec.get("note") or "").split())
         min_ages[item] = MinAge(item=item, age=age, source=sources[str(ref)], note=note)
+    screening = spec.get("screening")
+    if screening is not None and screening not in ITEM_CODES:
+        raise ctx.error(f"screening: unknown item {screening!r}")
+    counted, counted_source, counted_note = _counted(ctx, spec, sources, doses)
     return Series(
         name=_text(ctx, name, "name"),
         label=_text(ctx, spec.get("label"), "label"),
@@ -919,7 +999,58 @@ def _build_series(file: str, raw: object, sources: Mapping[str, Source], index: 
         file=file,
         note=" ".join(str(spec.get("note") or "").split()),
         min_ages=MappingProxyType(min_ages),
+        screening=None if screening is None else str(screening),
+        counted=counted,
+        counted_source=counted_source,
+        counted_note=counted_note,
     )
+
+
+def _counted(
+    ctx: _Ctx, spec: dict, sources: Mapping[str, Source], doses: list[str]
+) -> tuple[tuple[CountedLevel, ...], Source | None, str]:
+    """The `counted_from` block of a series: other doses that count towards its status."""
+    if "counted_from" not in spec:
+        return (), None, ""
+    block = _mapping(ctx, spec["counted_from"], "counted_from")
+    unknown = set(block) - {"source", "levels", "note", "confidence"}
+    if unknown:
+        raise ctx.error(f"counted_from: unknown key(s) {sorted(unknown)}")
+    ref = block.get("source")
+    if ref is None:
+        raise ctx.error("counted_from: missing source (name one from the file's sources:)")
+    if str(ref) not in sources:
+        raise ctx.error(f"counted_from: unknown source {ref!r} (known: {sorted(sources)})")
+    confidence = block.get("confidence", "confirmed")
+    if confidence not in CONFIDENCE:
+        raise ctx.error(f"counted_from.confidence must be one of {list(CONFIDENCE)}")
+    note = " ".join(str(block.get("note") or "").split())
+    if confidence == "unconfirmed" and not note:
+        raise ctx.error("counted_from: confidence: unconfirmed needs a note saying what to verify")
+    raw_levels = block.get("levels")
+    if not isinstance(raw_levels, list) or not raw_levels:
+        raise ctx.error("counted_from.levels must be a non-empty list")
+    levels: list[CountedLevel] = []
+    for i, raw in enumerate(raw_levels):
+        key = f"counted_from.levels[{i}]"
+        level = _mapping(ctx, raw, key)
+        ways = {"all_of", "any_of"} & set(level)
+        if set(level) - {"status", "all_of", "any_of"} or len(ways) != 1 or "status" not in level:
+            raise ctx.error(f"{key} needs 'status' and one of 'all_of' or 'any_of'")
+        way = ways.pop()
+        items = level[way]
+        if not isinstance(items, list) or not items:
+            raise ctx.error(f"{key}.{way} must list item codes")
+        for item in items:
+            if item not in ITEM_CODES or ITEM_KINDS[item] != "dose":
+                raise ctx.error(f"{key}: {item!r} is not a dose item")
+            if item in doses:
+                raise ctx.error(f"{key}: {item} is a dose of this series itself")
+        status = _int(ctx, level["status"], f"{key}.status", 1, len(doses))
+        if levels and status <= levels[-1].status:
+            raise ctx.error(f"{key}: status {status} must be above the level before it")
+        levels.append(CountedLevel(status, tuple(items), way == "all_of"))
+    return tuple(levels), sources[str(ref)], note
 
 
 def _link_series(by_item: dict[str, AnyRule], series: list[Series]) -> None:
@@ -958,9 +1089,23 @@ def _link_series(by_item: dict[str, AnyRule], series: list[Series]) -> None:
                     late_min_interval=interval.late_min,
                     interval_source=interval.source,
                 )
+            if previous is not None and rule.anchor != previous.anchor:
+                raise ctx.error(f"{item} is timed from {rule.anchor!r}, {previous.item} is not")
             by_item[item] = replace(rule, series=s.name)
             previous = rule
         _check_min_ages(ctx, [by_item[item] for item in s.doses])  # type: ignore[misc]
+        if s.screening is not None:
+            screening = by_item.get(s.screening)
+            if not isinstance(screening, ScreeningRule):
+                raise ctx.error(f"screening: {s.screening} is not a loaded screening rule")
+            if screening.anchor != previous.anchor:  # type: ignore[union-attr]
+                raise ctx.error(f"screening: {s.screening} is not timed like the series' doses")
+            by_item[s.screening] = replace(screening, counts_source=s.counted_source)
+        for level in s.counted:
+            for item in level.doses:
+                counted = by_item.get(item)
+                if not isinstance(counted, DoseRule) or counted.anchor != "birth":
+                    raise ctx.error(f"counted_from: {item} is not a loaded dose timed from birth")
 
 
 # Birth dates that exercise the month ends when the minimum ages are checked against `at`.
@@ -1081,3 +1226,6 @@ def iter_sources(rules: Iterable[AnyRule]) -> Iterable[tuple[str, Source]]:
         min_age_source = getattr(rule, "min_age_source", None)
         if min_age_source is not None:
             yield rule.item, min_age_source
+        counts_source = getattr(rule, "counts_source", None)
+        if counts_source is not None:
+            yield rule.item, counts_source

@@ -367,3 +367,50 @@ def test_a_refusal_for_an_age_told_in_months_states_the_age_the_family_gave(rt):
     text = refusal(rt, child, ("MR1", "2026-11-20"))
     assert "umur anak saat itu baru 151 hari" in text
     assert "yaitu 2027-03-22" in text
+
+
+# --------------------------------------------------------------------------- Td for women
+
+
+def test_td_for_women_is_refused_for_a_man_and_a_child(rt):
+    man = add_child(rt, date(1990, 1, 1), sex="L", phone="+6281234567340")
+    for item in ("T1", "TSCREEN"):
+        with pytest.raises(doses.DoseRefused) as exc:
+            record(rt, man, (item, "2026-11-20"))
+        assert exc.value.reason == "not_for_person", item
+    girl = add_child(rt, date(2019, 3, 1), sex="P", phone="+6281234567341")
+    with pytest.raises(doses.DoseRefused) as exc:
+        record(rt, girl, ("T1", "2026-11-20"), source="dashboard")
+    assert exc.value.reason == "not_for_person"
+
+
+def test_td_for_a_pregnant_woman_keeps_its_intervals_order_and_once(rt):
+    woman = add_woman(rt, "+6281234567342", hpht=date(2026, 6, 1))
+    assert record(rt, woman, ("TSCREEN", "2026-07-01"), ("T1", "2026-07-01")) == ["T1", "TSCREEN"]
+    text = refusal(rt, woman, ("T2", "2026-07-20"))  # 19 days: 4 weeks needed
+    assert text.startswith("T2 paling cepat 4 minggu setelah T1 (2026-07-01), yaitu 2026-07-29.")
+    assert refusal(rt, woman, ("T1", "2026-07-29")).startswith("T1 sudah tercatat 2026-07-01")
+    assert "TSCREEN sudah tercatat" in refusal(rt, woman, ("TSCREEN", "2026-08-01"))
+    text = refusal(rt, woman, ("T3", "2026-08-01"))  # T2 is not on record, T1 too recent
+    assert text.startswith("T3 paling cepat 6 bulan setelah T1 (2026-07-01)")
+    assert record(rt, woman, ("T2", "2026-07-29"))[-3:] == ["T1", "T2", "TSCREEN"]
+    text = refusal(rt, woman, ("T3", "2026-11-20"))  # 6 months after T2
+    assert "T3 paling cepat 6 bulan setelah T2 (2026-07-29), yaitu 2027-01-29." in text
+
+
+def test_td_counts_her_childhood_doses_and_a_new_pregnancy_is_screened_again(rt):
+    woman = add_woman(rt, "+6281234567343", birth_date=date(2000, 1, 10), hpht=date(2026, 6, 1))
+    childhood = [("DPT1", "2000-03-10"), ("DPT2", "2000-04-10"), ("DPT3", "2000-05-10"),
+                 ("DPT4", "2001-07-10")]  # fmt: skip
+    record(rt, woman, *childhood, source="import")
+    # T4 follows the booster (T3, Permenkes 12/2017): no "T3 belum tercatat"
+    assert "T4" in record(rt, woman, ("TSCREEN", "2026-07-01"), ("T4", "2026-07-01"))
+
+
+def test_one_t_status_screening_per_pregnancy(rt):
+    woman = add_woman(rt, "+6281234567344", hpht=date(2024, 1, 1))
+    assert record(rt, woman, ("TSCREEN", "2024-02-01")) == ["TSCREEN"]
+    with transaction(rt.session_factory) as s:  # her next pregnancy: she is screened again
+        s.get(Person, woman).hpht = date(2026, 6, 1)
+    assert record(rt, woman, ("TSCREEN", "2026-07-01")) == ["TSCREEN", "TSCREEN"]
+    assert "TSCREEN sudah tercatat 2026-07-01" in refusal(rt, woman, ("TSCREEN", "2026-08-01"))

@@ -409,3 +409,33 @@ def test_a_desa_level_resident_stays_the_bidans_for_doses(client, rt):
     cid = add_child(rt, area="SKM")
     assert "bukan warga wilayah Anda" in say(client, ANI, f"IMUN {cid} BCG")[0]
     assert say(client, SARI, f"IMUN {cid} BCG")[0] == "Tercatat untuk Budi Kecil: BCG."
+
+
+def test_imun_td_for_a_pregnant_woman_is_her_own_series(client, rt):
+    """A kader types "td" / "td 1" for an ibu hamil: her Td T1, T2 (not the school Td kelas 2);
+    the service's interval holds; "IMUN <no> td" for a man stays refused."""
+    now = rt.clock.now()
+    with transaction(rt.session_factory) as s:
+        area_id = s.execute(select(Area.id).where(Area.code == "SKM-KLR")).scalar_one()
+        contact = Contact(
+            phone="+6281234567109", channel="simulator", area_id=area_id, created_at=to_db(now)
+        )
+        s.add(contact)
+        s.flush()
+        woman = Person(
+            contact_id=contact.id,
+            name="Yuyun",
+            sex="P",
+            birth_date=date(1998, 1, 1),
+            hpht=date(2026, 6, 1),
+            area_id=area_id,
+            created_at=to_db(now),
+            updated_at=to_db(now),
+        )
+        s.add(woman)
+        s.flush()
+        wid = woman.id
+    assert say(client, ANI, f"IMUN {wid} td 1 2026-10-02")[0] == "Tercatat untuk Yuyun: T1."
+    assert "T2 paling cepat 4 minggu setelah T1" in say(client, ANI, f"IMUN {wid} td 2026-10-10")[0]
+    assert say(client, ANI, f"IMUN {wid} td 2026-10-30")[0] == "Tercatat untuk Yuyun: T2."
+    assert "tidak cocok untuk Budi Kecil" in say(client, ANI, f"IMUN {add_child(rt)} T1")[0]

@@ -171,3 +171,10 @@ def test_every_schedule_item_has_its_name(code):
 )
 def test_bias_items_read_as_their_grade(code, name):
     assert load_catalog("id").t(f"items.{code}") == name
+
+
+@pytest.mark.parametrize("n", range(1, 6))
+def test_td_for_women_reads_as_the_mother_hears_it(n):
+    """Not the school Td (kelas 2/5), not a bare 'T3': the dose of the woman's own series."""
+    assert load_catalog("id").t(f"items.T{n}") == f"Imunisasi Td (tetanus-difteri) ke-{n}"
+    assert "Buku KIA" in load_catalog("id").t("items.TSCREEN")

@@ -971,3 +971,100 @@ def test_a_dose_missing_before_a_later_one_on_record_is_a_gap_for_the_book_check
     items = doses("2026-01-10", "2026-11-22", [("OPV1", "2026-02-10"), ("OPV3", "2026-04-10")])
     assert items["OPV2"].status == EXPIRED and items["OPV2"].gap_after == "OPV3"
     assert items["OPV1"].gap_after is None and items["OPV3"].status == DONE
+
+
+# --------------------------------------------------------------------------- Td, pregnant women
+
+TD = ("TSCREEN", "T1", "T2", "T3", "T4", "T5")
+
+
+def td(on: str, given=(), hpht="2026-01-10", horizon: int = 60, **facts) -> dict[str, PlanItem]:
+    """The Td items of a woman born 1998 who is pregnant from `hpht`."""
+    facts.setdefault("sex", "P")
+    got = doses("1998-03-01", on, given, horizon, hpht=D(hpht) if hpht else None, **facts)
+    return {k: v for k, v in got.items() if k in TD}
+
+
+def test_pregnant_woman_with_no_record_is_screened_first_never_told_she_is_late():
+    """Reference 1.5/2.1: screen the T-status first. With nothing recorded, the screening is
+    due from the start of the pregnancy (her first antenatal check) and no Td dose is planned,
+    so nothing says "T3 terlambat" to a woman whose history is unknown."""
+    for on in ("2026-01-10", "2026-03-01", "2026-07-20", "2026-10-10"):
+        got = td(on)
+        assert set(got) == {"TSCREEN"}, (on, got)
+        item = got["TSCREEN"]
+        assert (item.status, item.due_from, item.overdue_from) == (DUE, D("2026-01-10"), None)
+        assert item.expires_on == D("2026-10-30")  # 41 completed weeks (41w6d), as ANC
+        assert "first antenatal check" in item.reason
+    assert td("2026-10-31") == {}  # the pregnancy is over: nothing
+
+
+def test_no_td_for_a_man_or_a_woman_not_pregnant():
+    assert td("2026-03-01", sex="L") == {}
+    assert td("2026-03-01", hpht=None) == {}
+
+
+def test_screened_without_a_dose_gets_t1_at_once_then_t2_waits_for_it():
+    got = td("2026-03-02", [("TSCREEN", "2026-03-02")])
+    assert got["TSCREEN"].status == DONE
+    assert (got["T1"].status, got["T1"].due_from) == (DUE, D("2026-03-02"))
+    assert got["T1"].overdue_from == D("2026-04-02")
+    assert (got["T2"].status, got["T2"].waits_for) == (UPCOMING, "T1")
+    assert got["T2"].due_from == D("2026-03-30")  # T1 today at the earliest + 4 weeks
+    assert "T3" not in got  # six months later: beyond the horizon
+
+
+def test_t1_recorded_t2_from_four_weeks_after_it():
+    got = td("2026-03-05", [("T1", "2026-03-01")])
+    assert "TSCREEN" not in got  # a T dose on record: she was screened
+    assert got["T1"].status == DONE
+    t2 = got["T2"]
+    assert (t2.status, t2.due_from, t2.waits_for) == (UPCOMING, D("2026-03-29"), None)
+    assert "4 weeks after T1" in t2.reason
+    assert td("2026-03-29", [("T1", "2026-03-01")])["T2"].status == DUE
+    assert td("2026-04-29", [("T1", "2026-03-01")])["T2"].status == OVERDUE
+
+
+def test_t3_six_months_after_t2_only_while_pregnant():
+    given = [("T1", "2025-01-05"), ("T2", "2025-02-10")]
+    got = td("2026-02-01", given)
+    assert (got["T3"].status, got["T3"].due_from) == (DUE, D("2026-01-10"))  # from HPHT
+    # T2 given at 12 weeks: T3 (6 months later) falls after this pregnancy, not planned here
+    late = td("2026-04-05", [("T1", "2026-03-01"), ("T2", "2026-04-03")])
+    assert set(late) == {"T1", "T2"}
+
+
+def test_t5_documented_nothing_more():
+    given = [(f"T{n}", f"{2018 + n}-03-01") for n in range(1, 6)]
+    got = td("2026-03-01", given)
+    assert {k: v.status for k, v in got.items()} == {f"T{n}": DONE for n in range(1, 6)}
+
+
+def test_childhood_doses_count_towards_her_t_status():
+    """DPT-HB-Hib x4 = T3 (Permenkes 12/2017 Tabel 2): after the screening her next Td is T4,
+    counted from the booster; with DT and Td at school (T5) nothing is planned at all."""
+    child = [("DPT1", "1998-05-01"), ("DPT2", "1998-06-01"), ("DPT3", "1998-07-01"),
+             ("DPT4", "1999-09-01")]  # fmt: skip
+    got = td("2026-03-01", child)
+    assert set(got) == {"TSCREEN", "T1", "T2", "T3"}
+    assert got["TSCREEN"].status == DUE and "give T3" in got["TSCREEN"].reason
+    assert {got[f"T{n}"].status for n in (1, 2, 3)} == {DONE}
+    got = td("2026-03-01", child + [("TSCREEN", "2026-02-20")])
+    assert (got["T4"].status, got["T4"].due_from) == (DUE, D("2026-02-20"))  # not before screening
+    school = child + [("DT", "2005-11-01"), ("TD1", "2006-11-01")]
+    got = td("2026-03-01", school)
+    assert {k: v.status for k, v in got.items()} == {f"T{n}": DONE for n in range(1, 6)}
+
+
+def test_td_ends_with_the_pregnancy():
+    given = [("TSCREEN", "2026-03-01")]
+    assert td("2026-08-02", given, delivery_date=D("2026-08-01")) == {
+        "TSCREEN": td("2026-08-02", given, delivery_date=D("2026-08-01"))["TSCREEN"]
+    }
+    assert "T1" not in td("2026-08-02", given, delivery_date=D("2026-08-01"))
+
+
+def test_a_screening_counts_for_its_own_pregnancy_only():
+    earlier = [("TSCREEN", "2024-02-01")]  # the last pregnancy's screening, no dose recorded
+    got = td("2026-03-01", earlier)
+    assert (got["TSCREEN"].status, set(got)) == (DUE, {"TSCREEN"})

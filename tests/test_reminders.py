@@ -371,3 +371,20 @@ def test_a_pregnant_woman_with_no_check_recorded_is_reminded_of_her_first(rt, cl
     jobs.job_send_reminders(rt)
     later = reminder_messages(rt)[1:]
     assert not later or "Periksa hamil pertama" not in later[0].body
+
+
+def test_td_for_a_pregnant_woman_is_reminded_once_screened_and_the_screening_never(rt, clock):
+    """TSCREEN is the bidan's check at the antenatal visit (whose reminder she gets): JADWAL
+    and the dashboard show it, no reminder row. Once T1 is recorded, T2 is reminded 4 weeks
+    later."""
+    clock.set(datetime(2026, 11, 22, 8, 0, tzinfo=WIB))
+    pid = add_household(rt, date(1997, 3, 1), name="Yuyun", sex="P", hpht=date(2026, 8, 1))
+    jobs.job_plan(rt)
+    assert not {r.item for r in rows(rt)} & {"TSCREEN", "T1", "T2"}
+    with transaction(rt.session_factory) as s:
+        s.add(DoseRecord(person_id=pid, item="T1", occurrence="1", given_on=date(2026, 11, 20),
+                         source="kader", created_at=to_db(clock.now())))  # fmt: skip
+    jobs.job_plan(rt)
+    t2 = {r.stage: r for r in rows(rt) if r.item == "T2"}
+    assert t2["due"].due_on == date(2026, 12, 18)  # 4 weeks after T1
+    assert "TSCREEN" not in {r.item for r in rows(rt)}

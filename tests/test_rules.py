@@ -31,6 +31,7 @@ SHIPPED_FILES = (
     "immunization.yml",
     "postnatal.yml",
     "school.yml",
+    "td_women.yml",
     "under_five.yml",
 )
 
@@ -46,7 +47,7 @@ def rules():
 def test_shipped_files_load_and_cover_every_item_code_once(rules):
     assert rules.files == SHIPPED_FILES
     assert sorted(rule.item for rule in rules) == sorted(ITEM_CODES)
-    assert len(rules) == len(ITEM_CODES) == 42
+    assert len(rules) == len(ITEM_CODES) == 48
 
 
 def test_default_rules_are_loaded_once():
@@ -97,6 +98,7 @@ SERIES = {
     "IPV": ("IPV1", "IPV2"),
     "MR": ("MR1", "MR2", "MR3"),
     "DT-Td": ("DT", "TD1", "TD2"),
+    "Td-WUS": ("T1", "T2", "T3", "T4", "T5"),
 }
 
 
@@ -131,6 +133,11 @@ def test_every_multi_dose_antigen_is_a_series(rules):
         ("MR3", "MR2", "4w", "WHO"),
         ("TD1", "DT", "4w", "T-status"),
         ("TD2", "TD1", "4w", "T-status"),
+        # Td for women (reference section 1.5)
+        ("T2", "T1", "4w", "T-status table"),
+        ("T3", "T2", "6m", "T-status table"),
+        ("T4", "T3", "1y", "T-status table"),
+        ("T5", "T4", "1y", "T-status table"),
     ],
 )
 def test_minimum_intervals_come_from_a_cited_source(rules, item, after, minimum, source):
@@ -359,7 +366,7 @@ def _rule(doc: dict, item: str) -> dict:
 
 def test_an_unmodified_copy_loads(tmp_path):
     _write(tmp_path, _copy_shipped(tmp_path))
-    assert len(load_rules(tmp_path)) == 42
+    assert len(load_rules(tmp_path)) == 48
 
 
 def _drop(key):
@@ -569,3 +576,102 @@ def test_unknown_top_level_key_is_rejected(tmp_path):
 def test_empty_directory_is_rejected(tmp_path):
     with pytest.raises(RuleError, match="no \\*.yml"):
         load_rules(tmp_path)
+
+
+# --------------------------------------------------------------------------- Td for women
+
+
+def test_td_for_women_is_a_screened_series_timed_from_the_pregnancy(rules):
+    """Reference 1.5 / 2.1: T1-T5 for women (sex P), timed from HPHT, after the T-status
+    screening; every dose, its interval, the screening and the childhood counting sourced."""
+    series = rules.series_of("T1")
+    assert series.name == "Td-WUS" and series.screening == "TSCREEN"
+    screening = rules.get("TSCREEN")
+    assert screening.kind == "screening" and screening.anchor == "pregnancy"
+    assert "first antenatal check" in screening.label
+    assert any("Skrining-Status-T" in u for u in screening.source.urls)
+    for code in series.doses:
+        rule = rules.get(code)
+        assert (rule.anchor, rule.sex, rule.at) == ("pregnancy", "P", parse_offset("0w"))
+        assert rule.source.urls and rule.source.regulation
+        assert rule.until == parse_offset("41w")
+    assert rules.get("T1").after is None and rules.get("T1").interval_source is None
+    sources = {item for item, src in iter_sources([screening]) if src.urls}
+    assert sources == {"TSCREEN"}
+    assert "Permenkes 12/2017" in screening.counts_source.regulation
+    assert [(lv.status, lv.doses, lv.need_all) for lv in series.counted] == [
+        (2, ("DPT1", "DPT2", "DPT3"), True),
+        (3, ("DPT4",), True),
+        (4, ("DT",), True),
+        (5, ("TD1", "TD2"), False),
+    ]
+    assert "verify" in series.counted_note  # only T3 (DPT4) is quoted in the reference
+
+
+@pytest.mark.parametrize(
+    "given, status, latest",
+    [
+        ({}, 0, None),
+        ({"DPT1": "2000-03-01", "DPT2": "2000-04-01"}, 0, None),  # primary series incomplete
+        ({"DPT1": "2000-03-01", "DPT2": "2000-04-01", "DPT3": "2000-05-01"}, 2, "DPT3"),
+        ({"DPT1": "2000-03-01", "DPT2": "2000-04-01", "DPT3": "2000-05-01",
+          "DPT4": "2001-08-01"}, 3, "DPT4"),
+        # a gap stops the count: DT kelas 1 without the booster is not T4
+        ({"DPT1": "2000-03-01", "DPT2": "2000-04-01", "DPT3": "2000-05-01",
+          "DT": "2007-11-01"}, 2, "DPT3"),
+        ({"DPT1": "2000-03-01", "DPT2": "2000-04-01", "DPT3": "2000-05-01",
+          "DPT4": "2001-08-01", "DT": "2007-11-01", "TD2": "2011-11-01"}, 5, "TD2"),
+    ],
+)  # fmt: skip
+def test_childhood_doses_count_towards_the_t_status(rules, given, status, latest):
+    series = rules.series_of("T1")
+    got = series.counted_status({k: date.fromisoformat(v) for k, v in given.items()})
+    assert (got[0], got[2]) == (status, latest)
+
+
+def _td_drop_source(doc):
+    del doc["series"][0]["intervals"]["T3"]["source"]
+
+
+def _td_unknown_screening(doc):
+    doc["series"][0]["screening"] = "ANC1"
+
+
+def _td_counted_not_a_dose(doc):
+    doc["series"][0]["counted_from"]["levels"][0]["all_of"] = ["ANC1"]
+
+
+def _td_counted_without_source(doc):
+    del doc["series"][0]["counted_from"]["source"]
+
+
+def _td_counted_backwards(doc):
+    doc["series"][0]["counted_from"]["levels"][1]["status"] = 2
+
+
+def _td_dose_from_birth(doc):
+    doc["rules"][2]["anchor"] = "birth"  # T2 timed from birth, T1 from the pregnancy
+
+
+BROKEN_TD = [
+    (_td_drop_source, "series Td-WUS: intervals.T3: missing source"),
+    (_td_unknown_screening, "screening: ANC1 is not a loaded screening rule"),
+    (_td_counted_not_a_dose, "'ANC1' is not a dose item"),
+    (_td_counted_without_source, "counted_from: missing source"),
+    (_td_counted_backwards, "must be above the level before it"),
+    (_td_dose_from_birth, "T2 is timed from 'birth', T1 is not"),
+]
+
+
+@pytest.mark.parametrize("mutate, fragment", BROKEN_TD, ids=[b[0].__name__ for b in BROKEN_TD])
+def test_broken_td_file_is_rejected_naming_the_file(tmp_path, mutate, fragment):
+    docs = _copy_shipped(tmp_path)
+    doc = docs["td_women.yml"]
+    doc["series"][0] = copy.deepcopy(doc["series"][0])
+    doc["rules"] = copy.deepcopy(doc["rules"])
+    mutate(doc)
+    _write(tmp_path, docs)
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path)
+    assert str(info.value).startswith("td_women.yml: "), info.value
+    assert fragment in str(info.value), info.value
