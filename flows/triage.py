@@ -208,7 +208,9 @@ class _Evaluation:
         left = s.rfind("#", 0, start) + 1
         right = s.find("#", end)
         clause = s[left : right if right >= 0 else len(s)]
-        if ctx.handled is not None and ctx.handled.search(clause):
+        # at or taken to a facility in its clause or a later one ("dada sakit, sudah dibawa ke
+        # igd"); a sign told after that clause is new ("sudah ke bidan # sekarang kejang lagi")
+        if ctx.handled is not None and ctx.handled.search(s[left:]):
             return True
         if ctx.history is None or not ctx.history.search(clause):
             return False

@@ -57,6 +57,10 @@ LAST = ROOT / "tests" / "data" / "danger_last.yml"
 # Three false alarms remain (7.5 %, the target is 5 %): a newborn straining at stool,
 # noisy breathing said not to be fast, a question about heart-attack signs.
 SIXTH = ROOT / "tests" / "data" / "danger_sixth.yml"
+# Set 7 (2026-12-06, unseen when first run): 51/55 and 22.2 % false alarms on its first run;
+# three false alarms left after the fixes (6.7 %): tingling asked about as a stroke sign, noisy
+# breathing from a runny nose, a low fever (37.5) with engorged breasts after childbirth.
+SEVENTH = ROOT / "tests" / "data" / "danger_seventh.yml"
 CATALOG = ROOT / "bot" / "messages" / "id" / "danger.yml"
 RULES = load_rules()
 RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
@@ -264,6 +268,22 @@ def test_sixth_set_recall_is_total_and_false_alarms_stay_where_they_are():
     flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
     assert missed == []
     assert len(flagged) <= 3, flagged  # 7.5 %: above the 5 % (see SIXTH)
+
+
+def test_seventh_set_recall_is_total_and_false_alarms_stay_where_they_are():
+    cases = yaml.safe_load(SEVENTH.read_text(encoding="utf-8"))["messages"]
+    assert len(cases) == 100
+    missed = [c["text"] for c in cases if c["urgency"] == "emergency" and not _caught(c)]
+    routine = [c for c in cases if c["urgency"] == "routine"]
+    flagged = [c["text"] for c in routine if triage(_heldout_input(c), RULES).urgency == EMERGENCY]
+    assert missed == []
+    assert len(flagged) <= 3, flagged  # 6.7 %: above the 5 % (see SEVENTH)
+
+
+def test_a_facility_in_a_later_clause_is_handled_but_a_sign_after_it_is_new():
+    assert not is_emergency("nenek sy kemarin dada sakit, udh dibawa ke igd dan skrg dirawat")
+    assert not is_emergency("bayi sy lahir 2 hari lalu skrg masih di NICU rsud krn sesak")
+    assert is_emergency("anak sy kejang kemarin, udh dibawa ke bidan, tp skrg kejang lagi")
 
 
 def test_heldout_false_alarms_under_ten_percent():
