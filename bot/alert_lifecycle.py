@@ -26,7 +26,7 @@ from bot import alerts, labels, outbox
 from bot.areas import AreaTree, alert_scope, in_scope, worker_scope
 from bot.catalog import Catalog, load_catalog
 from bot.clock import from_db, to_db
-from bot.models import Alert, Contact, Person, Report, StaffUser, Visit, Worker
+from bot.models import Alert, Contact, OutboundMessage, Person, Report, StaffUser, Visit, Worker
 
 log = logging.getLogger(__name__)
 ACTIVE = ("open", "accepted", "escalated")
@@ -133,6 +133,44 @@ def _taken_by_other(
         raise Refused("already_taken", ref=alert.ref, worker=staff)
 
 
+def _told_workers(session: Session, alert: Alert, but: Actor) -> list[Worker]:
+    """The workers the alert (or its updates) was sent to, but the actor."""
+    phones = set(
+        session.execute(
+            select(OutboundMessage.to_phone).where(
+                OutboundMessage.kind == "alert",
+                OutboundMessage.idempotency_key.like(f"alert:{alert.ref}:%"),
+            )
+        ).scalars()
+    )
+    if not phones:
+        return []
+    workers = session.execute(
+        select(Worker).where(Worker.phone.in_(sorted(phones)), Worker.active.is_(True))
+    ).scalars()
+    return [w for w in workers if w.id != but.worker_id]
+
+
+def _tell_others(
+    session: Session, alert: Alert, actor: Actor, key: str, now: datetime, cat: Catalog, **values
+) -> list[int]:
+    """The other workers the alert went to hear who took or closed it, so nobody drives out
+    twice and nobody assumes someone else went."""
+    text = cat.t(key, ref=alert.ref, worker=actor.name, **values)
+    return [
+        outbox.queue(
+            session,
+            key=f"alert:{alert.ref}:{key.rsplit('.', 1)[-1]}:{actor.tag}:{w.id}",
+            to_phone=w.phone,
+            channel="whatsapp",
+            body=text,
+            now=now,
+            kind="alert",
+        ).id
+        for w in _told_workers(session, alert, actor)
+    ]
+
+
 def _report(session: Session, alert: Alert) -> Report | None:
     return session.get(Report, alert.report_id) if alert.report_id else None
 
@@ -153,9 +191,10 @@ def accept(
     report = _report(session, alert)
     if report is not None and report.status == "open":
         report.status, report.updated_at = "in_progress", to_db(now)
+    others = _tell_others(session, alert, actor, "alert.taken_by_other", now, cat)
     contact = session.get(Contact, alert.contact_id)
     if contact is None or contact.opted_out:
-        return []
+        return others
     role = labels.word(cat, "role", actor.role)
     if actor.role == "admin" or role.lower() in actor.name.lower():
         # "Puskesmas (piket) menerima ...", "Kader Cici menerima ...": no role after the name
@@ -172,7 +211,7 @@ def accept(
         contact_id=contact.id,
         kind="alert",
     )
-    return [msg.id]
+    return [msg.id, *others]
 
 
 def decline(
@@ -243,14 +282,35 @@ def close(
     now: datetime,
     cat: Catalog | None = None,
     settings: dict[str, Any] | None = None,
-) -> None:
+) -> list[int]:
     """SELESAI / RUJUK / Selesai: the alert ends with an outcome (visited, referred,
     no_one_home, cancelled) and a note; its report and visit follow. With `settings`, a closed
-    Buku KIA check re-plans the child at once (the doses that waited for it are reminded)."""
+    Buku KIA check re-plans the child at once (the doses that waited for it are reminded).
+    A kader closes only her own or an untaken case; when the bidan or the puskesmas closes a
+    case someone took, she is told (the outbox ids returned; the dispatcher sends them)."""
     cat = cat or load_catalog("id")
     check(alert, actor, AreaTree(session), cat)
     if outcome not in OUTCOMES:
         raise Refused("bad_outcome", ref=alert.ref)
+    if actor.role == "kader":  # another kader's case is hers to close (the bidan may)
+        _taken_by_other(session, alert, actor, cat)
+    ids: list[int] = []
+    taker = session.get(Worker, alert.accepted_by) if alert.accepted_by else None
+    if taker is not None and taker.id != actor.worker_id:  # she hears her case was closed
+        outcome_words = labels.word(cat, "outcome", outcome)
+        ids.append(
+            outbox.queue(
+                session,
+                key=f"alert:{alert.ref}:closed_by_other:{actor.tag}:{taker.id}",
+                to_phone=taker.phone,
+                channel="whatsapp",
+                body=cat.t(
+                    "alert.closed_by_other", ref=alert.ref, worker=actor.name, outcome=outcome_words
+                ),
+                now=now,
+                kind="alert",
+            ).id
+        )
     finish(session, alert, outcome, note, now, actor.worker_id)
     from scheduler.reminders import BOOK_CHECK_KIND
 
@@ -261,6 +321,7 @@ def close(
         if person is not None:
             session.flush()
             replan(session, person, now, settings)
+    return ids
 
 
 def refer(
@@ -271,9 +332,9 @@ def refer(
     now: datetime,
     cat: Catalog | None = None,
     settings: dict[str, Any] | None = None,
-) -> None:
+) -> list[int]:
     """RUJUK: closed as referred to the puskesmas or a hospital."""
-    close(session, alert, actor, "referred", note, now, cat, settings)
+    return close(session, alert, actor, "referred", note, now, cat, settings)
 
 
 def finish(

@@ -439,3 +439,32 @@ def test_imun_td_for_a_pregnant_woman_is_her_own_series(client, rt):
     assert "T2 paling cepat 4 minggu setelah T1" in say(client, ANI, f"IMUN {wid} td 2026-10-10")[0]
     assert say(client, ANI, f"IMUN {wid} td 2026-10-30")[0] == "Tercatat untuk Yuyun: T2."
     assert "tidak cocok untuk Budi Kecil" in say(client, ANI, f"IMUN {add_child(rt)} T1")[0]
+
+
+def _sent_alert(rt, ref: str, *phones: str) -> None:
+    """The alert's text as it went to these workers (what bot.alerts.notify queues)."""
+    from bot import outbox
+
+    with transaction(rt.session_factory) as s:
+        for phone in phones:
+            outbox.queue(
+                s, key=f"alert:{ref}:new:{phone}", to_phone=phone, channel="whatsapp",
+                body="DARURAT ...", now=rt.clock.now(), kind="alert",
+            )  # fmt: skip
+
+
+def test_only_the_kader_who_took_a_case_closes_it_and_the_others_are_told(client, rt):
+    """Second trial of the session: Budi closed the DBD child Ani had accepted ("SELESAI 549440
+    sdh"), nobody told Ani, and Sari never heard Ani took the stroke case."""
+    make_alert(rt, area="SKM")  # placed only at the desa: both dusun kader and the bidan
+    _sent_alert(rt, "555001", ANI, BUDI, SARI)
+    assert "Anda terima" in say(client, ANI, "TERIMA 555001")[0]
+    for phone in (BUDI, SARI):
+        assert any("Ref 555001 sudah ditangani Kader Ani" in b for b in sent_to(rt, phone))
+    assert not any("sudah ditangani" in b for b in sent_to(rt, ANI))
+    reply = say(client, BUDI, "SELESAI 555001 sdh")[0]
+    assert "sudah diterima oleh Kader Ani" in reply
+    assert alert(rt).status == "accepted"
+    assert "selesai" in say(client, SARI, "SELESAI 555001 sudah dikunjungi bidan")[0].lower()
+    assert alert(rt).status == "done"
+    assert any("Ref 555001 yang Anda terima sudah ditutup oleh" in b for b in sent_to(rt, ANI))
