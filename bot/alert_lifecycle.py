@@ -171,6 +171,12 @@ def _tell_others(
     ]
 
 
+def _hears(contact: Contact, alert: Alert) -> bool:
+    """Whether the resident is told what happens to her alert: always for her emergency (who
+    is coming, that nobody answered), even after STOP; otherwise unless she opted out."""
+    return alert.urgency == "emergency" or not contact.opted_out
+
+
 def _report(session: Session, alert: Alert) -> Report | None:
     return session.get(Report, alert.report_id) if alert.report_id else None
 
@@ -193,7 +199,7 @@ def accept(
         report.status, report.updated_at = "in_progress", to_db(now)
     others = _tell_others(session, alert, actor, "alert.taken_by_other", now, cat)
     contact = session.get(Contact, alert.contact_id)
-    if contact is None or contact.opted_out:
+    if contact is None or not _hears(contact, alert):
         return others
     role = labels.word(cat, "role", actor.role)
     if actor.role == "admin" or role.lower() in actor.name.lower():
@@ -391,13 +397,19 @@ def escalate(
         session, alert, first, "alert.escalated_notice", now, "escnote", cat, elapsed=since
     )
     contact = session.get(Contact, alert.contact_id)
-    if contact is not None and not contact.opted_out:
+    if contact is not None and _hears(contact, alert):
+        # an emergency nobody answered: she must not wait for us (the puskesmas is told)
+        key = (
+            "alert.resident_escalated_emergency"
+            if alert.urgency == "emergency"
+            else "alert.resident_escalated"
+        )
         msg = outbox.queue(
             session,
             key=f"alert:{alert.ref}:resident-esc",
             to_phone=contact.phone,
             channel=contact.channel,
-            body=cat.t("alert.resident_escalated", ref=alert.ref),
+            body=cat.t(key, ref=alert.ref),
             now=now,
             contact_id=contact.id,
             kind="alert",

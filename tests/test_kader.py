@@ -468,3 +468,16 @@ def test_only_the_kader_who_took_a_case_closes_it_and_the_others_are_told(client
     assert "selesai" in say(client, SARI, "SELESAI 555001 sudah dikunjungi bidan")[0].lower()
     assert alert(rt).status == "done"
     assert any("Ref 555001 yang Anda terima sudah ditutup oleh" in b for b in sent_to(rt, ANI))
+
+
+def test_a_resident_who_opted_out_still_hears_who_takes_her_emergency(client, rt):
+    """Second trial: after STOP, her convulsion alert was taken and closed and she was never
+    told who was coming."""
+    make_alert(rt)
+    with transaction(rt.session_factory) as s:
+        s.execute(select(Contact).where(Contact.phone == RESIDENT)).scalar_one().opted_out = True
+    say(client, ANI, "TERIMA 555001")
+    assert any("menerima laporan 555001" in b for b in sent_to(rt, RESIDENT))
+    make_alert(rt, ref="555002", urgency="routine")
+    say(client, ANI, "TERIMA 555002")
+    assert not any("555002" in b for b in sent_to(rt, RESIDENT))  # routine: STOP holds
