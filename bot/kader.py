@@ -180,9 +180,11 @@ def _schedule(
     today = now.astimezone(tz).date()
     lines = []
     tree = AreaTree(session)
-    for alert in session.execute(
+    active = session.execute(
         select(Alert).where(Alert.status.in_(lifecycle.ACTIVE)).order_by(Alert.id)
-    ).scalars():
+    ).scalars()
+    # emergencies first (the oldest first among them), then the routine ones
+    for alert in sorted(active, key=lambda a: (a.urgency != "emergency", a.id)):
         if actor.may_act_on_alert(tree, alert.area_id):  # the alerts she was sent
             lines.append(
                 t(

@@ -187,6 +187,22 @@ def test_idle_session_times_out(dash_app, dash_client, clock, seed):
     assert [a.username for a in audit_rows(dash_app, "timeout")] == ["sari"]
 
 
+def test_a_form_posted_after_the_timeout_returns_to_its_page_after_login(dash_client, clock, seed):
+    """Second trial: the report's status form, submitted after the idle timeout, led through
+    the login to "405 Method Not Allowed" (the POST address)."""
+    login(dash_client, "sari")
+    page = f"/dashboard/laporan/{seed.report_id}"
+    token = csrf_of(dash_client, page)
+    clock.advance(minutes=31)
+    resp = dash_client.post(
+        f"{page}/status",
+        data={"csrf_token": token, "status": "resolved", "catatan": "sudah dikunjungi"},
+        headers={"Referer": f"http://localhost{page}"},
+    )
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"/dashboard/masuk?next={page}"  # the page, not its POST
+
+
 def test_idle_timeout_is_configurable(db_url, clock, seed):
     from bot import dashboard
     from tests.conftest import make_app

@@ -481,3 +481,10 @@ def test_a_resident_who_opted_out_still_hears_who_takes_her_emergency(client, rt
     make_alert(rt, ref="555002", urgency="routine")
     say(client, ANI, "TERIMA 555002")
     assert not any("555002" in b for b in sent_to(rt, RESIDENT))  # routine: STOP holds
+
+
+def test_jadwal_lists_emergencies_before_routine_alerts(client, rt):
+    make_alert(rt, ref="555001", urgency="routine")
+    make_alert(rt, ref="555002", urgency="emergency")
+    reply = say(client, ANI, "JADWAL")[0]
+    assert reply.index("ref 555002") < reply.index("ref 555001")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache, wraps
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -62,8 +63,18 @@ def _load_staff(user_id: str) -> StaffUser | None:
 
 @login_manager.unauthorized_handler
 def _to_login():
-    """Not logged in: to the login form, and back here afterwards."""
-    return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+    """Not logged in: to the login form, and back here afterwards (a form posted after the
+    session ended: back to the page it was on, since its POST address cannot be opened)."""
+    return redirect(url_for("dashboard.login", next=_back_to()))
+
+
+def _back_to() -> str:
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/dashboard"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("dashboard.overview")
 
 
 def _safe_next(target: str | None) -> str:
