@@ -34,11 +34,27 @@ def priorities() -> dict[str, int]:
     return {t["key"]: int(t.get("priority", 0)) for t in data["topics"]}
 
 
+@lru_cache(maxsize=1)
+def companions() -> dict[str, tuple[str, ...]]:
+    """Catalog key -> words one of which must occur too (`with`): a dengue word and "tanda"
+    ask for the warning signs; a dengue word alone is the prevention topic."""
+    data = yaml.safe_load(CONTENT.read_text(encoding="utf-8"))
+    return {t["key"]: tuple(w.lower() for w in t["with"]) for t in data["topics"] if t.get("with")}
+
+
+def _says(word: str, lowered: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", lowered) is not None
+
+
 def find_topic(text: str) -> str | None:
-    """The topic whose words occur in the text: highest priority, then longest match."""
+    """The topic whose words occur in the text (and one of its `with` words, when it has
+    some): highest priority, then longest match."""
     lowered = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
     best, best_rank = None, (0, 0)
     for _, key, words in topics():
+        needed = companions().get(key)
+        if needed and not any(_says(w, lowered) for w in needed):
+            continue
         for w in words:
             rank = (priorities()[key], len(w))
             if re.search(rf"\b{re.escape(w)}\b", lowered) and rank > best_rank:

@@ -19,6 +19,8 @@ from tests.factories import resident_context
         ("asi eksklusif tuh sampe kapan", "info.asi_exclusive"),
         ("bayi 3 bulan cuma asi, boleh dikasih air putih?", "info.asi_exclusive"),
         ("cara nyegah dbd gmn", "info.dengue"),
+        ("kalau demam berdarah tanda2nya apa?", "info.dengue_signs"),  # trial: got 3M Plus
+        ("kalo DBD gejalanya apa aja sih", "info.dengue_signs"),
         ("3m plus teh naon", "info.dengue"),
         ("tensi normal brp sih", "info.blood_pressure"),
         ("tekanan darah 150/90 itu tinggi ga", "info.blood_pressure"),
