@@ -157,18 +157,8 @@ def _tell_others(
     """The other workers the alert went to hear who took or closed it, so nobody drives out
     twice and nobody assumes someone else went."""
     text = cat.t(key, ref=alert.ref, worker=actor.name, **values)
-    return [
-        outbox.queue(
-            session,
-            key=f"alert:{alert.ref}:{key.rsplit('.', 1)[-1]}:{actor.tag}:{w.id}",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=text,
-            now=now,
-            kind="alert",
-        ).id
-        for w in _told_workers(session, alert, actor)
-    ]
+    tag = f"alert:{alert.ref}:{key.rsplit('.', 1)[-1]}:{actor.tag}:{{worker}}"
+    return outbox.to_workers(session, _told_workers(session, alert, actor), text, now, tag)
 
 
 def _hears(contact: Contact, alert: Alert) -> bool:
@@ -303,20 +293,10 @@ def close(
     ids: list[int] = []
     taker = session.get(Worker, alert.accepted_by) if alert.accepted_by else None
     if taker is not None and taker.id != actor.worker_id:  # she hears her case was closed
-        outcome_words = labels.word(cat, "outcome", outcome)
-        ids.append(
-            outbox.queue(
-                session,
-                key=f"alert:{alert.ref}:closed_by_other:{actor.tag}:{taker.id}",
-                to_phone=taker.phone,
-                channel="whatsapp",
-                body=cat.t(
-                    "alert.closed_by_other", ref=alert.ref, worker=actor.name, outcome=outcome_words
-                ),
-                now=now,
-                kind="alert",
-            ).id
-        )
+        words = labels.word(cat, "outcome", outcome)
+        body = cat.t("alert.closed_by_other", ref=alert.ref, worker=actor.name, outcome=words)
+        key = f"alert:{alert.ref}:closed_by_other:{actor.tag}:{{worker}}"
+        ids += outbox.to_workers(session, [taker], body, now, key)
     finish(session, alert, outcome, note, now, actor.worker_id)
     from scheduler.reminders import BOOK_CHECK_KIND
 

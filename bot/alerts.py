@@ -166,19 +166,7 @@ def notify(
 ) -> list[int]:
     """Queue the alert text to each worker (WhatsApp; SMS fallback is the outbox's job)."""
     text = cat.t(key, **describe(session, alert, now, cat), **extra)
-    ids = []
-    for w in workers:
-        msg = outbox.queue(
-            session,
-            key=f"alert:{alert.ref}:{tag}:{w.id}",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=text,
-            now=now,
-            kind="alert",
-        )
-        ids.append(msg.id)
-    return ids
+    return outbox.to_workers(session, workers, text, now, f"alert:{alert.ref}:{tag}:{{worker}}")
 
 
 FIRST_LINE = ("kader", "bidan")  # who a new alert goes to

@@ -9,6 +9,7 @@ import os
 import queue as queues
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import metrics
 from bot.clock import from_db, to_db
 from bot.db import transaction
-from bot.models import Contact, OutboundMessage
+from bot.models import Contact, OutboundMessage, Worker
 from bot.phones import mask
 from bot.senders import OPTED_OUT_CODES, SMS_FALLBACK_CODES, Outgoing, Sender, SendError
 
@@ -390,6 +391,26 @@ class Outbox:
 
 
 _START_LOCK = threading.Lock()
+
+
+def to_workers(
+    session: Session, workers: Iterable[Worker], body: str, now: datetime, key: str
+) -> list[int]:
+    """Queue `body` to each health worker on WhatsApp (kind "alert"; the SMS fallback is the
+    outbox's), once per worker: `key` names the message, "{worker}" in it the worker's id.
+    The one way every alert, notice and update reaches the workers."""
+    return [
+        queue(
+            session,
+            key=key.replace("{worker}", str(w.id)),
+            to_phone=w.phone,
+            channel="whatsapp",
+            body=body,
+            now=now,
+            kind="alert",
+        ).id
+        for w in workers
+    ]
 
 
 def mark_opted_out(session: Session, contact_id: int, now: datetime) -> None:

@@ -283,18 +283,7 @@ def notify_workers(
     if not workers:  # no area known (or nobody covers it): the puskesmas on duty
         workers = alerts.responsible(session, alert.area_id, ("admin",))
     text = cat.t(template, **alerts.describe(session, alert, now, cat))
-    return [
-        outbox.queue(
-            session,
-            key=f"{kind}:{alert.ref}:{w.id}",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=text,
-            now=now,
-            kind="alert",
-        ).id
-        for w in workers
-    ]
+    return outbox.to_workers(session, workers, text, now, f"{kind}:{alert.ref}:{{worker}}")
 
 
 def kia_history_reported(

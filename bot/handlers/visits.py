@@ -246,18 +246,7 @@ def visit_requested(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) 
         phone=contact.phone,
     )
     workers = kaders_for(session, area_id)
-    return [
-        outbox.queue(
-            session,
-            key=f"visit:{visit.ref}:{w.id}",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=body,
-            now=now,
-            kind="alert",
-        ).id
-        for w in workers
-    ]
+    return outbox.to_workers(session, workers, body, now, f"visit:{visit.ref}:{{worker}}")
 
 
 def _home_alert(session: Session, visit: Visit) -> Alert | None:
@@ -290,18 +279,8 @@ def visit_cancelled(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) 
     lifecycle.finish(session, alert, "cancelled", None, now)
     t = deps.catalog.t
     body = t("booking.kader.cancelled", ref=visit.ref, who=_who(session, contact, visit, None, t))
-    return [
-        outbox.queue(
-            session,
-            key=f"visit:{visit.ref}:{w.id}:cancelled",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=body,
-            now=now,
-            kind="alert",
-        ).id
-        for w in _told(session, alert)
-    ]
+    key = f"visit:{visit.ref}:{{worker}}:cancelled"
+    return outbox.to_workers(session, _told(session, alert), body, now, key)
 
 
 def visit_rescheduled(
@@ -327,18 +306,8 @@ def visit_rescheduled(
         when=when,
     )
     stamp = f"{event['local_date']}T{event['local_time']}"
-    return [
-        outbox.queue(
-            session,
-            key=f"visit:{visit.ref}:{w.id}:moved:{stamp}",
-            to_phone=w.phone,
-            channel="whatsapp",
-            body=body,
-            now=now,
-            kind="alert",
-        ).id
-        for w in _told(session, alert)
-    ]
+    key = f"visit:{visit.ref}:{{worker}}:moved:{stamp}"
+    return outbox.to_workers(session, _told(session, alert), body, now, key)
 
 
 HANDLERS = {
