@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from flows.triage_rules import DangerRules, load_rules
+from nlu.dates import NUMBER_WORDS
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`\u00b4]")
 _DECIMAL = re.compile(r"(\d)[.,](\d)")
@@ -43,17 +44,7 @@ _AGE_FILL = (
     r"lagi|bayi\w*|baby|old|kurang|lebih|dari)"
 )
 _WORD_NUMBERS = {
-    "se": 1,
-    "satu": 1,
-    "dua": 2,
-    "tiga": 3,
-    "empat": 4,
-    "lima": 5,
-    "enam": 6,
-    "tujuh": 7,
-    "delapan": 8,
-    "sembilan": 9,
-    "sepuluh": 10,
+    **NUMBER_WORDS,  # nlu.dates: se, satu ... sepuluh
     "one": 1,
     "two": 2,
     "three": 3,

@@ -91,7 +91,9 @@ _MONTHS = {
     12: ("desember", "des", "dec"),
 }
 _MONTH_BY_NAME = {name: num for num, names in _MONTHS.items() for name in names}
-_NUMBER_WORDS = {
+# Indonesian number words as a count ("tiga hari", "se-minggu"): dates and triage ages read
+# them from here.
+NUMBER_WORDS = {
     "se": 1,
     "satu": 1,
     "dua": 2,
@@ -222,7 +224,7 @@ def _pod(word: str | None) -> str | None:
 
 def _number(word: str) -> int:
     """Turn digits or an Indonesian number word (1-10, 'se-') into an int."""
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+    return int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
 
 
 def _next_day_of_month(day: int, ctx: _Ctx) -> date | None:
