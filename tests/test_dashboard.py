@@ -1084,3 +1084,21 @@ def test_a_gap_in_a_series_asks_the_bidan_to_check_the_book(dash_app, dash_clien
     table = html[html.index('id="jadwal"') :]
     row = table[table.index("Polio tetes 2") : table.index("</tr>", table.index("Polio tetes 2"))]
     assert "dosis sesudahnya sudah; periksa Buku KIA" in row
+
+
+def test_a_kader_is_not_shown_a_mother_from_another_village(dash_app, dash_client, seed):
+    """Found moving the queries: the profile's mother and household were not limited to the
+    staff member's scope (a child's mother in Mekarsari named to Sukamaju's kader)."""
+    from tests.dashboard_fixtures import add_woman
+
+    rt = rt_of(dash_app)
+    mother = add_woman(dash_app, "Ibu Mekar", "MKS-CRM", "+6281234567031")
+    with transaction(rt.session_factory) as s:
+        s.get(Person, seed.bayu).mother_id = mother
+    login(dash_client, "ani")
+    html = dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True)
+    assert "Ibu Mekar" not in html
+    dash_client.post("/dashboard/keluar", data={"csrf_token": csrf_of(dash_client, "/dashboard/")})
+    login(dash_client, "admin")
+    html = dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True)
+    assert "Ibu Mekar" in html

@@ -58,8 +58,8 @@ def resident(person_id: int):
     s, scope, areas = core.db(), g.scope, g.areas
     person, contact = _scoped_person(person_id)
     items, records = dose_schedule(s, person, contact, core.now(), core.rt().settings)
-    household = household_rows(s, areas, person, contact)
-    mother = mother_of(s, person)
+    household = household_rows(s, scope, areas, person, contact)
+    mother = mother_of(s, scope, person)
     reports = person_report_rows(s, scope, areas, person, contact)
     visits = person_visit_rows(s, scope, areas, person, contact)
     alerts = person_alert_rows(s, scope, areas, person, contact)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.areas import resident_area_id
 from bot.dashboard import core
 from bot.dashboard.queries.shared import (
     age_text,
@@ -156,11 +157,11 @@ def dose_schedule(
 
 
 def household_rows(
-    session: Session, areas: core.AreaTree, person: Person, contact: Contact
+    session: Session, scope: core.Scope, areas: core.AreaTree, person: Person, contact: Contact
 ) -> list[dict[str, Any]]:
     """The other active residents on the person's contact and the person's children, by
-    birth date (each shown with the person's contact). Reached only from a person in scope;
-    not itself limited to the scope (as before the queries moved here)."""
+    birth date, each shown with the person's contact: only those in the staff member's scope
+    (a child registered on another phone in another village is not named to this kader)."""
     rows = session.execute(
         select(Person)
         .where(
@@ -170,12 +171,19 @@ def household_rows(
         )
         .order_by(Person.birth_date)
     ).scalars()
-    return [resident_row(p, contact, areas) for p in rows]
+    return [
+        resident_row(p, contact, areas)
+        for p in rows
+        if scope.allows(resident_area_id(p, p.contact))
+    ]
 
 
-def mother_of(session: Session, person: Person) -> Person | None:
-    """The person's mother on record (not limited to the scope; her page checks it)."""
-    return session.get(Person, person.mother_id) if person.mother_id else None
+def mother_of(session: Session, scope: core.Scope, person: Person) -> Person | None:
+    """The person's mother on record, when she is in the staff member's scope."""
+    mother = session.get(Person, person.mother_id) if person.mother_id else None
+    if mother is None or not scope.allows(resident_area_id(mother, mother.contact)):
+        return None
+    return mother
 
 
 def person_report_rows(
