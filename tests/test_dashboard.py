@@ -567,7 +567,7 @@ def test_immunization_coverage(dash_client, seed):
     rows = read_csv(dash_client.get("/dashboard/cakupan?tahun=2026&format=csv"))
     assert list(rows[0]) == [
         "tahun_lahir", "desa", "dusun", "indikator", "sasaran", "capaian", "cakupan_persen",
-        "target_persen",
+        "target_persen", "capaian_laporan_keluarga",
     ]  # fmt: skip
     got = {(r["desa"], r["dusun"], r["indikator"]): r for r in rows}
     total = got[("Total", "", "IDL_SESUAI_UMUR")]
@@ -1102,3 +1102,21 @@ def test_a_kader_is_not_shown_a_mother_from_another_village(dash_app, dash_clien
     login(dash_client, "admin")
     html = dash_client.get(f"/dashboard/warga/{seed.bayu}").get_data(as_text=True)
     assert "Ibu Mekar" in html
+
+
+def test_coverage_shows_the_doses_known_only_from_the_family(dash_app, dash_client, seed):
+    """Fourth trial: "lengkap" at registration and a mother's SUDAH counted in coverage like the
+    doses a worker gave, with nothing to tell them apart (the 2023 cohort at 100 %)."""
+    rt = rt_of(dash_app)
+    with transaction(rt.session_factory) as s:
+        for d in s.execute(select(DoseRecord).where(DoseRecord.person_id == seed.bayu)).scalars():
+            if d.item == "BCG":
+                d.source = "kia_estimate"
+    login(dash_client, "admin")
+    rows = read_csv(dash_client.get("/dashboard/cakupan?tahun=2026&format=csv"))
+    got = {(r["desa"], r["dusun"], r["indikator"]): r for r in rows}
+    bcg = got[("Total", "", "BCG")]
+    assert bcg["capaian_laporan_keluarga"] == "1" and int(bcg["capaian"]) >= 1
+    assert got[("Total", "", "IDL")]["capaian_laporan_keluarga"] == ""
+    html = dash_client.get("/dashboard/cakupan?tahun=2026").get_data(as_text=True)
+    assert "1 lap. keluarga" in html

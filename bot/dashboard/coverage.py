@@ -10,6 +10,7 @@ from datetime import date
 
 from bot.areas import AreaTree
 from bot.dashboard.core import Scope, person_info
+from bot.doses import PARENT_SOURCES
 from bot.models import DoseRecord, Person
 from flows.lifestage import PREGNANCY_DAYS, weeks_pregnant
 from scheduler.planner import EXPIRED, OVERDUE, Given, edd_from_hpht, plan
@@ -40,6 +41,9 @@ class Tally:
     complete: int = 0
     eligible: Counter = field(default_factory=Counter)
     given: Counter = field(default_factory=Counter)
+    # of `given`, doses known only from the family (SUDAH to a reminder, the Buku KIA read out
+    # or "lengkap" at registration): counted, and shown apart until a worker checks them
+    family: Counter = field(default_factory=Counter)
 
     def rate(self, item: str) -> float | None:
         return pct(self.given[item], self.eligible[item])
@@ -88,6 +92,9 @@ class Subject:
     records: tuple[DoseRecord, ...]
 
 
+FAMILY_SOURCES = PARENT_SOURCES  # bot.doses: self_report, kia_book, kia_estimate
+
+
 def antigens(je_possible: bool) -> tuple[str, ...]:
     return tuple(i for i in DOSE_ITEMS if je_possible or i != "JE")
 
@@ -107,6 +114,7 @@ def immunization(
         pf = facts(person, zones)
         given = [Given(d.item, d.given_on, d.source) for d in sub.records]
         done = {d.item for d in sub.records if d.given_on <= on}
+        told = {d.item for d in sub.records if d.given_on <= on and d.source in FAMILY_SOURCES}
         listed = {i.item: i.status for i in plan(pf, given, on) if i.item in IDL_ITEMS}
         if listed:
             missing = any(listed.get(i) in (OVERDUE, EXPIRED) and i not in done for i in IDL_ITEMS)
@@ -125,6 +133,7 @@ def immunization(
                 if item in done or rule.at.apply(birth) <= on:
                     tally.eligible[item] += 1
                     tally.given[item] += 1 if item in done else 0
+                    tally.family[item] += 1 if item in told else 0
     return grouper.result()
 
 

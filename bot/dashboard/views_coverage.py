@@ -28,7 +28,7 @@ from scheduler.rules import default_rules
 YEARS_BACK = 5
 COVERAGE_COLUMNS = (
     "tahun_lahir", "desa", "dusun", "indikator", "sasaran", "capaian", "cakupan_persen",
-    "target_persen",
+    "target_persen", "capaian_laporan_keluarga",
 )  # fmt: skip
 ANC_COLUMNS = (
     "kelompok", "desa", "dusun", "indikator", "sasaran", "capaian", "cakupan_persen",
@@ -81,11 +81,11 @@ def coverage():
             desa, dusun = _place(t, by_key)
             base = {"tahun_lahir": year, "desa": desa, "dusun": dusun, "target_persen": target}
             measures = [
-                ("IDL_SESUAI_UMUR", t.people, t.complete_for_age),
-                ("IDL", t.people, t.complete),
-                *((item, t.eligible[item], t.given[item]) for item in items),
+                ("IDL_SESUAI_UMUR", t.people, t.complete_for_age, None),
+                ("IDL", t.people, t.complete, None),
+                *((item, t.eligible[item], t.given[item], t.family[item]) for item in items),
             ]
-            for name, whole, part in measures:
+            for name, whole, part, family in measures:
                 rows.append(
                     {
                         **base,
@@ -93,6 +93,7 @@ def coverage():
                         "sasaran": whole,
                         "capaian": part,
                         "cakupan_persen": _fmt(_ratio(part, whole)),
+                        "capaian_laporan_keluarga": family,
                     }
                 )
         return export.csv_response(f"cakupan-imunisasi-{year}", COVERAGE_COLUMNS, rows)
