@@ -198,7 +198,7 @@ DURATION = re.compile(
     r"|(?<!hamil )(?<!umur )(?<!usia )(?<!kandungan )(?<!meteng )(?<!reuneuh )(?<!umurnya )"
     r"\b(?:\d+|se|sa|satu|dua|tiga|empat|lima|hiji|dua|tilu|opat|sa|sak|rong|telung|patang"
     r"|limang|kalih|tigang|sekawan)\s*(?:hari|hr|minggu|mgg|bulan|bln|jam|poe|dinten|dino|days?"
-    r"|weeks?)\b"
+    r"|weeks?)(?:an|nan|anlah)?\b"  # "semingguan", "3 harian": about that long
     r"|\b(?:barusan|baru saja|tadi (?:pagi|siang|sore|malam)|semalam|kemarin|kemaren|kmrn)\b",
     re.IGNORECASE,
 )

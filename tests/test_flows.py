@@ -133,3 +133,19 @@ def test_schedule_pages(lines, per_page, expected):
     from flows.booking import pages
 
     assert pages(lines, per_page, max_chars=120) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "is_duration"),
+    [
+        ("udh semingguan", True),  # second trial of 2026-12-06: asked "Sejak kapan?" again
+        ("3 harian", True),
+        ("dari kemarin", True),
+        ("seminggu", True),
+        ("hamil 8 bulanan", False),  # how far along, not since when
+    ],
+)
+def test_a_duration_said_loosely_answers_since_when(text, is_duration):
+    from flows.reports import DURATION
+
+    assert bool(DURATION.search(text)) is is_duration
