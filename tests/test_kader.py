@@ -14,6 +14,7 @@ from bot.models import (
     DoseRecord,
     Person,
     Reminder,
+    Report,
     Worker,
 )
 from flows.kader_commands import outcome_of, parse
@@ -488,3 +489,26 @@ def test_jadwal_lists_emergencies_before_routine_alerts(client, rt):
     make_alert(rt, ref="555002", urgency="emergency")
     reply = say(client, ANI, "JADWAL")[0]
     assert reply.index("ref 555002") < reply.index("ref 555001")
+
+
+def test_a_routine_report_continued_by_a_danger_sign_becomes_one_emergency(client, rt):
+    """Second trial: "anak sy panas" / "udh 4 hari" filed a routine report; "panasnya tinggi
+    bgt 39 lebih" / "td gusinya berdarah" then raised an emergency whose alert held only its
+    own words, with the routine one still open beside it."""
+    mother = "+6281311110007"
+    for text in ("anak sy panas", "udh 4 hari", "panasnya tinggi bgt 39 lebih"):
+        say(client, mother, text)
+    assert "119" in say(client, mother, "td gusinya berdarah")[0]  # the dengue advice
+    with rt.session_factory() as s:
+        rows = s.execute(
+            select(Alert)
+            .join(Contact, Alert.contact_id == Contact.id)
+            .where(Contact.phone == mother)
+        ).scalars()
+        by_urgency = {a.urgency: a for a in rows}
+        emergency, routine = by_urgency["emergency"], by_urgency.get("routine")
+        assert emergency.status == "open"
+        assert routine is not None and routine.status == "closed" and routine.outcome == "cancelled"
+        assert "Digabung ke laporan darurat" in (routine.note or "")
+        report = s.get(Report, emergency.report_id)
+        assert report.text.startswith("anak sy panas") and "gusinya berdarah" in report.text

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import alerts, labels
-from bot.alert_lifecycle import ACTIVE
+from bot.alert_lifecycle import ACTIVE, finish
 from bot.areas import AreaTree
 from bot.clock import to_db
 from bot.deps import HandlerDeps
@@ -67,18 +67,27 @@ def alert_raised(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> 
     symptoms = event.get("symptoms") or (report.symptoms if report else [])
     if report is not None and not report.text and text:
         report.text = text  # an older report_filed without the whole text
+    person_id = event.get("person_id")
+    about = (event.get("about") or "").strip()[:200] or None
+    earlier = _told_before(deps, contact, report, event)
+    if earlier is not None and report is not None:
+        # the same story, begun as a routine report ("anak sy panas" / "udh 4 hari", then
+        # "gusinya berdarah"): its words and its person go with the emergency, one case
+        report.text = f"{earlier.text} / {report.text}"[:MAX_REPORT_TEXT]
+        person_id = person_id or earlier.person_id
+        _merge_into(deps, earlier, event["ref"])
     alert = Alert(
         ref=event["ref"],
         kind=event.get("kind", "symptom"),
         urgency=event["urgency"],
         report_id=report.id if report else None,
         contact_id=contact.id,
-        person_id=event.get("person_id"),
+        person_id=person_id,
         area_id=_person_area(session, contact, event.get("person_id"), event.get("area_code")),
         status="open",
         level=1,
         summary=alerts.summary(deps.catalog, symptoms, text, _signs(event)),
-        about=(event.get("about") or "").strip()[:200] or None,
+        about=about,
         signs=_signs(event) or None,
         declined_by=[],
         created_at=to_db(now),
@@ -87,6 +96,50 @@ def alert_raised(deps: HandlerDeps, contact: Contact, event: dict[str, Any]) -> 
     session.add(alert)
     session.flush()
     return alerts.raise_alert(session, alert, now, deps.settings, deps.catalog)
+
+
+MAX_REPORT_TEXT = 4000
+
+
+def _told_before(
+    deps: HandlerDeps, contact: Contact, report: Report | None, event: dict[str, Any]
+) -> Report | None:
+    """The routine symptom report this emergency continues: the contact's only open one of the
+    last `alerts.followup_hours`, about the same person (or the emergency names nobody)."""
+    if event.get("urgency") != "emergency" or report is None or contact.id is None:
+        return None
+    since = deps.now - timedelta(hours=deps.settings["alerts"]["followup_hours"])
+    open_ones = list(
+        deps.session.execute(
+            select(Report).where(
+                Report.contact_id == contact.id,
+                Report.kind == "symptom",
+                Report.urgency == "routine",
+                Report.status.in_(("open", "in_progress")),
+                Report.created_at >= to_db(since),
+                Report.id != report.id,
+            )
+        ).scalars()
+    )
+    if len(open_ones) != 1:
+        return None
+    earlier, person = open_ones[0], event.get("person_id")
+    if person is not None and earlier.person_id not in (None, person):
+        return None  # about someone else in the household
+    if person is None and event.get("about"):
+        return None  # "istri saya ..." after a report about the child: not the same story
+    return earlier
+
+
+def _merge_into(deps: HandlerDeps, earlier: Report, ref: str) -> None:
+    """The routine report and its alert end as part of emergency `ref` (the workers have the
+    emergency, with these words in it)."""
+    note = deps.catalog.t("alert.merged_note", ref=ref)
+    for alert in deps.session.execute(
+        select(Alert).where(Alert.report_id == earlier.id, Alert.status.in_(ACTIVE))
+    ).scalars():
+        finish(deps.session, alert, "cancelled", note, deps.now)
+    earlier.status, earlier.updated_at = "closed", to_db(deps.now)
 
 
 def open_emergency(deps: HandlerDeps, contact: Contact) -> dict[str, Any] | None:
