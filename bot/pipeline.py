@@ -25,7 +25,7 @@ from bot.phones import mask, to_e164
 from bot.sanitize import MAX_BODY, clean_text
 from flows import kader_commands, keywords, router
 from flows.base import ContactInfo, Context, Message, PersonInfo, State, Step
-from flows.events import KaderCommand, as_dict
+from flows.events import KaderCommand, as_dicts
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         s.add(inbound)
         s.flush()
         contact.last_inbound_at = to_db(now)
-        events = [as_dict(e) for e in step.events]  # as logged: what callers and the log see
+        events = list(as_dicts(step.events))  # as logged: what callers and the log see
         extra_ids = event_handlers.apply(deps, contact, tuple(events), inbound.id, HANDLERS)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
         in_twiml = twiml and contact.channel == cmd.channel

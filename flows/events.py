@@ -8,6 +8,7 @@ handler table use); its fields are named exactly as the keys of the event's payl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -38,6 +39,11 @@ class FlowEvent:
 def as_dict(event: FlowEvent | dict[str, Any]) -> dict[str, Any]:
     """An event as the handlers and the log see it (a dict passes as it is)."""
     return event.to_dict() if isinstance(event, FlowEvent) else event
+
+
+def as_dicts(events: Iterable[FlowEvent | dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Events as logged: each as the dict `as_dict` gives."""
+    return tuple(as_dict(e) for e in events)
 
 
 def type_of(event: FlowEvent | dict[str, Any]) -> str:
