@@ -25,6 +25,7 @@ from bot.phones import mask, to_e164
 from bot.sanitize import MAX_BODY, clean_text
 from flows import kader_commands, keywords, router
 from flows.base import ContactInfo, Context, Message, PersonInfo, State, Step
+from flows.events import KaderCommand, as_dicts
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         if command is not None:
             # a registered worker's command; residents typing the same words get the flows
             replies, kader_ids = kader.handle(s, worker, command, now, rt.settings, rt.catalog)
-            event = {"type": "kader_command", "command": command.name, "ref": command.ref}
+            event = KaderCommand(command=command.name, ref=command.ref)
             step = Step(state, tuple(replies), (event,))
             msg = Message(text=text, intent="kader_command", confidence=1.0)
         elif router.needs_nlu(state, msg, ctx):
@@ -216,7 +217,8 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
         s.add(inbound)
         s.flush()
         contact.last_inbound_at = to_db(now)
-        extra_ids = event_handlers.apply(deps, contact, step.events, inbound.id, HANDLERS)
+        events = list(as_dicts(step.events))  # as logged: what callers and the log see
+        extra_ids = event_handlers.apply(deps, contact, tuple(events), inbound.id, HANDLERS)
         _save_state(s, conv, contact.id, step.state, now, rt.settings)
         in_twiml = twiml and contact.channel == cmd.channel
         answers = _queue_answers(s, contact, inbound, step.replies, now, in_twiml)
@@ -226,10 +228,10 @@ def _process(cmd: InboundCommand, phone: str, now: datetime, rt, twiml: bool) ->
             inbound.id,
             mask(phone),
             msg.intent or msg.keyword,
-            [e["type"] for e in step.events],
+            [e["type"] for e in events],
             len(ids),
         )
-        result = InboundResult("processed", list(step.replies), list(step.events), ids, parsed)
+        result = InboundResult("processed", list(step.replies), events, ids, parsed)
         if in_twiml:
             result.twiml = [(a.id, a.body) for a in answers]
             result.twiml_channel = cmd.channel

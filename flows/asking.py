@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.base import IDLE, Context, Event, State, Step
+from flows.events import HelpNeeded
 
 MAX_ASKS = 3  # the same question is asked at most this many times in a row
 ASKED = "asked"  # the slot that counts the repeats of the question now open (0: asked once)
@@ -42,7 +43,7 @@ def again(
 def human(state: State, ctx: Context, *before: str) -> Step:
     """A person takes over: the `help_needed` event (a kader gets a routine alert) and the
     reply saying so, after any `before` replies."""
-    event = {"type": "help_needed", "flow": state.flow, "step": state.step, "ref": ctx.ref}
+    event = HelpNeeded(flow=state.flow, step=state.step, ref=ctx.ref)
     return Step(IDLE, (*before, ctx.t("menu.human")), (event,))
 
 

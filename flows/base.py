@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-Event = dict[str, Any]
+from flows.events import FlowEvent
+
+# An event a step emits: a `flows.events` dataclass (the dicts of old are being converted).
+Event = FlowEvent | dict[str, Any]
 
 
 @dataclass(frozen=True)

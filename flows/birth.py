@@ -21,6 +21,7 @@ from flows.answers import (
 )
 from flows.base import IDLE, Context, Message, PersonInfo, State, Step
 from flows.choices import numbered, pick
+from flows.events import BirthReported, PregnancyLost
 from flows.pregnancy_outcomes import (
     gestation_weeks,
     is_loss_age,
@@ -305,19 +306,18 @@ def _finish(slots: dict[str, Any], ctx: Context) -> Step:
     baby = ctx.t("birth.baby_name", mother=strip_title(slots["mother_name"]))
     weeks = _weeks(slots)
     preterm = is_preterm(weeks) or bool(slots.get("preterm_said"))
-    event = {
-        "type": "birth_reported",
-        "mother_person_id": slots.get("mother_id"),
-        "mother_name": slots["mother_name"],
-        "delivery_date": slots["date"],
-        "baby_name": baby,
-        "baby_sex": slots.get("sex"),
-        "area_code": slots.get("area_code"),
-        "gestation_weeks": weeks,
-        "weeks_estimated": bool(slots.get("weeks_estimated")),
-        "preterm": preterm,
-        "ref": ctx.ref,
-    }
+    event = BirthReported(
+        mother_person_id=slots.get("mother_id"),
+        mother_name=slots["mother_name"],
+        delivery_date=slots["date"],
+        baby_name=baby,
+        baby_sex=slots.get("sex"),
+        area_code=slots.get("area_code"),
+        gestation_weeks=weeks,
+        weeks_estimated=bool(slots.get("weeks_estimated")),
+        preterm=preterm,
+        ref=ctx.ref,
+    )
     if not preterm:
         replies = [ctx.t("birth.thanks", baby=baby, ref=ctx.ref)]
     else:
@@ -332,15 +332,14 @@ def _finish(slots: dict[str, Any], ctx: Context) -> Step:
 def _finish_loss(slots: dict[str, Any], ctx: Context) -> Step:
     """A miscarriage: no congratulations, no baby; the pregnancy's reminders end and the bidan
     is asked to visit."""
-    event = {
-        "type": "pregnancy_lost",
-        "mother_person_id": slots.get("mother_id"),
-        "mother_name": slots["mother_name"],
-        "loss_date": slots["date"],
-        "gestation_weeks": _weeks(slots),
-        "area_code": slots.get("area_code"),
-        "ref": ctx.ref,
-    }
+    event = PregnancyLost(
+        mother_person_id=slots.get("mother_id"),
+        mother_name=slots["mother_name"],
+        loss_date=slots["date"],
+        gestation_weeks=_weeks(slots),
+        area_code=slots.get("area_code"),
+        ref=ctx.ref,
+    )
     replies = [ctx.t("birth.loss.thanks", mother=strip_title(slots["mother_name"]), ref=ctx.ref)]
     return Step(IDLE, tuple(replies), (event,))
 

@@ -21,6 +21,7 @@ from flows import slots as rules
 from flows.answers import clean_name, is_self, name_problem, yes_no
 from flows.base import IDLE, AreaInfo, Context, Message, PersonInfo, State, Step
 from flows.choices import NUMBER_WORDS, numbered, pick
+from flows.events import VisitBooked, VisitCancelled, VisitRequested, VisitRescheduled
 from flows.lifestage import life_stage
 from flows.reports import PERSON_MATCH
 from nlu.dates import When, resolve
@@ -553,12 +554,11 @@ def _done(s: Mapping[str, Any], at: datetime, ctx: Context) -> Step:
     }
     visit = s.get("visit")
     if visit:
-        event = {"type": "visit_rescheduled", "ref": visit["ref"], "place": place["code"], **when}
+        event = VisitRescheduled(ref=visit["ref"], place=place["code"], **when)
         who = visit.get("person_name") or ctx.t("booking.you")
         reply = ctx.t("booking.reschedule.done", ref=visit["ref"], who=who, **shown)
         return Step(IDLE, (reply,), (event,))
-    event = {
-        "type": "visit_requested" if _is_home(place) else "visit_booked",
+    booked = {
         "ref": ctx.ref,
         "person_id": s.get("person_id"),
         "person_name": s.get("person_name"),
@@ -566,9 +566,10 @@ def _done(s: Mapping[str, Any], at: datetime, ctx: Context) -> Step:
         "place": place["code"],
         **when,
     }
+    event: VisitBooked | VisitRequested = VisitBooked(**booked)
     key = "booking.booked"
     if _is_home(place):
-        event["area_code"] = _area(s, ctx)
+        event = VisitRequested(**booked, area_code=_area(s, ctx))
         key = "booking.requested"
     purpose = purpose_name(s["purpose"], ctx.t)
     reply = ctx.t(key, ref=ctx.ref, who=_who(s, ctx), purpose=purpose, **shown)
@@ -655,7 +656,7 @@ def step_confirm(state: State, msg: Message, ctx: Context) -> Step:
 def _on_visit(s: dict[str, Any], visit: Mapping[str, Any], ctx: Context) -> Step:
     """Cancel the visit, or go on to ask the new time."""
     if s["mode"] == "cancel":
-        event = {"type": "visit_cancelled", "ref": visit["ref"], "place": visit.get("place")}
+        event = VisitCancelled(ref=visit["ref"], place=visit.get("place"))
         at = _local(visit.get("scheduled_at"), ctx)
         place = _place(ctx, visit.get("place"))
         reply = ctx.t(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.asking import again, ask
 from flows.base import IDLE, Context, Message, State, Step
 from flows.choices import numbered, pick
+from flows.events import ContactMoved, ContactPhoneChanged
 
 FLOW = "contact_update"
 WORDS = {"PINDAH": "move", "PINDAH RUMAH": "move", "GANTI NOMOR": "phone", "GANTI NO": "phone"}
@@ -32,7 +33,7 @@ def step_phone(state: State, msg: Message, ctx: Context) -> Step:
         return again(state, ctx, ctx.t("contact.bad_phone"))
     if new == ctx.contact.phone:
         return Step(IDLE, (ctx.t("contact.same_phone"),))
-    event = {"type": "contact_phone_changed", "new_phone": new}
+    event = ContactPhoneChanged(new_phone=new)
     return Step(IDLE, (ctx.t("contact.phone_changed", phone=new),), (event,))
 
 
@@ -41,7 +42,7 @@ def step_desa(state: State, msg: Message, ctx: Context) -> Step:
     i = pick(msg.text, [a.name for a in desa])
     if i is None:
         return again(state, ctx, ctx.t("contact.ask_desa", options=_desa(ctx)))
-    event = {"type": "contact_moved", "area_code": desa[i].code}
+    event = ContactMoved(area_code=desa[i].code)
     return Step(IDLE, (ctx.t("contact.moved", area=desa[i].name),), (event,))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from flows.base import IDLE, Context, Message, State, Step
+from flows.events import InfoGiven, QuestionForwarded
 
 CONTENT = Path(__file__).resolve().parent / "content" / "info.yml"
 
@@ -71,8 +72,8 @@ def ask_info(state: State, msg: Message, ctx: Context) -> Step:
 def answer(msg: Message, ctx: Context) -> Step:
     key = find_topic(msg.text)
     if key is not None:
-        return Step(IDLE, (ctx.t(key),), ({"type": "info_given", "topic": key},))
-    event = {"type": "question_forwarded", "ref": ctx.ref, "text": msg.text[:500]}
+        return Step(IDLE, (ctx.t(key),), (InfoGiven(topic=key),))
+    event = QuestionForwarded(ref=ctx.ref, text=msg.text[:500])
     return Step(IDLE, (ctx.t("info.unknown"),), (event,))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.base import IDLE, Context, Message, State, Step
+from flows.events import FlowCancelled, ServiceRequested
 
 
 def _name_part(ctx: Context) -> str:
@@ -39,9 +40,9 @@ def fallback(state: State, msg: Message, ctx: Context) -> Step:
 
 def not_ready(state: State, msg: Message, ctx: Context) -> Step:
     """A service whose conversation is not built yet: say so and point to a person."""
-    event = {"type": "service_requested", "intent": msg.intent}
+    event = ServiceRequested(intent=msg.intent)
     return Step(IDLE, (ctx.t("menu.not_ready"),), (event,))
 
 
 def cancelled(state: State, msg: Message, ctx: Context) -> Step:
-    return Step(IDLE, (ctx.t("menu.cancelled"),), ({"type": "flow_cancelled", "flow": state.flow},))
+    return Step(IDLE, (ctx.t("menu.cancelled"),), (FlowCancelled(flow=state.flow),))

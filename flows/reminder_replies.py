@@ -24,6 +24,7 @@ import yaml
 from flows.asking import again, ask
 from flows.base import IDLE, Context, Message, State, Step
 from flows.choices import NUMBER_WORDS
+from flows.events import DosesReported, ReminderNotYet
 from flows.lifestage import life_stage
 from scheduler.rules import ITEM_CODES
 
@@ -475,11 +476,11 @@ def answer(state: State, msg: Message, ctx: Context) -> Step | None:
 
 def _record(items: list[dict[str, Any]], done: set[int], ctx: Context, yesterday: bool) -> Step:
     if not done:
-        return Step(IDLE, (ctx.t("reminder.not_yet"),), ({"type": "reminder_not_yet"},))
+        return Step(IDLE, (ctx.t("reminder.not_yet"),), (ReminderNotYet(),))
     given = [items[n] for n in sorted(done)]
     rest = [i for n, i in enumerate(items) if n not in done]
     on = ctx.today() - timedelta(days=1) if yesterday else ctx.today()
-    event = {"type": "doses_reported", "items": given, "given_on": on.isoformat()}
+    event = DosesReported(items=given, given_on=on.isoformat())
     if rest:
         reply = ctx.t("reminder.partial", items=_labels(given, ctx), open=_labels(rest, ctx))
     else:

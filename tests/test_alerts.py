@@ -17,6 +17,7 @@ from bot.db import transaction
 from bot.deps import HandlerDeps
 from bot.handlers import HANDLERS
 from bot.models import Alert, Area, Contact, OutboundMessage, Person, Report, Visit, Worker
+from flows.events import as_dicts
 from tests.conftest import make_app, sent_to
 from tests.test_labels import problems
 
@@ -467,7 +468,7 @@ def test_the_emergency_area_answer_places_the_alert(answer, code, name):
     state = State(reports.SYMPTOM_FLOW, "area", {"ref": "300099", "asked": 1})
     step = reports.step_area(state, Message(answer, None, 0.0), ctx)
     assert step.state.idle
-    given = [e for e in step.events if e["type"] == "alert_area_given"]
+    given = [e for e in as_dicts(step.events) if e["type"] == "alert_area_given"]
     assert given == [{"type": "alert_area_given", "ref": "300099", "area_code": code}]
     assert step.replies == (cat.t("report.area_thanks", area=name),)
 

@@ -16,6 +16,7 @@ from bot.models import Alert, Contact, DoseRecord, OutboundMessage, Person, Visi
 from flows import booking
 from flows import slots as rules
 from flows.base import AreaInfo, Context, Message, PersonInfo, State
+from flows.events import as_dicts
 from flows.registry import FLOW_STEPS, INTENT_STARTS
 from flows.router import MENU_NUMBERS
 from nlu.dates import resolve_first
@@ -137,7 +138,7 @@ def test_free_options_skip_closed_and_full_days():
 def test_booking_at_the_pustu_tomorrow_at_nine():
     step = at_pustu(ctx(area=None), "besok jam 9")
     assert step.state.idle
-    (event,) = step.events
+    (event,) = as_dicts(step.events)
     assert event == {
         "type": "visit_booked",
         "ref": "100042",
@@ -181,7 +182,7 @@ def test_empty_household_asks_the_name_first():
 )
 def test_refused_times_offer_the_next_free_options(when, booked, reason, day, first_option):
     step = at_pustu(ctx(booked=booked), when)
-    assert step.events == ()
+    assert as_dicts(step.events) == ()
     assert step.state.step == "when"
     assert len(step.state.slots["options"]) == 3
     reply = step.replies[0]
@@ -195,7 +196,10 @@ def test_refused_times_offer_the_next_free_options(when, booked, reason, day, fi
 
 def test_a_free_time_next_week_is_booked_at_once():
     step = at_pustu(ctx(), "30/11 jam 9")
-    assert (step.events[0]["local_date"], step.events[0]["local_time"]) == ("2026-11-30", "09:00")
+    assert (as_dicts(step.events)[0]["local_date"], as_dicts(step.events)[0]["local_time"]) == (
+        "2026-11-30",
+        "09:00",
+    )
 
 
 def test_full_day_offers_three_days_that_are_not_full():
@@ -215,15 +219,18 @@ def test_an_option_is_picked_by_number_word_or_words(answer):
     c = ctx(booked=booked)
     step = at_pustu(c, "besok jam 10")
     done = say(step.state, answer, c)
-    assert done.events[0]["local_date"] == "2026-11-25"
-    assert done.events[0]["local_time"] == "10:00"
+    assert as_dicts(done.events)[0]["local_date"] == "2026-11-25"
+    assert as_dicts(done.events)[0]["local_time"] == "10:00"
 
 
 def test_another_time_instead_of_an_option_is_checked_again():
     c = ctx(booked={"pustu-skm|2026-11-23": 20})
     step = at_pustu(c, "besok jam 9")
     done = say(step.state, "kamis jam 11", c)
-    assert (done.events[0]["local_date"], done.events[0]["local_time"]) == ("2026-11-26", "11:00")
+    assert (as_dicts(done.events)[0]["local_date"], as_dicts(done.events)[0]["local_time"]) == (
+        "2026-11-26",
+        "11:00",
+    )
 
 
 def test_posyandu_only_on_its_day():
@@ -235,8 +242,8 @@ def test_posyandu_only_on_its_day():
         local(date(2027, 1, 12), 9),
     ]
     done = say(step.state, "satu", c)
-    assert done.events[0]["place"] == "posyandu-melati"
-    assert done.events[0]["local_date"] == "2026-12-08"
+    assert as_dicts(done.events)[0]["place"] == "posyandu-melati"
+    assert as_dicts(done.events)[0]["local_date"] == "2026-12-08"
 
 
 def test_the_posyandu_of_another_dusun_is_not_offered():
@@ -268,7 +275,7 @@ def test_first_message_fills_who_what_where_when():
         entities=({"entity": "person", "value": "child"},),
     )
     step = INTENT_STARTS["book_visit"](State(), msg, c)
-    (event,) = step.events
+    (event,) = as_dicts(step.events)
     assert (event["person_id"], event["purpose"], event["place"]) == (
         6,
         "immunization",
@@ -284,7 +291,7 @@ def test_home_visit_asks_the_dusun_when_unknown_and_requests_the_kader():
     assert "1. Kaler (Sukamaju)" in step.replies[0]
     step = say(step.state, "kaler", c)
     done = say(step.state, "sabtu pagi", c)
-    (event,) = done.events
+    (event,) = as_dicts(done.events)
     assert event["type"] == "visit_requested"
     assert (event["place"], event["area_code"], event["local_time"]) == ("home", "SKM-KLR", "08:00")
     assert "Kader" in done.replies[0] and "100042" in done.replies[0]
@@ -306,10 +313,10 @@ def test_three_unclear_answers_hand_over_to_a_person(step_name, answers):
     for i, answer in enumerate(answers):
         step = say(step.state, answer, c)
         if i < 2:
-            assert step.state.step == step_name and step.events == ()
+            assert step.state.step == step_name and as_dicts(step.events) == ()
     assert step.state.idle
     assert step.replies[-1] == CAT.t("menu.human")
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {"type": "help_needed", "flow": "booking", "step": step_name, "ref": "100042"},
     )
 
@@ -320,7 +327,7 @@ def test_three_refused_times_hand_over_to_a_person():
     step = say(step.state, "sabtu jam 9", c)
     assert step.state.step == "when"
     step = say(step.state, "besok jam 6", c)
-    assert step.state.idle and step.events[0]["type"] == "help_needed"
+    assert step.state.idle and as_dicts(step.events)[0]["type"] == "help_needed"
 
 
 def test_terserah_offers_the_earliest_free_times():
@@ -354,32 +361,36 @@ VISIT_HOME = {
 
 def test_cancel_with_one_visit_acts_on_it():
     step = say(State(), "batalkan janji", ctx(upcoming=[VISIT_ANI]), "cancel_visit")
-    assert step.events == ({"type": "visit_cancelled", "ref": "100003", "place": "pustu-skm"},)
+    assert as_dicts(step.events) == (
+        {"type": "visit_cancelled", "ref": "100003", "place": "pustu-skm"},
+    )
     assert "100003" in step.replies[0] and step.state.idle
 
 
 def test_cancel_with_two_visits_asks_which():
     c = ctx(upcoming=[VISIT_HOME, VISIT_ANI])
     step = say(State(), "batalkan janji", c, "cancel_visit")
-    assert step.events == () and step.state.step == "which"
+    assert as_dicts(step.events) == () and step.state.step == "which"
     assert "1. Senin 23 Nov 09.00 Pustu Sukamaju" in step.replies[0]  # soonest first
     assert "2. Sabtu 28 Nov 08.00 Kunjungan rumah" in step.replies[0]
     done = say(step.state, "dua", c)
-    assert done.events == ({"type": "visit_cancelled", "ref": "100007", "place": "home"},)
+    assert as_dicts(done.events) == ({"type": "visit_cancelled", "ref": "100007", "place": "home"},)
 
 
 @pytest.mark.parametrize(("answer", "cancelled"), [("ya", True), ("tidak", False)])
 def test_cancel_without_a_cancel_word_asks_first(answer, cancelled):
     c = ctx(upcoming=[VISIT_ANI])
     step = say(State(), "besok saya sibuk", c, "cancel_visit")
-    assert step.state.step == "confirm" and step.events == ()
+    assert step.state.step == "confirm" and as_dicts(step.events) == ()
     done = say(step.state, answer, c)
-    assert bool(done.events) is cancelled and done.state.idle
+    assert bool(as_dicts(done.events)) is cancelled and done.state.idle
 
 
 def test_menu_word_kunjungan_books_even_when_read_as_cancel():
     step = say(State(), "KUNJUNGAN", ctx(upcoming=[VISIT_ANI]), "cancel_visit")
-    assert step.events == () and step.state.flow == "booking" and step.state.step == "name"
+    assert (
+        as_dicts(step.events) == () and step.state.flow == "booking" and step.state.step == "name"
+    )
 
 
 def test_cancel_without_visits_says_so():
@@ -398,7 +409,7 @@ def test_reschedule_keeps_the_day_for_a_time_only_answer():
     step = say(State(), "ganti jadwal", c, "reschedule_visit")
     assert step.state.step == "when" and "100003" in step.replies[0]
     done = say(step.state, "jam 10", c)  # the day is full, but one of them is this visit
-    assert done.events == (
+    assert as_dicts(done.events) == (
         {
             "type": "visit_rescheduled",
             "ref": "100003",
@@ -414,7 +425,7 @@ def test_reschedule_goes_through_the_same_checks():
     c = ctx(upcoming=[VISIT_ANI])
     step = say(State(), "pindahin ke hari minggu", c, "reschedule_visit")
     assert "tutup Minggu 29 Nov" in step.replies[0]
-    assert step.state.step == "when" and step.events == ()
+    assert step.state.step == "when" and as_dicts(step.events) == ()
 
 
 def test_reschedule_with_two_visits_asks_which_then_when():
@@ -424,7 +435,9 @@ def test_reschedule_with_two_visits_asks_which_then_when():
     step = say(step.state, "2", c)
     assert step.state.step == "when"
     done = say(step.state, "jumat jam 10", c)
-    assert done.events[0]["ref"] == "100007" and done.events[0]["place"] == "home"
+    assert (
+        as_dicts(done.events)[0]["ref"] == "100007" and as_dicts(done.events)[0]["place"] == "home"
+    )
 
 
 # ----------------------------------------------------------------------------- schedule
@@ -445,7 +458,7 @@ def test_check_schedule_lists_visits_and_due_items():
     assert "Imunisasi BCG" not in text and "Hepatitis B" not in text  # recorded as given
     assert "Ani: Periksa hamil" in text
     assert "lainnya" not in text
-    assert last.events == () and last.state.idle
+    assert as_dicts(last.events) == () and last.state.idle
 
 
 def test_anything_but_lagi_leaves_the_schedule_and_is_read_as_usual():

@@ -6,6 +6,7 @@ import pytest
 
 from flows import keywords, router
 from flows.base import AreaInfo, Context, Message, State
+from flows.events import as_dicts
 from tests.factories import resident_context
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
@@ -43,23 +44,23 @@ def test_keywords_are_exact(text, kind):
 
 def test_stop_keyword_opts_out_at_once():
     step = router.route(State(), msg("STOP"), ctx())
-    assert [e["type"] for e in step.events] == ["opted_out"]
+    assert [e["type"] for e in as_dicts(step.events)] == ["opted_out"]
     assert "MULAI" in step.replies[0]
 
 
 def test_opt_out_intent_asks_first_then_yes_opts_out():
     step = router.route(State(), msg("jangan kirimi saya pesan lagi", "opt_out"), ctx())
-    assert step.events == ()
+    assert as_dicts(step.events) == ()
     assert step.state.flow == "opt_out"
     step2 = router.route(step.state, msg("ya", "affirm"), ctx())
-    assert [e["type"] for e in step2.events] == ["opted_out"]
+    assert [e["type"] for e in as_dicts(step2.events)] == ["opted_out"]
     assert step2.state.idle
 
 
 def test_opt_out_intent_then_no_keeps_subscription():
     step = router.route(State(), msg("udah ga mau dapet pesan", "opt_out"), ctx())
     step2 = router.route(step.state, msg("tidak", "deny"), ctx())
-    assert step2.events == () and step2.state.idle
+    assert as_dicts(step2.events) == () and step2.state.idle
     assert "tetap berlangganan" in step2.replies[0]
 
 
@@ -70,7 +71,7 @@ def test_opt_out_confirmation_gives_up_after_three_asks():
         assert step.state.flow == "opt_out"
         state = step.state
     step = router.route(state, msg("apa?", "nlu_fallback"), ctx())
-    assert step.state.idle and step.events == ()
+    assert step.state.idle and as_dicts(step.events) == ()
 
 
 def test_the_emergency_area_question_is_asked_three_times_then_a_kader_calls():
@@ -80,10 +81,10 @@ def test_the_emergency_area_question_is_asked_three_times_then_a_kader_calls():
     assert step.state.step == "area" and "desa mana" in step.replies[-1]
     for _ in range(2):
         step = router.route(step.state, msg("hah"), c)
-        assert step.state.step == "area" and step.events == ()
+        assert step.state.step == "area" and as_dicts(step.events) == ()
     step = router.route(step.state, msg("hah"), c)
     assert step.state.idle and "Kader akan menghubungi Anda" in step.replies[0]
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {"type": "help_needed", "flow": "symptom", "step": "area", "ref": "100050"},
     )
 
@@ -91,7 +92,7 @@ def test_the_emergency_area_question_is_asked_three_times_then_a_kader_calls():
 def test_opted_out_contact_hears_nothing_but_start():
     assert router.route(State(), msg("halo", "greet"), ctx(opted_out=True)).replies == ()
     step = router.route(State(), msg("MULAI"), ctx(opted_out=True))
-    assert [e["type"] for e in step.events] == ["opted_in"]
+    assert [e["type"] for e in as_dicts(step.events)] == ["opted_in"]
 
 
 def test_menu_keyword_leaves_a_flow():

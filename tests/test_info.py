@@ -3,6 +3,7 @@ import yaml
 
 from bot.catalog import load_catalog
 from flows.base import Message, State
+from flows.events import as_dicts
 from flows.info import CONTENT, ask_info, find_topic, topics
 from tests.factories import resident_context
 
@@ -93,11 +94,11 @@ def test_typical_questions_reach_their_answer_through_the_nlu(nlu, text, key):
     msg = Message(text, parsed["intent"]["name"], parsed["intent"]["confidence"])
     step = start(msg, resident_context())
     assert step.replies == (load_catalog("id").t(key),), (parsed["intent"], step.replies)
-    assert step.events[0] == {"type": "info_given", "topic": key}
+    assert as_dicts(step.events)[0] == {"type": "info_given", "topic": key}
 
 
 def test_unknown_question_is_forwarded_to_kader():
     ctx = resident_context()
     step = ask_info(State(), Message("boleh minum jamu saat menyusui?", "ask_info"), ctx)
-    assert step.events[0]["type"] == "question_forwarded"
+    assert as_dicts(step.events)[0]["type"] == "question_forwarded"
     assert "kader/bidan" in step.replies[0]

@@ -15,6 +15,7 @@ from bot.models import Alert, Contact, OutboundMessage, Person, Reminder
 from flows import keywords, router
 from flows.answers import match_area, parse_age, parse_sex
 from flows.base import AreaInfo, ContactInfo, Context, Message, PersonInfo, State, Step
+from flows.events import as_dicts
 from flows.registry import FLOW_STEPS
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 WIB, Sunday 22 November 2026
@@ -75,8 +76,8 @@ def talk(ctx: Context, *texts: str, intent: str | None = None, state: State | No
 
 
 def event(step: Step, kind: str) -> dict:
-    hits = [e for e in step.events if e["type"] == kind]
-    assert hits, f"no {kind} in {step.events}"
+    hits = [e for e in as_dicts(step.events) if e["type"] == kind]
+    assert hits, f"no {kind} in {as_dicts(step.events)}"
     return hits[0]
 
 
@@ -160,7 +161,7 @@ def test_no_consent_ends_politely_without_events():
     steps = talk(make_ctx(), "daftar", "tidak", intent="register")
     assert steps[1].state.idle
     assert steps[1].replies == (CAT.t("registration.no_consent"),)
-    assert [e["type"] for e in steps[1].events] == ["consent_declined"]
+    assert [e["type"] for e in as_dicts(steps[1].events)] == ["consent_declined"]
 
 
 def test_consented_contact_skips_consent():
@@ -204,7 +205,7 @@ def test_unknown_area_answer_is_asked_again():
     state = at_step(make_ctx(consented=True), "daftar", "Siti")
     step = say(state, "jakarta", make_ctx(consented=True))
     assert step.state.step == "area" and "Sukamaju" in step.replies[0]
-    assert step.events == ()
+    assert as_dicts(step.events) == ()
 
 
 @pytest.mark.parametrize(
@@ -258,7 +259,7 @@ def test_bad_child_birth_dates_are_asked_again(answer, key, household):
     state = _child_birth_state(ctx)
     assert state.step == "m_birth"
     step = say(state, answer, ctx)
-    assert step.state.step == "m_birth" and step.events == ()
+    assert step.state.step == "m_birth" and as_dicts(step.events) == ()
     mother = household[0].name
     assert step.replies == (CAT.t(key, name="Ani", mother=mother),)
 
@@ -302,7 +303,7 @@ def test_bad_pregnancy_dates_are_asked_again(answer, key):
     state = at_step(ctx, "tambah anggota", "1", "Rina")
     assert state.step == "m_preg"
     step = say(state, answer, ctx)
-    assert step.state.step == "m_preg" and step.events == ()
+    assert step.state.step == "m_preg" and as_dicts(step.events) == ()
     assert step.replies == (CAT.t(key, name="Rina"),)
 
 
@@ -332,7 +333,7 @@ def test_pregnancy_denied_asks_the_date_again():
     ctx = make_ctx(consented=True, name="Rina", area="SKM")
     state = at_step(ctx, "tambah anggota", "1", "Rina", "hamil 5 bulan")
     step = say(state, "tidak", ctx, "deny")
-    assert step.state.step == "m_preg" and step.events == ()
+    assert step.state.step == "m_preg" and as_dicts(step.events) == ()
 
 
 def test_fourth_repetition_hands_over_to_a_person():
@@ -346,7 +347,7 @@ def test_fourth_repetition_hands_over_to_a_person():
     assert step.state.idle
     assert step.replies == (CAT.t("menu.human"),)
     assert "Kader akan menghubungi Anda" in step.replies[0]
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {"type": "help_needed", "flow": "registration", "step": "m_birth", "ref": "100001"},
     )
 
@@ -440,8 +441,8 @@ def test_registered_woman_becomes_pregnant():
     ctx = make_ctx((SITI,), consented=True, name="Siti Aminah", area="SKM-KLR")
     state = at_step(ctx, "tambah anggota", "1", "saya", "hamil 3 bulan")
     step = say(state, "ya", ctx, "affirm")
-    assert [e["type"] for e in step.events] == ["person_updated", "person_updated"]
-    assert {e["field"]: e["value"] for e in step.events} == {
+    assert [e["type"] for e in as_dicts(step.events)] == ["person_updated", "person_updated"]
+    assert {e["field"]: e["value"] for e in as_dicts(step.events)} == {
         "hpht": "2026-08-23",
         "edd": "2027-05-30",
     }
@@ -471,7 +472,9 @@ def test_remove_member_with_a_kind_reply(reason_text, reason):
     assert steps[1].replies == (
         CAT.t("registration.pick_remove", options="1. Siti Aminah 2. Budi"),
     )
-    assert steps[-1].events == ({"type": "person_removed", "person_id": 2, "reason": reason},)
+    assert as_dicts(steps[-1].events) == (
+        {"type": "person_removed", "person_id": 2, "reason": reason},
+    )
     assert steps[-1].replies == (CAT.t(f"registration.removed_{reason}", name="Budi"),)
     assert steps[-1].state.idle
 
@@ -479,7 +482,7 @@ def test_remove_member_with_a_kind_reply(reason_text, reason):
 def test_correct_a_birth_date():
     ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
     steps = talk(ctx, "tanggal lahir anak saya salah", "budi", "12-04-2025", intent="register")
-    assert steps[-1].events == (
+    assert as_dicts(steps[-1].events) == (
         {
             "type": "person_updated",
             "person_id": 2,
@@ -494,13 +497,13 @@ def test_correct_a_birth_date():
 def test_correct_a_birth_date_refuses_the_future():
     ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
     steps = talk(ctx, "daftar", "2", "2", "12-04-2027", intent="register")
-    assert steps[-1].state.step == "m_birth" and steps[-1].events == ()
+    assert steps[-1].state.step == "m_birth" and as_dicts(steps[-1].events) == ()
 
 
 def test_correct_a_pregnancy():
     ctx = make_ctx((SITI_PREGNANT,), consented=True, name="Siti Aminah", area="SKM-KLR")
     steps = talk(ctx, "daftar", "2", "1", "hpl 01-12-2026", "ya", intent="register")
-    assert {e["field"]: e["value"] for e in steps[-1].events} == {
+    assert {e["field"]: e["value"] for e in as_dicts(steps[-1].events)} == {
         "hpht": "2026-02-24",
         "edd": "2026-12-01",
     }
@@ -526,7 +529,7 @@ def test_birth_of_the_only_pregnant_member():
     ctx = make_ctx((SITI_PREGNANT,), consented=True, name="Siti Aminah", area="SKM-KLR")
     steps = talk(ctx, "sudah melahirkan kemarin", "P", intent="report_birth")
     assert steps[0].replies == (CAT.t("birth.ask_sex"),)
-    assert steps[1].events == (
+    assert as_dicts(steps[1].events) == (
         {
             "type": "birth_reported",
             "mother_person_id": 1,
@@ -594,7 +597,7 @@ def test_birth_without_a_registered_pregnancy_registers_the_mother():
 def test_bad_delivery_dates(answer, key):
     ctx = make_ctx((SITI_PREGNANT,), consented=True, name="Siti Aminah", area="SKM-KLR")
     step = say(at_step(ctx, "sudah melahirkan", intent="report_birth"), answer, ctx)
-    assert step.state.step == "date" and step.events == ()
+    assert step.state.step == "date" and as_dicts(step.events) == ()
     assert step.replies == (CAT.t(key, mother="Siti Aminah", hpht="20-02-2026"),)
 
 
@@ -807,7 +810,7 @@ def test_a_sex_word_typed_as_the_name_keeps_the_sex_and_asks_the_name():
     ctx = make_ctx(consented=True, name="Euis", area="SKM")
     state = at_step(ctx, "tambah anggota", "2")
     step = say(state, "lalaki", ctx)
-    assert step.state.step == "m_name" and step.events == ()
+    assert step.state.step == "m_name" and as_dicts(step.events) == ()
     assert step.replies == (
         CAT.t(
             "registration.name_is_sex", sex="laki-laki", ask=CAT.t("registration.ask_name_child")
@@ -829,7 +832,7 @@ def test_siblings_in_any_order_are_never_compared(order):
         "baby_first": ("2", "Nur", "P", "01-09-2026", "blm", "2", "Budi", "L", "12-03-2024"),
     }[order]
     steps = talk(ctx, "tambah anggota", *texts, intent="register")
-    added = [e for s in steps for e in s.events if e["type"] == "person_added"]
+    added = [e for s in steps for e in as_dicts(s.events) if e["type"] == "person_added"]
     assert sorted(e["name"] for e in added) == ["Budi", "Nur"]
     assert all(e["mother_name"] == "Siti Aminah" for e in added)
 
@@ -858,7 +861,7 @@ def test_rename_in_one_message(text):
     ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
     step = idle_say(text, ctx)
     assert step.state.idle
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {"type": "person_updated", "person_id": 2, "field": "name", "value": "Bagus"},
     )
     assert step.replies == (CAT.t("registration.renamed", old="Budi", new="Bagus"),)
@@ -871,7 +874,7 @@ def test_rename_from_the_manage_menu():
         CAT.t("registration.pick_rename", options="1. Siti Aminah 2. Budi"),
     )
     assert steps[2].replies == (CAT.t("registration.ask_new_name", name="Budi"),)
-    assert steps[-1].events[0]["value"] == "Bagus"
+    assert as_dicts(steps[-1].events)[0]["value"] == "Bagus"
 
 
 @pytest.mark.parametrize(
@@ -882,22 +885,24 @@ def test_rename_from_the_manage_menu():
 def test_bad_new_names_are_asked_again(new, key):
     ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
     step = idle_say(f"ganti nama Budi jadi {new}", ctx)
-    assert step.state.step == "rename" and step.events == ()
+    assert step.state.step == "rename" and as_dicts(step.events) == ()
     assert step.replies == (CAT.t(key, name=new if key.endswith("exists") else ""),)
     step = say(step.state, "Bagus", ctx)
-    assert step.events[0]["value"] == "Bagus"
+    assert as_dicts(step.events)[0]["value"] == "Bagus"
 
 
 def test_the_contact_renames_herself():
     ctx = make_ctx((BUDI,), consented=True, name="abdi", area="SKM-KLR")
     step = idle_say("ganti nama saya jadi Euis", ctx)
-    assert step.events == ({"type": "contact_registered", "name": "Euis", "area_code": "SKM-KLR"},)
+    assert as_dicts(step.events) == (
+        {"type": "contact_registered", "name": "Euis", "area_code": "SKM-KLR"},
+    )
 
 
 def test_birth_date_correction_in_one_message():
     ctx = make_ctx((SITI, BUDI), consented=True, name="Siti Aminah", area="SKM-KLR")
     step = idle_say("ganti tanggal lahir Budi jadi 12-04-2025", ctx)
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {
             "type": "person_updated",
             "person_id": 2,

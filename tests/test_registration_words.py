@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flows.base import State
+from flows.events import as_dicts
 from flows.registration import read_pregnancy
 from tests.test_registration import make_ctx, talk
 
@@ -55,7 +56,7 @@ def test_naming_the_newborn(text, new):
     )
     ctx = make_ctx(household, consented=True, name="Euis", area="SKM-KLR")
     step = correction(State(), Message(text), ctx)
-    assert step.events == (
+    assert as_dicts(step.events) == (
         {"type": "person_updated", "person_id": 2, "field": "name", "value": new},
     )
 

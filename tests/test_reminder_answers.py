@@ -8,6 +8,7 @@ import pytest
 from bot.catalog import load_catalog
 from flows import reminder_replies as rr
 from flows.base import ContactInfo, Context, Message, PersonInfo, State
+from flows.events import as_dicts
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # Sunday 10:00 WIB
 MOTHER = PersonInfo(1, "Siti Aminah", "P", date(1996, 5, 1), hpht=date(2026, 6, 1))
@@ -37,7 +38,7 @@ def answered(text: str, c: Context | None = None):
     step = rr.answer(State(), Message(text), c or ctx())
     if step is None:
         return None
-    recorded = [e for e in step.events if e["type"] == "doses_reported"]
+    recorded = [e for e in as_dicts(step.events) if e["type"] == "doses_reported"]
     items = sorted(i["item"] for i in recorded[0]["items"]) if recorded else []
     return items, step.state.flow
 
@@ -61,7 +62,7 @@ def test_every_spelling_of_done_records_all_the_reminder_asked(text):
 )  # fmt: skip
 def test_every_spelling_of_not_yet_records_nothing(text):
     step = rr.answer(State(), Message(text), ctx())
-    assert step.events == ({"type": "reminder_not_yet"},)
+    assert as_dicts(step.events) == ({"type": "reminder_not_yet"},)
     assert step.replies == (load_catalog("id").t("reminder.not_yet"),)
 
 
@@ -106,7 +107,7 @@ FOUR_MONTHS = [  # the 4-month visit: polio drops and the polio injection in one
 )
 def test_polio_alone_does_not_say_drops_or_injection(text, done):
     step = rr.answer(State(), Message(text), ctx(FOUR_MONTHS))
-    recorded = [e for e in step.events if e["type"] == "doses_reported"]
+    recorded = [e for e in as_dicts(step.events) if e["type"] == "doses_reported"]
     if done is None:
         assert recorded == [] and step.replies[0].startswith("Yang mana yang sudah?")
     else:
@@ -145,12 +146,12 @@ def test_the_partial_reply_says_what_was_recorded_and_what_is_still_open():
     (reply,) = step.replies
     assert "sudah kami catat: Periksa hamil ke-3 (Siti Aminah)." in reply
     assert "Masih belum: DPT-HB-Hib 2 (Bayu), Polio tetes 2 (Bayu)." in reply
-    assert step.events[0]["given_on"] == "2026-11-22"
+    assert as_dicts(step.events)[0]["given_on"] == "2026-11-22"
 
 
 def test_kemarin_is_recorded_as_yesterday():
     step = rr.answer(State(), Message("udah kemarin"), ctx())
-    assert step.events[0]["given_on"] == "2026-11-21"
+    assert as_dicts(step.events)[0]["given_on"] == "2026-11-21"
 
 
 @pytest.mark.parametrize(
@@ -161,7 +162,7 @@ def test_kemarin_is_recorded_as_yesterday():
 def test_an_unclear_answer_asks_which_and_records_nothing(text):
     c = ctx(household=(MOTHER, BABY, SISTER))
     step = rr.answer(State(), Message(text), c)
-    assert step.events == ()
+    assert as_dicts(step.events) == ()
     assert step.state == State("reminder", "which", step.state.slots)
     assert step.replies[0].startswith("Yang mana yang sudah?")
     assert "1. Periksa hamil ke-3 (Siti Aminah)" in step.replies[0]
@@ -207,7 +208,7 @@ def test_no_reminder_open_only_a_bare_answer_is_answered():
 def test_the_answer_to_which(text, done, flow):
     asked = rr.answer(State(), Message("sudah sebagian"), ctx())
     step = rr.step_which(asked.state, Message(text), ctx())
-    recorded = [e for e in step.events if e["type"] == "doses_reported"]
+    recorded = [e for e in as_dicts(step.events) if e["type"] == "doses_reported"]
     assert (sorted(i["item"] for i in recorded[0]["items"]) if recorded else []) == done
     assert step.state.flow == flow
 
@@ -216,9 +217,9 @@ def test_three_unclear_answers_to_which_hand_over_to_a_kader():
     step = rr.answer(State(), Message("sudah sebagian"), ctx())  # "which?" asked the first time
     for text in ("hah?", "apa ya"):
         step = rr.step_which(step.state, Message(text), ctx())
-        assert step.state.step == "which" and step.events == ()  # asked again
+        assert step.state.step == "which" and as_dicts(step.events) == ()  # asked again
     step = rr.step_which(step.state, Message("ga ngerti"), ctx())
-    assert step.state.idle and step.events[0]["type"] == "help_needed"
+    assert step.state.idle and as_dicts(step.events)[0]["type"] == "help_needed"
 
 
 def test_the_lexicon_is_validated(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ import yaml
 
 from flows import triage as triage_module
 from flows import triage_rules, triage_text
+from flows.events import as_dicts
 from flows.triage import EMERGENCY, ROUTINE, TriageInput, example_input, triage
 from flows.triage_rules import (
     ADVICE_HOSPITAL_TEXT,
@@ -748,7 +749,7 @@ def test_the_households_only_baby_is_used_instead_of_asking_the_age():
     msg = Message(text="orokna rada koneng, nyusuna hoream", intent="nlu_fallback")
     step = emergency_check(State(), msg, _household_ctx(mother, baby))
     assert step is not None and step.replies[0] != ""
-    report = step.events[0]
+    report = as_dicts(step.events)[0]
     assert report["urgency"] == "emergency"
     assert report["person_id"] == 2
     assert {"newborn_jaundice", "newborn_not_feeding"} <= set(report["matched"])
@@ -780,7 +781,7 @@ def test_ade_is_the_households_only_small_child():
     msg = Message(text="ade muntah mencret terus dari pagi, lemes ga mau minum")
     assert find_person(msg, ctx) == child
     step = emergency_check(State(), msg, ctx)
-    assert step is not None and step.events[0]["person_id"] == 2
-    assert step.events[0]["urgency"] == "emergency"
+    assert step is not None and as_dicts(step.events)[0]["person_id"] == 2
+    assert as_dicts(step.events)[0]["urgency"] == "emergency"
     # Betawi "ade" (= "ada") says nobody: the contact herself, the only adult, is not guessed away
     assert find_person(Message(text="sudah ade 3 hari pusing"), _household_ctx(mother)) == mother
