@@ -217,7 +217,11 @@ def _schedule(
                 ref=visit.ref,
             )
         )
-    care = care_due_lines(session, actor.scope, today, Zones(session, settings["timezone"]), t)
+    care = (  # the puskesmas sees the whole district's list on the dashboard (Terlambat)
+        []
+        if actor.scope is None
+        else care_due_lines(session, actor.scope, today, Zones(session, settings["timezone"]), t)
+    )
     if care:  # the children with overdue immunizations and the women due for a check
         lines += [t("kader.schedule_care"), *care]
     if not lines:

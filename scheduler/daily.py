@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.areas import AreaTree, in_scope, resident_area_id, worker_scope
+from bot.areas import AreaTree, resident_area_id, worker_scope
 from bot.catalog import load_catalog
 from bot.clock import from_db, to_db
 from bot.models import Alert, Contact, DoseRecord, Person, Visit, Worker
@@ -153,18 +153,31 @@ def care_due_lines(
     each, every item named), then the pregnant women due for a check; `top` lines of each at
     most. The kader's digest and her JADWAL."""
     overdue, anc = [], []
-    persons = session.execute(
-        select(Person).where(Person.status == "active").order_by(Person.id)
-    ).scalars()
-    persons = [p for p in persons if in_scope(area_ids, p.area_id or p.contact.area_id)]
+    query = (
+        select(Person)
+        .join(Contact, Person.contact_id == Contact.id)
+        .where(Person.status == "active")
+        .order_by(Person.id)
+    )
+    if area_ids is not None:  # her areas in the query, not every resident in Python
+        ids = sorted(area_ids)
+        query = query.where(
+            or_(
+                Person.area_id.in_(ids),
+                and_(Person.area_id.is_(None), Contact.area_id.in_(ids)),
+            )
+        )
+    persons = list(session.execute(query).scalars())
     checks = book_checks(session, [p.id for p in persons])
+    records: dict[int, list[Given]] = {}
+    for start in range(0, len(persons), 500):  # the doses in a few queries, not one each
+        chunk = [p.id for p in persons[start : start + 500]]
+        for d in session.execute(
+            select(DoseRecord).where(DoseRecord.person_id.in_(chunk))
+        ).scalars():
+            records.setdefault(d.person_id, []).append(Given(d.item, d.given_on, d.source))
     for person in persons:
-        given = [
-            Given(d.item, d.given_on, d.source)
-            for d in session.execute(
-                select(DoseRecord).where(DoseRecord.person_id == person.id)
-            ).scalars()
-        ]
+        given = records.get(person.id, [])
         person_facts = facts(person, zones, today, check_asked=checks.get(person.id))
         late: list[str] = []
         for item in plan(person_facts, given, today):
